@@ -1,0 +1,7 @@
+"""swarmdeck: self-hosted load testing for web applications, built on Locust."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]
