@@ -6,6 +6,8 @@ import os
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from shopfront import config as config_module
 from shopfront.config import ConfigError
@@ -31,7 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     jwt.init_app(app)
     cache.init_app(app)
 
-    from shopfront import admin, api, auth, errors, public, seed
+    from shopfront import admin, api, auth, errors, profiles, public, seed
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
@@ -42,4 +44,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.init_jwt(jwt)
     errors.init_app(app)
     seed.init_app(app)
+    with app.app_context():
+        _tune_sqlite(db.engine)
+    profiles.ensure_schema(app)
     return app
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """SQLite under several Gunicorn workers: WAL lets readers run beside the one writer."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -43,7 +43,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
     }
     redis_url = os.environ.get("CACHE_REDIS_URL")
     if redis_url:
-        config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url)
+        config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url,
+                      CACHE_KEY_PREFIX=os.environ.get("CACHE_KEY_PREFIX", "shopfront:"))
     else:
         config.update(CACHE_TYPE="SimpleCache")
     return config

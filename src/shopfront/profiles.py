@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import current_app
-from sqlalchemy import func, select, text
+from flask import Flask, current_app
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import joinedload
 
@@ -40,6 +41,26 @@ def apply_schema(connection: Connection, name: str) -> None:
         )
     else:
         connection.execute(text(f"DROP INDEX IF EXISTS {CATEGORY_INDEX}"))
+
+
+def ensure_schema(app: Flask) -> None:
+    """Apply the configured profile's schema at start-up, once the tables exist.
+
+    Several Gunicorn workers may start at once: a concurrent worker winning the race is fine.
+    """
+    with app.app_context():
+        try:
+            if not inspect(db.engine).has_table("products"):
+                return  # not initialised yet: ``flask --app shopfront init-db`` applies it
+        except DBAPIError as exc:
+            # The database is down: start anyway, so /api/health can answer 503.
+            app.logger.warning("profile schema not applied, database unreachable: %s", exc)
+            return
+        try:
+            with db.engine.begin() as conn:
+                apply_schema(conn, app.config["SHOPFRONT_PROFILE"])
+        except DBAPIError as exc:  # another worker did it first
+            app.logger.info("profile schema already being applied: %s", exc.__class__.__name__)
 
 
 def _cached(key: str, compute: Callable[[], T]) -> T:

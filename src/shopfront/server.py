@@ -1,0 +1,94 @@
+"""Run shopfront under real Gunicorn in a child process: for the demo, the tests and bench/.
+
+``GunicornServer`` binds an ephemeral port (or the one asked for), waits until
+``/api/health`` answers, and stops the whole process group on exit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+
+LISTENING = re.compile(r"Listening at: http://([\d.]+):(\d+)")
+
+
+class ServerError(RuntimeError):
+    """Gunicorn did not start or did not become healthy; the message carries its log tail."""
+
+
+class GunicornServer:
+    def __init__(self, env: Mapping[str, str], *, workers: int = 2, port: int = 0,
+                 startup_timeout: float = 30.0) -> None:
+        self.env = {**os.environ, **env}
+        self.workers = workers
+        self.port = port
+        self.startup_timeout = startup_timeout
+        self.url = ""
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log = tempfile.NamedTemporaryFile(prefix="shopfront-gunicorn-", suffix=".log",
+                                                delete=False)
+
+    @property
+    def log_path(self) -> Path:
+        return Path(self._log.name)
+
+    def log_tail(self, lines: int = 20) -> str:
+        text = self.log_path.read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def start(self) -> GunicornServer:
+        command = [
+            sys.executable, "-m", "gunicorn", "-c", "python:shopfront.gunicorn_conf",
+            "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
+        ]
+        self.process = subprocess.Popen(command, env=self.env, stdout=self._log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerError(f"gunicorn exited with {self.process.returncode}:\n"
+                                  + self.log_tail())
+            if not self.url:
+                match = LISTENING.search(self.log_path.read_text(errors="replace"))
+                if match:
+                    self.url = f"http://{match.group(1)}:{match.group(2)}"
+            if self.url and self._healthy():
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise ServerError(f"gunicorn not healthy after {self.startup_timeout:.0f}s:\n"
+                          + self.log_tail())
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + "/api/health", timeout=2) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def __enter__(self) -> GunicornServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+        self._log.close()
