@@ -19,6 +19,7 @@ from shopfront.sql import upsert
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 MAX_QUANTITY = 99
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot exist
 ADDRESS_FIELDS = {  # field -> (required, max length)
     "full_name": (True, 120), "line1": (True, 200), "line2": (False, 200),
     "city": (True, 100), "state": (False, 100), "postal_code": (True, 20),
@@ -76,7 +77,7 @@ def products() -> Response:
 @bp.get("/products/<int:product_id>")
 @jwt_required(optional=True)
 def product(product_id: int) -> Response:
-    item = profiles.product_detail(product_id)
+    item = profiles.product_detail(product_id) if product_id <= MAX_ID else None
     if item is None:
         abort(404, f"no product {product_id}")
     return jsonify(item)
@@ -106,7 +107,7 @@ def cart() -> Response:
 @jwt_required()
 def add_to_cart() -> tuple[Response, int]:
     data = _body()
-    product_id = int_param(data.get("product_id"), "product_id", low=1)
+    product_id = int_param(data.get("product_id"), "product_id", low=1, high=MAX_ID)
     quantity = int_param(data.get("quantity"), "quantity", low=1, high=MAX_QUANTITY)
     if db.session.get(Product, product_id) is None:
         raise ValidationError("product_id", f"no product {product_id}")

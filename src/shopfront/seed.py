@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import Table, text
 from werkzeug.security import generate_password_hash
 
@@ -74,6 +75,7 @@ def init_app(app: Flask) -> None:
               help=f"Data volume: 1,000 products and 2,000 orders per unit (max {MAX_SCALE}).")
 @click.option("--seed", "rng_seed", type=int, default=42, show_default=True,
               help="Random seed; the same seed and scale give the same data.")
+@with_appcontext
 def init_db_command(scale: int, rng_seed: int) -> None:
     """Drop and re-create every table, then seed SCALE units of data."""
     started = time.perf_counter()

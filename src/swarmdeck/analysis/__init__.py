@@ -1,0 +1,1 @@
+"""Pure analysis: plain data in, plain data out (no database, no Locust, no I/O)."""

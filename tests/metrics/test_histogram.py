@@ -1,0 +1,102 @@
+"""The latency histogram: HDR accuracy against exact percentiles, exact merging, encoding."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from swarmdeck.metrics.histogram import HIGHEST_US, LatencyHistogram
+
+PERCENTILES = [50, 75, 90, 95, 99, 99.9]
+
+
+def exact_percentile(sorted_values: list[int], p: float) -> int:
+    """Nearest-rank percentile: the smallest value with at least p% of samples at or below."""
+    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def _uniform(rng: random.Random) -> int:
+    return int(rng.uniform(1_000, 500_000))
+
+
+def _lognormal(rng: random.Random) -> int:
+    return max(1, int(rng.lognormvariate(math.log(50_000), 0.8)))
+
+
+def _bimodal(rng: random.Random) -> int:
+    if rng.random() < 0.9:
+        return max(1, int(rng.gauss(20_000, 3_000)))
+    return max(1, int(rng.gauss(800_000, 100_000)))
+
+
+@pytest.mark.parametrize("draw", [_uniform, _lognormal, _bimodal], ids=lambda f: f.__name__)
+def test_percentiles_within_a_tenth_of_a_percent_for_a_million_samples(draw) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(7)
+    values = [draw(rng) for _ in range(1_000_000)]
+    histogram = LatencyHistogram()
+    for value in values:
+        histogram.record(value)
+    values.sort()
+    assert histogram.count == len(values)
+    assert histogram.min_us == values[0]
+    assert histogram.max_us == values[-1]
+    for p in PERCENTILES:
+        exact = exact_percentile(values, p)
+        observed = histogram.percentile(p)
+        assert abs(observed - exact) <= 0.001 * exact, (p, observed, exact)
+    assert histogram.percentile(99) <= histogram.max_us
+    assert histogram.percentile(99.9) <= histogram.max_us
+    assert histogram.percentile(100) == histogram.max_us
+
+
+latencies = st.integers(min_value=1, max_value=HIGHEST_US)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(latencies, max_size=40), min_size=1, max_size=12))
+def test_merging_interval_histograms_equals_one_histogram_of_all_samples(
+        intervals: list[list[int]]) -> None:
+    whole = LatencyHistogram()
+    merged = LatencyHistogram()
+    for samples in intervals:
+        part = LatencyHistogram()
+        for value in samples:
+            part.record(value)
+            whole.record(value)
+        merged.merge(LatencyHistogram.decode(part.encode()))  # as they travel and are stored
+    assert merged == whole
+    for p in PERCENTILES:
+        assert merged.percentile(p) == whole.percentile(p)
+    assert merged.min_us == whole.min_us and merged.max_us == whole.max_us
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(latencies, min_size=1, max_size=200))
+def test_no_percentile_exceeds_the_exact_maximum_or_falls_below_the_minimum(
+        values: list[int]) -> None:
+    histogram = LatencyHistogram()
+    for value in values:
+        histogram.record(value)
+    for p in [0.1, *PERCENTILES, 100]:
+        assert min(values) <= histogram.percentile(p) <= max(values)
+
+
+def test_out_of_range_values_are_clamped_not_lost() -> None:
+    histogram = LatencyHistogram()
+    histogram.record(0)
+    histogram.record(HIGHEST_US * 10)
+    assert histogram.count == 2
+    assert histogram.min_us == 1
+    assert histogram.max_us == HIGHEST_US
+
+
+def test_empty_histogram_reads_zero() -> None:
+    histogram = LatencyHistogram()
+    assert histogram.count == 0
+    assert histogram.percentile(99) == 0
+    assert LatencyHistogram.decode(histogram.encode()) == histogram
