@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,12 +28,14 @@ class ServerError(RuntimeError):
 
 class GunicornServer:
     def __init__(self, env: Mapping[str, str], *, workers: int = 2, port: int = 0,
-                 startup_timeout: float = 30.0) -> None:
+                 startup_timeout: float = 30.0, access_log: Path | None = None) -> None:
         self.env = {**os.environ, **env}
+        self.access_log = access_log
         self.workers = workers
         self.port = port
         self.startup_timeout = startup_timeout
         self.url = ""
+        self.health_checks = 0
         self.process: subprocess.Popen[bytes] | None = None
         self._log = tempfile.NamedTemporaryFile(prefix="shopfront-gunicorn-", suffix=".log",
                                                 delete=False)
@@ -50,6 +53,8 @@ class GunicornServer:
             sys.executable, "-m", "gunicorn", "-c", "python:shopfront.gunicorn_conf",
             "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
         ]
+        if self.access_log is not None:
+            command += ["--access-logfile", str(self.access_log)]
         self.process = subprocess.Popen(command, env=self.env, stdout=self._log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + self.startup_timeout
@@ -68,10 +73,21 @@ class GunicornServer:
         raise ServerError(f"gunicorn not healthy after {self.startup_timeout:.0f}s:\n"
                           + self.log_tail())
 
+    def served_requests(self) -> int:
+        """Requests in the access log, less the start-up health checks this class made."""
+        if self.access_log is None or not self.access_log.exists():
+            raise ServerError("no access log: pass access_log= to count served requests")
+        lines = self.access_log.read_text(errors="replace").splitlines()
+        return sum(1 for line in lines if line.strip()) - self.health_checks
+
     def _healthy(self) -> bool:
         try:
             with urllib.request.urlopen(self.url + "/api/health", timeout=2) as response:
+                self.health_checks += 1  # it reached the server: it is in the access log
                 return bool(response.status == 200)
+        except urllib.error.HTTPError:
+            self.health_checks += 1
+            return False
         except OSError:
             return False
 

@@ -1,0 +1,224 @@
+"""Benchmark: store queries on a 1-hour, 30-endpoint run, rollups against raw merging.
+
+    .venv/bin/python bench/store_queries.py [--seconds 3600] [--endpoints 30] [--rounds 3]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres | --no-postgres]
+
+Builds a synthetic run through the store API (one ``add_intervals`` per second of 30
+one-second intervals, as the collector writes them: 108,000 histograms) in a temp SQLite
+file, and in a temp PostgreSQL database when the server is reachable. Then, in alternating
+rounds, times the whole-run summary and a random 10-minute window answered by the store
+(rollups) against the reference: a brute-force merge of the raw interval rows of the same
+window, read with plain SQL. Every round checks both give the same numbers. Prints medians
+and the ratio. The target: each store query under 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from swarmdeck.metrics import EndpointInterval, EndpointKey, LatencyHistogram
+from swarmdeck.store import RunMeta, Store
+
+T = TypeVar("T")
+T0 = 1_700_000_003  # a run start not aligned to 10 s or to a minute
+WINDOW_S = 600
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def meta() -> RunMeta:
+    return RunMeta(
+        host="http://127.0.0.1:8000", locustfile="bench.py", locustfile_sha256="0" * 64,
+        plan={}, tags={"bench": "store_queries"}, users=500, spawn_rate=50.0,
+        run_time_s=3600.0, shape=None, swarmdeck_version="bench", locust_version="bench",
+        python_version=sys.version.split()[0], git_commit=None,
+        started_at=datetime.fromtimestamp(T0, UTC), pid=0, hostname="bench")
+
+
+def histogram_pool(endpoints: int, rng: random.Random) -> list[list[LatencyHistogram]]:
+    """A few realistic per-second histograms per endpoint (10-60 requests, lognormal)."""
+    pool = []
+    for index in range(endpoints):
+        scale = 2_000 * (1 + index % 7)  # endpoints differ: 2 ms to 14 ms medians
+        variants = []
+        for _ in range(8):
+            histogram = LatencyHistogram()
+            for _ in range(rng.randint(10, 60)):
+                histogram.record(int(rng.lognormvariate(0, 0.6) * scale))
+            variants.append(histogram)
+        pool.append(variants)
+    return pool
+
+
+def build(store: Store, seconds: int, endpoints: int) -> tuple[int, float, float]:
+    """Write the run; (run id, seconds spent writing, seconds spent finishing)."""
+    rng = random.Random(1)
+    pool = histogram_pool(endpoints, rng)
+    run_id = store.create_run(meta())
+    began = time.perf_counter()
+    for second in range(seconds):
+        batch = []
+        for index in range(endpoints):
+            histogram = rng.choice(pool[index])
+            failures = 1 if rng.random() < 0.02 else 0
+            batch.append(EndpointInterval(
+                start=T0 + second, method="POST" if index % 5 == 0 else "GET",
+                name=f"/api/endpoint/{index:02d}", region="local",
+                requests=histogram.count, failures=failures, bytes=512 * histogram.count,
+                histogram=histogram, errors=Counter({"HTTP 500": failures} if failures else {})))
+        store.add_intervals(run_id, batch)
+        if second % 600 == 599:
+            print(f"  wrote {second + 1} s of intervals", flush=True)
+    written = time.perf_counter() - began
+    began = time.perf_counter()
+    store.finish_run(run_id, "passed", datetime.fromtimestamp(T0 + seconds, UTC))
+    return run_id, written, time.perf_counter() - began
+
+
+def brute_force(url: str, run_id: int, start: int | None,
+                end: int | None) -> dict[EndpointKey, EndpointInterval]:
+    """The reference: read every raw row of the window and merge it, nothing else."""
+    engine = create_engine(url)
+    query = ("SELECT start, method, name, region, requests, failures, bytes, histogram, errors"
+             " FROM intervals WHERE run_id = :run AND start >= :lo AND start < :hi")
+    merged: dict[EndpointKey, EndpointInterval] = {}
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text(query), {"run": run_id, "lo": start or 0,
+                                                    "hi": end or 2**62})
+            for row in rows:
+                key = EndpointKey(row.method, row.name)
+                errors = row.errors if isinstance(row.errors, dict) else _json(row.errors)
+                interval = EndpointInterval(
+                    start=row.start, method=row.method, name=row.name, region="*",
+                    requests=row.requests, failures=row.failures, bytes=row.bytes,
+                    histogram=LatencyHistogram.decode(bytes(row.histogram)),
+                    errors=Counter(errors))
+                if key in merged:
+                    merged[key].merge(interval)
+                else:
+                    merged[key] = interval
+    finally:
+        engine.dispose()
+    return merged
+
+
+def _json(value: str) -> dict[str, int]:
+    return dict(json.loads(value))
+
+
+def same(a: dict[EndpointKey, EndpointInterval], b: dict[EndpointKey, EndpointInterval]) -> bool:
+    def numbers(d: EndpointInterval) -> tuple[Any, ...]:
+        return (d.requests, d.failures, d.bytes, dict(d.errors), d.histogram.encode())
+    return sorted(a) == sorted(b) and all(numbers(a[k]) == numbers(b[k]) for k in a)
+
+
+def timed(call: Callable[[], T]) -> tuple[float, T]:
+    began = time.perf_counter()
+    result = call()
+    return time.perf_counter() - began, result
+
+
+def bench(label: str, url: str, seconds: int, endpoints: int, rounds: int) -> None:
+    print(f"\n== {label}: {seconds} s x {endpoints} endpoints "
+          f"= {seconds * endpoints:,} interval histograms", flush=True)
+    with Store.open(url) as store:
+        run_id, written, finished = build(store, seconds, endpoints)
+        print(f"  write: {written:.1f} s ({written / seconds * 1000:.1f} ms per 1-s flush of "
+              f"{endpoints} intervals); finish_run with rollups: {finished:.1f} s")
+        rng = random.Random(7)
+        times: dict[str, list[float]] = {name: [] for name in
+                                         ("whole", "whole_ref", "window", "window_ref")}
+        for round_ in range(rounds):
+            lo = T0 + rng.randint(0, max(0, seconds - WINDOW_S))
+            window = (lo, lo + WINDOW_S)
+            jobs: list[tuple[str, Callable[[], Any]]] = [
+                ("whole", lambda: store.endpoint_data(run_id)),
+                ("whole_ref", lambda: brute_force(url, run_id, None, None)),
+                ("window", partial(store.endpoint_data, run_id, *window)),
+                ("window_ref", partial(brute_force, url, run_id, *window)),
+            ]
+            if round_ % 2:  # alternate which goes first
+                jobs = [jobs[1], jobs[0], jobs[3], jobs[2]]
+            results = {}
+            for name, job in jobs:
+                elapsed, results[name] = timed(job)
+                times[name].append(elapsed)
+            assert same(results["whole"], results["whole_ref"]), "whole run differs"
+            assert same(results["window"], results["window_ref"]), f"window {window} differs"
+            print(f"  round {round_ + 1}: whole {times['whole'][-1]:.3f} s "
+                  f"(ref {times['whole_ref'][-1]:.2f} s), window {window[0] - T0}+600 s "
+                  f"{times['window'][-1]:.3f} s (ref {times['window_ref'][-1]:.2f} s)",
+                  flush=True)
+        timeline_s, points = timed(lambda: store.timeline(run_id, 60))
+        list_s, _ = timed(lambda: store.list_runs())
+    for query in ("whole", "window"):
+        fast, ref = statistics.median(times[query]), statistics.median(times[f"{query}_ref"])
+        print(f"  {label} {query:6s}: rollups median {fast * 1000:8.1f} ms | raw merge "
+              f"median {ref * 1000:8.1f} ms | {ref / fast:6.1f}x faster | "
+              f"{'OK' if fast < 1.0 else 'OVER'} (< 1 s)")
+    print(f"  {label} timeline(60 s, {len(points)} points): {timeline_s * 1000:.1f} ms; "
+          f"list_runs: {list_s * 1000:.1f} ms")
+
+
+@contextmanager
+def postgres_database(admin_url: str) -> Iterator[str | None]:
+    parts = urlsplit(admin_url.replace("+psycopg", ""))
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432),
+                                 timeout=2).close()
+    except OSError:
+        print(f"\n(PostgreSQL not reachable at {parts.hostname}:{parts.port}; skipped)")
+        yield None
+        return
+    name = f"swarmdeck_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=3600)
+    parser.add_argument("--endpoints", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        bench("SQLite", url, args.seconds, args.endpoints, args.rounds)
+        size = (Path(folder) / "bench.db").stat().st_size
+        print(f"  SQLite file: {size / 1e6:.0f} MB")
+    if not args.no_postgres:
+        with postgres_database(args.postgres) as pg_url:
+            if pg_url:
+                bench("PostgreSQL", pg_url, args.seconds, args.endpoints, args.rounds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""On the master (a local run is its own master): merge intervals as they arrive, keep the
+last seconds in memory for the live view, and flush to the store at least every 2 s."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from swarmdeck.analysis.summary import EndpointSummary, aggregate, summarize
+from swarmdeck.metrics.interval import EndpointInterval
+from swarmdeck.store import Store
+
+LIVE_WINDOW_S = 10
+
+
+@dataclass(frozen=True)
+class LiveStats:
+    """What the live view shows: cumulative counts and the last LIVE_WINDOW_S seconds."""
+
+    requests: int
+    failures: int
+    window_s: int
+    window: EndpointSummary  # all endpoints, last window
+    endpoints: list[EndpointSummary]  # per endpoint, last window
+
+
+class Collector:
+    def __init__(self, store: Store, run_id: int, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.clock = clock
+        self._pending: dict[tuple[int, str, str, str], EndpointInterval] = {}
+        self._users: list[tuple[float, int]] = []
+        self._recent: deque[EndpointInterval] = deque()
+        self.requests = 0
+        self.failures = 0
+        self.flushed_requests = 0
+
+    def add(self, intervals: Iterable[EndpointInterval]) -> None:
+        for interval in intervals:
+            self.requests += interval.requests
+            self.failures += interval.failures
+            self._recent.append(interval)
+            pending = self._pending.get(interval.key)
+            if pending is None:  # a private copy: the live deque keeps the original intact
+                pending = self._pending[interval.key] = EndpointInterval(
+                    start=interval.start, method=interval.method, name=interval.name,
+                    region=interval.region)
+            pending.merge(interval)
+
+    def add_users(self, users: int) -> None:
+        self._users.append((self.clock(), users))
+
+    def flush(self) -> None:
+        """Write everything pending to the store (one transaction per call)."""
+        pending, self._pending = list(self._pending.values()), {}
+        users, self._users = self._users, []
+        if pending:
+            self.store.add_intervals(self.run_id, pending)
+            self.flushed_requests += sum(i.requests for i in pending)
+        if users:
+            self.store.add_user_counts(self.run_id, users)
+        self.store.heartbeat(self.run_id)
+
+    def live(self) -> LiveStats:
+        horizon = int(self.clock()) - LIVE_WINDOW_S
+        while self._recent and self._recent[0].start < horizon:
+            self._recent.popleft()
+        per_endpoint = aggregate(self._recent)
+        window, endpoints = summarize(per_endpoint, float(LIVE_WINDOW_S))
+        return LiveStats(self.requests, self.failures, LIVE_WINDOW_S, window, endpoints)

@@ -1,0 +1,240 @@
+"""One run, start to finish: Locust driven as a library (its Environment, runner, events
+and shapes), every request recorded, intervals streamed to the store, and a final status
+that says what happened, whatever happened."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import platform
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+import gevent
+import locust
+from locust import events as locust_events
+from locust.argument_parser import get_parser
+from locust.env import Environment
+from locust.runners import LocalRunner
+from locust.stats import StatsError
+
+from swarmdeck import __version__
+from swarmdeck.engine import locustfile as locustfiles
+from swarmdeck.engine.collector import Collector, LiveStats
+from swarmdeck.engine.preflight import check_target
+from swarmdeck.engine.recorder import OTHER, Recorder
+from swarmdeck.engine.shapes import build_shape
+from swarmdeck.errors import PlanError
+from swarmdeck.plan import Plan
+from swarmdeck.store import RunMeta, Store
+
+log = logging.getLogger(__name__)
+
+TICK_S = 1.0
+FLUSH_EVERY_S = 2.0
+
+
+class RunView(Protocol):
+    """What the engine tells the terminal (or nothing, with -q)."""
+
+    def started(self, run_id: int, plan: Plan, total_s: float | None) -> None: ...
+    def tick(self, live: LiveStats, users: int, elapsed_s: float) -> None: ...
+    def message(self, text: str) -> None: ...
+    def stopped(self) -> None: ...
+
+
+@dataclass
+class RunOutcome:
+    run_id: int
+    status: str
+    message: str | None = None
+    locust_requests: int = 0
+    locust_failures: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def _git_commit(directory: str) -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", directory, "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _locust_options(args: list[str]) -> Any:
+    """Locust's own parsed options (its parser, with the locustfile's custom arguments added
+    through ``init_command_line_parser``), so ``environment.parsed_options`` is what the
+    locustfile expects under ``locust --headless``."""
+    parser = get_parser()
+
+    def error(message: str) -> None:
+        raise PlanError(f"Locust refused the arguments after `--`: {message}",
+                        "see `locust --help` for what it accepts")
+
+    parser.error = error  # type: ignore[method-assign]
+    return parser.parse_args(args=args)
+
+
+class LocalRun:
+    """A single-process run: this process generates the load and is its own master."""
+
+    def __init__(self, plan: Plan, store: Store, view: RunView,
+                 locust_args: list[str] | None = None) -> None:
+        self.plan = plan
+        self.locust_args = list(locust_args or [])
+        self.store = store
+        self.view = view
+        self.interrupts = 0
+        self.runner: LocalRunner | None = None
+        self.pump_error: BaseException | None = None
+
+    def prepare(self) -> None:
+        """Everything that can refuse bad input, before any run record is written."""
+        plan = self.plan
+        self.loaded = locustfiles.load(str(plan.locustfile))
+        self.user_classes = self.loaded.select(list(plan.classes))
+        plan.ensure_bounded(locustfile_has_shape=self.loaded.shape is not None)
+        if plan.shape is not None and self.loaded.shape is not None:
+            raise PlanError(
+                f"{plan.locustfile} defines a LoadTestShape and shape {plan.shape.name!r} "
+                f"is set too ({plan.sources.get('shape', 'plan')})",
+                "use one: drop --shape/[shape], or the shape class")
+        self.shape = build_shape(plan.shape) if plan.shape is not None else self.loaded.shape
+        self.total_s = plan.end_s
+        self.host = plan.host or next(
+            (c.host for c in self.user_classes if getattr(c, "host", None)), None)
+        if not self.host:
+            raise PlanError(f"no host to load: no --host and no `host` on the User classes of "
+                            f"{plan.locustfile}", "pass --host http://127.0.0.1:8000")
+        check_target(self.host)
+        args = ["-f", str(self.loaded.path), "--headless", "--host", self.host,
+                "-u", str(plan.users), "-r", str(plan.spawn_rate),
+                "--stop-timeout", str(math.ceil(plan.stop_timeout_s)), *self.locust_args]
+        self.options = _locust_options(args)
+
+    def _meta(self) -> RunMeta:
+        plan = self.plan
+        return RunMeta(
+            host=self.host, locustfile=str(self.loaded.path),
+            locustfile_sha256=self.loaded.sha256, plan=plan.to_dict(), tags=dict(plan.tags),
+            users=plan.users, spawn_rate=plan.spawn_rate, run_time_s=self.total_s,
+            shape=(plan.shape.name if plan.shape else
+                   type(self.shape).__name__ if self.shape else None),
+            interval_s=float(plan.interval_s), swarmdeck_version=__version__,
+            locust_version=locust.__version__, python_version=platform.python_version(),
+            git_commit=_git_commit(str(self.loaded.path.parent.resolve())),
+            started_at=datetime.now(timezone.utc), pid=os.getpid(), hostname=socket.gethostname(),
+        )
+
+    def _on_sigint(self) -> None:
+        self.interrupts += 1
+        runner = self.runner
+        if runner is None:
+            return
+        if self.interrupts == 1:
+            self.view.message("Ctrl-C: stopping users gracefully "
+                              f"(up to {self.plan.stop_timeout_s:g}s); Ctrl-C again to force")
+            gevent.spawn(runner.quit)
+        else:
+            self.view.message("Ctrl-C again: stopping now")
+            runner.environment.stop_timeout = 0
+            runner.user_greenlets.kill(block=False)
+            runner.greenlet.kill(block=False)
+
+    def execute(self) -> RunOutcome:
+        self.prepare()
+        plan = self.plan
+        env = Environment(
+            user_classes=self.user_classes, shape_class=self.shape, events=locust_events,
+            host=self.host, stop_timeout=plan.stop_timeout_s, parsed_options=self.options,
+            locustfile=str(self.loaded.path), tags=self.options.tags,
+            exclude_tags=self.options.exclude_tags,
+        )
+        recorder = Recorder(interval_s=int(plan.interval_s), max_names=plan.max_names,
+                            describe_error=StatsError.parse_error)
+        runner = self.runner = env.create_local_runner()
+        env.events.init.fire(environment=env, runner=runner, web_ui=None)
+        recorder.attach(env.events)
+        run_id = self.store.create_run(self._meta())
+        collector = Collector(self.store, run_id)
+        outcome = RunOutcome(run_id=run_id, status="crashed")
+        sigint = gevent.signal_handler(signal.SIGINT, self._on_sigint)
+        started = time.monotonic()
+        self.view.started(run_id, plan, self.total_s)
+        try:
+            if self.shape is not None:
+                runner.start_shape()
+            else:
+                gevent.spawn(runner.start, plan.users, plan.spawn_rate)
+            if plan.run_time_s is not None:
+                gevent.spawn_later(plan.run_time_s, runner.quit)
+            pump = gevent.spawn(self._pump, runner, recorder, collector, started)
+            runner.greenlet.join()
+            pump.kill()
+            if self.pump_error is not None:
+                raise self.pump_error
+            collector.add(recorder.take_all())
+            collector.add_users(0)
+            collector.flush()
+            outcome.status = "aborted" if self.interrupts else "passed"
+            if self.interrupts:
+                outcome.message = "interrupted with Ctrl-C; everything measured is kept"
+        except BaseException as exc:  # record what happened, keep what was measured
+            outcome.message = f"{exc.__class__.__name__}: {exc}"
+            try:
+                collector.add(recorder.take_all())
+                collector.flush()
+            finally:
+                self._finish(env, outcome, recorder)
+            raise
+        self._finish(env, outcome, recorder)
+        return outcome
+
+    def _finish(self, env: Environment, outcome: RunOutcome, recorder: Recorder) -> None:
+        self.view.stopped()
+        env.events.quitting.fire(environment=env, reverse=True)
+        recorder.detach(env.events)
+        if recorder.folded:
+            outcome.warnings.append(
+                f"{len(recorder.folded) + self.plan.max_names} distinct request names: those "
+                f"beyond the first {self.plan.max_names} were folded into {OTHER!r} "
+                "(group URLs with name=)")
+        total = env.stats.total
+        outcome.locust_requests = total.num_requests
+        outcome.locust_failures = total.num_failures
+        details: dict[str, Any] = {
+            "locust_requests": total.num_requests, "locust_failures": total.num_failures,
+            "warnings": outcome.warnings,
+            "exceptions": [
+                {"count": e["count"], "msg": e["msg"], "nodes": sorted(e["nodes"])}
+                for e in (env.runner.exceptions.values() if env.runner else [])
+            ],
+        }
+        self.store.finish_run(outcome.run_id, outcome.status, datetime.now(timezone.utc),
+                              message=outcome.message, details=details)
+
+    def _pump(self, runner: LocalRunner, recorder: Recorder, collector: Collector,
+              started: float) -> None:
+        last_flush = time.monotonic()
+        try:
+            while True:
+                gevent.sleep(TICK_S)
+                collector.add(recorder.take_closed())
+                collector.add_users(runner.user_count)
+                if time.monotonic() - last_flush >= FLUSH_EVERY_S:
+                    collector.flush()
+                    last_flush = time.monotonic()
+                self.view.tick(collector.live(), runner.user_count, time.monotonic() - started)
+        except gevent.GreenletExit:
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. the store became unwritable: stop the run
+            log.error("stopping the run: %s", exc)
+            self.pump_error = exc
+            runner.quit()

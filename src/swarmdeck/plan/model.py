@@ -1,0 +1,72 @@
+"""The resolved test plan: plain, frozen data handed from the CLI to the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from swarmdeck.errors import PlanError
+from swarmdeck.plan.shape_spec import ShapeSpec
+from swarmdeck.plan.values import mask_db_url
+
+
+@dataclass(frozen=True)
+class Plan:
+    locustfile: Path
+    host: str | None  # None: the User classes' own ``host``
+    users: int
+    spawn_rate: float
+    run_time_s: float | None  # the hard stop; None: the shape's end (see ensure_bounded)
+    shape: ShapeSpec | None
+    db_url: str  # a SQLAlchemy URL; may hold a password (to_dict masks it)
+    json_path: Path | None  # Path("-"): standard output
+    tags: dict[str, str]
+    classes: tuple[str, ...]  # empty: every User class of the locustfile
+    quiet: bool
+    interval_s: float
+    max_names: int
+    debug: bool
+    stop_timeout_s: float
+    plan_path: Path | None  # the plan file read, if any
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
+    """Where each setting's value came from, by setting name: ``default``, ``--users``,
+    ``SWARMDECK_USERS`` or ``swarmdeck.toml:3``."""
+
+    @property
+    def end_s(self) -> float | None:
+        """When the run ends by itself: the earlier of run_time and the shape's end."""
+        ends = [s for s in (self.run_time_s, self.shape and self.shape.total_duration_s) if s]
+        return min(ends) if ends else None
+
+    def ensure_bounded(self, locustfile_has_shape: bool = False) -> None:
+        """Refuse a run that would never end: no run time, no built-in shape and no
+        LoadTestShape in the locustfile (which only the engine knows, after loading it)."""
+        if self.run_time_s is None and self.shape is None and not locustfile_has_shape:
+            raise PlanError(
+                "the run has no end: no -t/--run-time, no --shape and no LoadTestShape in "
+                f"{self.locustfile.name}",
+                "bound it, e.g. -t 5m, run_time = \"5m\" in swarmdeck.toml, or --shape step",
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able, for storing with the run; the database password is masked."""
+        return {
+            "locustfile": str(self.locustfile),
+            "host": self.host,
+            "users": self.users,
+            "spawn_rate": self.spawn_rate,
+            "run_time_s": self.run_time_s,
+            "shape": self.shape.to_dict() if self.shape else None,
+            "db_url": mask_db_url(self.db_url),
+            "json_path": str(self.json_path) if self.json_path else None,
+            "tags": dict(self.tags),
+            "classes": list(self.classes),
+            "quiet": self.quiet,
+            "interval_s": self.interval_s,
+            "max_names": self.max_names,
+            "debug": self.debug,
+            "stop_timeout_s": self.stop_timeout_s,
+            "plan_path": str(self.plan_path) if self.plan_path else None,
+            "sources": dict(self.sources),
+        }

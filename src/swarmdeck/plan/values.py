@@ -1,0 +1,245 @@
+"""Parsers for setting values. Each takes what a source holds (a string from a flag or an
+environment variable, or a TOML value) and returns the typed value, or raises `Invalid`.
+
+`Invalid` says what is wrong with the value only; the caller adds where it came from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from swarmdeck.plan.durations import DURATION_FORMS, DurationError, parse_duration
+
+KeyPath = tuple[str | int, ...]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_HOSTNAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|[0-9a-f:.]*:[0-9a-f:.]*")
+_TAG_KEY = re.compile(r"[A-Za-z0-9_.:/-]+")
+_DB_SCHEMES = ("sqlite", "postgresql")
+
+
+class Invalid(ValueError):
+    """A value that does not parse; ``subkey`` locates it inside a table or list."""
+
+    def __init__(self, problem: str, subkey: KeyPath = (), hint: str | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.subkey = subkey
+        self.hint = hint
+
+
+class UnknownKey(Invalid):
+    """A key that no setting or shape parameter has; ``subkey`` is the key's full path."""
+
+
+def describe(value: object) -> str:
+    """A value as the user wrote it: strings quoted, TOML booleans lower-case."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+def suggest(word: str, known: Sequence[str]) -> str:
+    """A hint naming the closest known words, or listing them all."""
+    close = difflib.get_close_matches(word, list(known), n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+    return "known: " + ", ".join(known)
+
+
+def reject_unknown(table: Mapping[str, object], known: Sequence[str], prefix: KeyPath = ()) -> None:
+    for key in table:
+        if key not in known:
+            raise UnknownKey(f"unknown key {key!r}", (*prefix, key), suggest(key, known))
+
+
+def parse_int(value: object, *, minimum: int) -> int:
+    problem = f"must be a whole number of at least {minimum}, got {describe(value)}"
+    if isinstance(value, bool):
+        raise Invalid(problem)
+    if isinstance(value, str):
+        if not re.fullmatch(r"\s*[+-]?\d+\s*", value):
+            raise Invalid(problem)
+        value = int(value)
+    if not isinstance(value, int) or value < minimum:
+        raise Invalid(problem)
+    return value
+
+
+def parse_positive_float(value: object) -> float:
+    problem = f"must be a number greater than 0, got {describe(value)}"
+    if isinstance(value, bool):
+        raise Invalid(problem)
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise Invalid(problem) from None
+    if not isinstance(value, int | float) or not 0 < value < float("inf"):
+        raise Invalid(problem)
+    return float(value)
+
+
+def parse_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise Invalid(f"must be true or false (1/0, yes/no, on/off), got {describe(value)}")
+
+
+def parse_duration_value(value: object, *, positive: bool) -> float:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise Invalid(f"must be a duration such as {DURATION_FORMS}, got {describe(value)}")
+    try:
+        seconds = parse_duration(value)
+    except DurationError as exc:
+        raise Invalid(f"must be a duration such as {DURATION_FORMS}, got {describe(value)}") \
+            from exc
+    if positive and seconds <= 0:
+        raise Invalid(f"must be a duration longer than 0, got {describe(value)}")
+    return seconds
+
+
+def parse_interval(value: object) -> float:
+    """A histogram interval: a whole number of seconds (intervals align to epoch seconds)."""
+    seconds = parse_duration_value(value, positive=True)
+    if seconds != int(seconds):
+        raise Invalid(f"must be a whole number of seconds, got {describe(value)}")
+    return seconds
+
+
+def parse_text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(f"must be a non-empty string, got {describe(value)}")
+    return value.strip()
+
+
+def parse_path(value: object, base: Path) -> Path:
+    """A path; relative ones are taken relative to ``base`` (the plan file's folder or cwd)."""
+    text = parse_text(value)
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def parse_output_path(value: object, base: Path) -> Path:
+    """Like `parse_path`, but ``-`` (standard output) stays ``-``."""
+    text = parse_text(value)
+    return Path("-") if text == "-" else parse_path(text, base)
+
+
+def parse_host(value: object) -> str:
+    """``http(s)://host[:port]`` with no path beyond ``/``; returned without the trailing ``/``."""
+    problem = f"must be http://host[:port] or https://host[:port] with no path, got {describe(value)}"
+    if not isinstance(value, str):
+        raise Invalid(problem)
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise Invalid(problem) from None
+    if parts.scheme not in ("http", "https") or not _HOSTNAME.fullmatch(parts.hostname or ""):
+        raise Invalid(problem)
+    if parts.username is not None or parts.password is not None:
+        raise Invalid(f"must not hold credentials (set them in the locustfile), got {text!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise Invalid(f"must have no path, query or fragment (put paths in the locustfile's "
+                      f"requests), got {text!r}")
+    if port == 0:
+        raise Invalid(problem)
+    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+
+
+def parse_db_url(value: object, base: Path) -> str:
+    """A SQLAlchemy URL (``sqlite:///runs.db``, ``postgresql://...``) or a SQLite file path.
+
+    Relative SQLite paths are made absolute from ``base``, so the stored URL names one file.
+    """
+    text = parse_text(value)
+    if "://" not in text:
+        return f"sqlite:///{parse_path(text, base)}"
+    scheme = text.split("://", 1)[0].split("+", 1)[0].lower()
+    if scheme == "postgres":
+        raise Invalid("uses the scheme 'postgres', which SQLAlchemy does not accept", (),
+                      "write postgresql://USER@HOST/DB or postgresql+psycopg://USER@HOST/DB")
+    if scheme not in _DB_SCHEMES:
+        raise Invalid(f"must be a sqlite:/// or postgresql:// URL, or a SQLite file path, "
+                      f"got scheme {scheme!r}")
+    prefix, sep, rest = text.partition(":///")
+    if scheme == "sqlite" and sep and rest and not rest.startswith((":memory:", "/", "?")):
+        path, query_sep, query = rest.partition("?")
+        return f"{prefix}:///{parse_path(path, base)}{query_sep}{query}"
+    return text
+
+
+def mask_db_url(url: str) -> str:
+    """The URL with its password replaced by ``***``, for storing and printing."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, hostpart = rest.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{hostpart}"
+
+
+def _tag_pair(key: object, value: object, subkey: KeyPath) -> tuple[str, str]:
+    if not isinstance(key, str) or not _TAG_KEY.fullmatch(key.strip()):
+        raise Invalid(f"tag names must be letters, digits or _.:/-, got {describe(key)}", subkey)
+    if not isinstance(value, str):
+        raise Invalid(f"tag values must be strings (quote them), got {describe(value)}", subkey)
+    return key.strip(), value.strip()
+
+
+def parse_tag_items(items: Sequence[object], separator: str | None = None) -> dict[str, str]:
+    """``KEY=VALUE`` strings (a repeated flag, or one string split on ``separator``)."""
+    texts: list[object] = []
+    for item in items:
+        texts.extend(item.split(separator) if separator and isinstance(item, str) else [item])
+    tags: dict[str, str] = {}
+    for index, item in enumerate(texts):
+        if not isinstance(item, str) or "=" not in item:
+            raise Invalid(f"must be KEY=VALUE, got {describe(item)}", (index,))
+        key, _, val = item.partition("=")
+        k, v = _tag_pair(key, val, (index,))
+        tags[k] = v
+    return tags
+
+
+def parse_tags(value: object) -> dict[str, str]:
+    """A TOML table ``{ env = "staging" }``, ``KEY=VALUE`` strings, or ``a=1,b=2`` (env var)."""
+    if isinstance(value, dict):
+        return dict(_tag_pair(k, v, (k,)) for k, v in value.items())
+    if isinstance(value, str):
+        return parse_tag_items([value], separator=",")
+    if isinstance(value, list | tuple):
+        return parse_tag_items(list(value))
+    raise Invalid(f"must be a table of KEY = \"VALUE\" or KEY=VALUE strings, got {describe(value)}")
+
+
+def parse_classes(value: object) -> tuple[str, ...]:
+    """User class names: a TOML list of strings, or names separated by commas."""
+    items: list[object]
+    if isinstance(value, str):
+        items = list(value.split(","))
+    elif isinstance(value, list | tuple):
+        items = []
+        for item in value:
+            items.extend(item.split(",") if isinstance(item, str) else [item])
+    else:
+        raise Invalid(f"must be a list of User class names, got {describe(value)}")
+    names: list[str] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip().isidentifier():
+            raise Invalid(f"must be Python class names such as WebsiteUser, got {describe(item)}",
+                          (index,))
+        if item.strip() not in names:
+            names.append(item.strip())
+    if not names:
+        raise Invalid("must name at least one User class")
+    return tuple(names)

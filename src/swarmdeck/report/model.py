@@ -1,0 +1,83 @@
+"""A run as every report shows it, assembled from the store (never from live runner state),
+so that any past run renders exactly as it did when it ended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from swarmdeck.analysis.summary import EndpointSummary, summarize, summarize_endpoint
+from swarmdeck.store import Store
+
+
+@dataclass(frozen=True)
+class RunReport:
+    run_id: int
+    status: str
+    message: str | None
+    host: str
+    locustfile: str
+    users: int | None
+    shape: str | None
+    tags: dict[str, str]
+    started_at: datetime
+    ended_at: datetime | None
+    duration_s: float
+    totals: EndpointSummary
+    endpoints: list[EndpointSummary]
+    regions: dict[str, EndpointSummary]
+    warnings: list[str]
+    locust: dict[str, int] | None = None  # Locust's own counters at the end, for comparison
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` summary (documented in docs/json-summary.md)."""
+        keys = ("requests", "failures", "rps", "avg_ms", "p50_ms", "p90_ms", "p95_ms",
+                "p99_ms", "p999_ms", "max_ms")
+
+        def totals(s: EndpointSummary) -> dict[str, Any]:
+            return {k: getattr(s, k) for k in keys}
+
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "message": self.message,
+            "host": self.host,
+            "locustfile": self.locustfile,
+            "users": self.users,
+            "shape": self.shape,
+            "tags": self.tags,
+            "started_at": self.started_at.isoformat(),
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "duration_s": round(self.duration_s, 3),
+            "totals": totals(self.totals),
+            "endpoints": [
+                {"name": e.name, "method": e.method, **totals(e), "bytes": e.bytes,
+                 "errors": [{"reason": x.reason, "count": x.count} for x in e.errors]}
+                for e in self.endpoints
+            ],
+            "regions": {name: totals(s) for name, s in self.regions.items()},
+            "warnings": self.warnings,
+            "locust": self.locust,
+        }
+
+
+def load_report(store: Store, run_id: int) -> RunReport:
+    run = store.get_run(run_id)
+    meta = run.meta
+    ended = run.ended_at
+    end = ended if ended is not None else datetime.now(meta.started_at.tzinfo)
+    duration = max((end - meta.started_at).total_seconds(), 0.0)
+    totals, endpoints = summarize(store.endpoint_data(run_id), duration)
+    regions = {name: summarize_endpoint(data, duration, name=name, method="")
+               for name, data in sorted(store.region_data(run_id).items())}
+    details = run.details or {}
+    return RunReport(
+        run_id=run_id, status=run.status, message=run.message, host=meta.host,
+        locustfile=meta.locustfile, users=meta.users, shape=meta.shape, tags=dict(meta.tags),
+        started_at=meta.started_at, ended_at=ended, duration_s=duration, totals=totals,
+        endpoints=endpoints, regions=regions, warnings=list(details.get("warnings", [])),
+        locust=({"requests": int(details["locust_requests"]),
+                 "failures": int(details["locust_failures"])}
+                if "locust_requests" in details else None),
+    )

@@ -1,0 +1,25 @@
+"""The results store: runs, their intervals and rollups, in SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+from swarmdeck.store.api import Store
+from swarmdeck.store.connect import DEFAULT_URL
+from swarmdeck.store.liveness import STALE_AFTER_S
+from swarmdeck.store.records import (
+    RUN_STATUSES,
+    RunMeta,
+    RunRecord,
+    RunRow,
+    TimelinePoint,
+)
+
+__all__ = [
+    "DEFAULT_URL",
+    "RUN_STATUSES",
+    "STALE_AFTER_S",
+    "RunMeta",
+    "RunRecord",
+    "RunRow",
+    "Store",
+    "TimelinePoint",
+]

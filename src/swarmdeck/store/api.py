@@ -1,0 +1,187 @@
+"""The store: every run in a database (SQLite by default, PostgreSQL by URL).
+
+    with Store.open(url) as store:                 # migrates; marks dead runs crashed
+        run_id = store.create_run(meta)
+        store.add_intervals(run_id, intervals)     # same key twice merges exactly
+        store.finish_run(run_id, "passed", ended_at)   # writes the rollups
+        per_endpoint = store.endpoint_data(run_id)     # whole run, from the rollups
+
+Every database failure is a StoreError (exit code 3) naming the URL, password masked; an
+unknown run id is RunNotFound (exit code 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Engine, select, update
+
+from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
+from swarmdeck.store import liveness, models, reads, writes
+from swarmdeck.store.connect import (
+    DEFAULT_URL,
+    create_store_engine,
+    mask_url,
+    run_migrations,
+    translate_errors,
+    write_connection,
+)
+from swarmdeck.store.records import FINAL_STATUSES, RunMeta, RunRecord, RunRow, TimelinePoint
+from swarmdeck.store.rollups import roll_up
+
+
+class Store:
+    """A handle on the results database; thread-safe (each call uses its own connection)."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self._engine = engine
+        self._url = url
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Open (creating and migrating) the database, then mark dead runs crashed."""
+        url = url or DEFAULT_URL
+        engine = create_store_engine(url)
+        try:
+            with translate_errors(url, "open {db}"):
+                run_migrations(engine, url)
+            store = cls(engine, url)
+            store.mark_stale_runs_crashed()
+        except BaseException:
+            engine.dispose()
+            raise
+        return store
+
+    @property
+    def url(self) -> str:
+        """The database URL, password masked."""
+        return mask_url(self._url)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    # -- writing a run ----------------------------------------------------------------
+
+    def create_run(self, meta: RunMeta) -> int:
+        """Record a new run as ``running``; its id."""
+        with translate_errors(self._url, "record a new run in {db}"):
+            return writes.create_run(self._engine, meta)
+
+    def heartbeat(self, run_id: int, at: datetime | None = None) -> None:
+        """Say the run's writer is alive (at ``at``, default now)."""
+        with translate_errors(self._url, f"record a heartbeat of run {run_id} in {{db}}"):
+            writes.heartbeat(self._engine, run_id, at)
+
+    def add_intervals(self, run_id: int, intervals: Iterable[EndpointInterval]) -> None:
+        """Store intervals; one whose key is already stored is merged into it, exactly."""
+        with translate_errors(self._url, f"write intervals of run {run_id} to {{db}}"):
+            writes.add_intervals(self._engine, run_id, intervals)
+
+    def add_user_counts(self, run_id: int, samples: Iterable[tuple[float, int]]) -> None:
+        """Store (epoch seconds, users) samples."""
+        with translate_errors(self._url, f"write user counts of run {run_id} to {{db}}"):
+            writes.add_user_counts(self._engine, run_id, samples)
+
+    def finish_run(self, run_id: int, status: str, ended_at: datetime,
+                   message: str | None = None, details: dict[str, Any] | None = None) -> None:
+        """Record how the run ended, then write its rollups (once)."""
+        with translate_errors(self._url, f"finish run {run_id} in {{db}}"):
+            writes.finish_run(self._engine, run_id, status, ended_at, message, details)
+            if status in FINAL_STATUSES:
+                roll_up(self._engine, run_id)
+
+    def mark_stale_runs_crashed(self) -> list[int]:
+        """Mark ``crashed`` every running run whose writer is gone; their ids.
+
+        Gone means: no heartbeat for ``STALE_AFTER_S`` seconds, or started on this host by
+        a process that no longer exists. Every interval flushed so far is kept and rolled
+        up; the message says when the run was last seen.
+        """
+        with translate_errors(self._url, "check {db} for crashed runs"):
+            runs = models.runs
+            with self._engine.connect() as connection:
+                running = connection.execute(
+                    select(runs.c.id, runs.c.heartbeat_at, runs.c.pid, runs.c.hostname)
+                    .where(runs.c.status == "running").order_by(runs.c.id)).all()
+                now = liveness.db_now(connection)
+            host = liveness.this_host()
+            crashed: list[int] = []
+            for run in running:
+                message = liveness.crash_message(heartbeat_at=run.heartbeat_at, pid=run.pid,
+                                                 hostname=run.hostname, now=now, host=host)
+                if message is None:
+                    continue
+                with write_connection(self._engine) as connection:
+                    result = connection.execute(
+                        update(runs).where(runs.c.id == run.id, runs.c.status == "running",
+                                           runs.c.heartbeat_at == run.heartbeat_at)
+                        .values(status="crashed", ended_at=run.heartbeat_at, message=message))
+                if result.rowcount == 1:
+                    crashed.append(run.id)
+            for run_id in crashed:
+                roll_up(self._engine, run_id)
+            return crashed
+
+    # -- reading ----------------------------------------------------------------------
+
+    def list_runs(self, limit: int = 50) -> list[RunRow]:
+        """The newest runs first, with their totals."""
+        with translate_errors(self._url, "list the runs in {db}"), \
+                self._engine.connect() as connection:
+            return reads.list_runs(connection, limit)
+
+    def get_run(self, run_id: int) -> RunRecord:
+        with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
+                self._engine.connect() as connection:
+            return reads.run_record(reads.load_run(connection, run_id))
+
+    def endpoint_data(self, run_id: int, start: float | None = None, end: float | None = None,
+                      region: str | None = None) -> dict[EndpointKey, EndpointInterval]:
+        """Per endpoint, intervals starting in ``[start, end)`` (epoch s) merged.
+
+        ``region=None`` merges all regions. Each result's ``start`` is the window's start
+        (the run's first interval when ``start`` is None); its region is ``region`` or "*".
+        """
+        with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
+                self._engine.connect() as connection, connection.begin():
+            run = reads.load_run(connection, run_id)
+            return reads.endpoint_data(connection, run, start, end, region)
+
+    def region_data(self, run_id: int) -> dict[str, EndpointInterval]:
+        """Per region, every endpoint merged over the whole run (method and name "*")."""
+        with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
+                self._engine.connect() as connection, connection.begin():
+            return reads.region_data(connection, reads.load_run(connection, run_id))
+
+    def timeline(self, run_id: int, step_s: int) -> list[TimelinePoint]:
+        """Totals per step of ``step_s`` seconds (aligned to multiples of it), first to last.
+
+        Steps that are multiples of 10 s or 60 s read rollups once the run has them.
+        """
+        if int(step_s) != step_s or step_s < 1:
+            raise ValueError(f"step_s must be a whole number of seconds >= 1, not {step_s!r}")
+        with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
+                self._engine.connect() as connection, connection.begin():
+            return reads.timeline(connection, reads.load_run(connection, run_id), int(step_s))
+
+    def user_counts(self, run_id: int) -> list[tuple[float, int]]:
+        """(epoch seconds, users) samples in time order."""
+        with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
+                self._engine.connect() as connection:
+            reads.load_run(connection, run_id)
+            return reads.user_counts(connection, run_id)
+

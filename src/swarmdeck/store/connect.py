@@ -1,0 +1,203 @@
+"""Opening the results database: the URL, the engine, migrations, and errors in one line.
+
+SQLite is the default (``sqlite:///.swarmdeck/swarmdeck.db``, relative to the working
+directory; its folder is created). It runs in WAL mode so that readers (the dashboard,
+``swarmdeck runs``) never block the run being written, and every write transaction starts
+with ``BEGIN IMMEDIATE`` so that two writers queue up instead of failing half-way.
+PostgreSQL is reached by a ``postgresql+psycopg://`` URL.
+
+The schema is migrated with Alembic from the revisions shipped in ``migrations/`` each
+time the store is opened, under a lock (``BEGIN IMMEDIATE`` on SQLite, an advisory lock on
+PostgreSQL) so that two processes opening the store at once migrate it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from swarmdeck.errors import RunNotFound, StoreError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+DEFAULT_URL = "sqlite:///.swarmdeck/swarmdeck.db"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_S = 60.0
+POSTGRES_CONNECT_TIMEOUT_S = 10
+_MIGRATION_LOCK = 0x5357_4152_4D44  # "SWARMD": the PostgreSQL advisory lock key
+_HINT_OPEN = ("check the database URL; for PostgreSQL check that the server runs and that "
+              "the user, password and database are right")
+
+
+def mask_url(url: str | URL) -> str:
+    """The URL as it may be shown to a user: any password replaced by ``***``."""
+    if isinstance(url, URL):
+        return url.render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def reason(exc: BaseException) -> str:
+    """The first meaningful line of an error, without SQLAlchemy's wrapping."""
+    inner: BaseException = exc
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        inner = exc.orig
+    lines = [line.strip() for line in str(inner).splitlines() if line.strip()]
+    text_ = lines[0] if lines else type(inner).__name__
+    return " ".join(text_.split())
+
+
+@contextmanager
+def translate_errors(url: str, doing: str, hint: str | None = None) -> Iterator[None]:
+    """Turn database failures into a one-line StoreError naming the (masked) URL.
+
+    ``doing`` says what failed, with ``{db}`` standing for the database, e.g.
+    ``"write intervals of run 3 to {db}"``.
+    """
+    try:
+        yield
+    except (StoreError, RunNotFound):
+        raise
+    except (SQLAlchemyError, OSError) as exc:
+        where = f"the results database {mask_url(url)}"
+        raise StoreError(f"cannot {doing.format(db=where)}: {reason(exc)}",
+                         hint or _HINT_OPEN) from None
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for ``url``, with SQLite's folder created; StoreError on a bad URL."""
+    masked = mask_url(url)
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise StoreError(f"bad results database URL {masked}: {reason(exc)}",
+                         "use sqlite:///path/to/file.db or "
+                         "postgresql+psycopg://user:password@host:5432/dbname") from None
+    if parsed.drivername in ("postgres", "postgresql"):  # psycopg 3 is the driver shipped
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    backend = parsed.get_backend_name()
+    kwargs: dict[str, Any] = {}
+    if backend == "sqlite":
+        memory = parsed.database in (None, "", ":memory:")
+        if memory:
+            kwargs["poolclass"] = StaticPool
+        else:
+            _make_folder(Path(str(parsed.database)).parent, masked)
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S,
+                                  "check_same_thread": False}
+    elif backend == "postgresql" and "connect_timeout" not in parsed.query:
+        kwargs["connect_args"] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (ArgumentError, NoSuchModuleError, ImportError, TypeError) as exc:
+        raise StoreError(f"cannot use the results database URL {masked}: {reason(exc)}",
+                         "swarmdeck stores runs in SQLite (sqlite:///...) or PostgreSQL "
+                         "(postgresql+psycopg://...)") from None
+    if backend == "sqlite":
+        _configure_sqlite(engine, memory=parsed.database in (None, "", ":memory:"))
+    return engine
+
+
+def _make_folder(folder: Path, masked: str) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        detail = exc.strerror or type(exc).__name__
+        if isinstance(exc, FileExistsError):
+            detail = "a file of that name is in the way"
+        raise StoreError(f"cannot create the folder {folder} for the results database "
+                         f"{masked}: {detail}",
+                         "point the database URL at a folder you can write to") from None
+
+
+def _configure_sqlite(engine: Engine, *, memory: bool) -> None:
+    """Let swarmdeck, not the sqlite3 module, decide where transactions begin."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if not memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection in a write transaction: committed on success, rolled back on error.
+
+    SQLite takes the write lock at BEGIN; PostgreSQL callers lock the rows they change.
+    """
+    with engine.connect() as connection:
+        connection.execution_options(sqlite_begin="IMMEDIATE")
+        with connection.begin():
+            yield connection
+
+
+def run_migrations(engine: Engine, url: str) -> None:
+    """Bring the schema to the newest revision shipped with this swarmdeck."""
+    with _quiet_alembic():
+        from alembic import command
+        from alembic.util.exc import CommandError
+
+        config = _alembic_config()
+        try:
+            with write_connection(engine) as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                       {"key": _MIGRATION_LOCK})
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except CommandError as exc:  # e.g. a revision this swarmdeck does not know
+            raise StoreError(f"cannot migrate the results database {mask_url(url)}: {exc}",
+                             "it was probably written by a newer swarmdeck; upgrade "
+                             "swarmdeck or point the database URL elsewhere") from None
+
+
+@contextmanager
+def _quiet_alembic() -> Iterator[None]:
+    """No INFO lines from Alembic, even when Locust has set the root logger to INFO."""
+    log = logging.getLogger("alembic")
+    level = log.level
+    log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def _alembic_config() -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str | None:
+    """The newest schema revision shipped with this swarmdeck."""
+    with _quiet_alembic():
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(_alembic_config()).get_current_head()

@@ -1,0 +1,147 @@
+"""Reading runs back: lists, records, per-endpoint and per-region data, timelines.
+
+Queries on a run with rollups read them (see ``swarmdeck.store.rollups``); queries on a run
+without (still running, or its finish interrupted) merge raw intervals.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, Select, select
+
+from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
+from swarmdeck.store import models
+from swarmdeck.store.records import RunMeta, RunRecord, RunRow, TimelinePoint
+from swarmdeck.store.rollups import LEVELS, RAW, RUN_LEVEL, plan_window
+from swarmdeck.store.rows import MEASURE_COLUMNS, Merger, relabel
+from swarmdeck.store.writes import not_found
+
+ALL = "*"  # the region (or endpoint) label of data merged over all of them
+_META_FIELDS = tuple(RunMeta.__dataclass_fields__)
+
+
+def load_run(connection: Connection, run_id: int) -> Row[Any]:
+    row = connection.execute(select(models.runs).where(models.runs.c.id == run_id)).first()
+    if row is None:
+        raise not_found(run_id)
+    return row
+
+
+def list_runs(connection: Connection, limit: int) -> list[RunRow]:
+    runs = models.runs
+    query = select(runs).order_by(runs.c.id.desc()).limit(limit)
+    return [RunRow(id=row.id, started_at=row.started_at, ended_at=row.ended_at,
+                   host=row.host, locustfile=row.locustfile, users=row.users,
+                   status=row.status, requests=int(row.requests),
+                   failures=int(row.failures), p95_ms=row.p95_ms)
+            for row in connection.execute(query)]
+
+
+def run_record(row: Row[Any]) -> RunRecord:
+    meta = RunMeta(**{name: getattr(row, name) for name in _META_FIELDS})
+    return RunRecord(id=row.id, meta=meta, status=row.status, ended_at=row.ended_at,
+                     message=row.message, details=row.details,
+                     heartbeat_at=row.heartbeat_at, requests=int(row.requests),
+                     failures=int(row.failures), p95_ms=row.p95_ms,
+                     first_interval=row.first_interval, last_interval=row.last_interval,
+                     rolled_up=row.rolled_up_at is not None)
+
+
+def _measures(level: int) -> Select[Any]:
+    table = models.intervals if level == RAW else models.rollups
+    query = select(*(table.c[name] for name in MEASURE_COLUMNS))
+    return query if level == RAW else query.where(table.c.level == level)
+
+
+def _rows(connection: Connection, run_id: int, level: int, lo: int | None, hi: int | None,
+          region: str | None) -> Iterable[Any]:
+    table = models.intervals if level == RAW else models.rollups
+    query = _measures(level).where(table.c.run_id == run_id)
+    if lo is not None:
+        query = query.where(table.c.start >= lo)
+    if hi is not None:
+        query = query.where(table.c.start < hi)
+    if region is not None:
+        query = query.where(table.c.region == region)
+    return connection.execute(query)
+
+
+def _ceil(value: float | None) -> int | None:
+    return None if value is None else math.ceil(value)
+
+
+def window_pieces(run: Row[Any], lo: int | None, hi: int | None) -> list[tuple[int, int, int]]:
+    """What to read for interval starts in [lo, hi): (level, lo, hi) pieces."""
+    first, last = run.first_interval, run.last_interval
+    if first is None:
+        return []
+    if run.rolled_up_at is None:
+        return [(RAW, first if lo is None else lo, last + 1 if hi is None else hi)]
+    lo = first if lo is None else max(lo, first)
+    hi = last + 1 if hi is None else min(hi, last + 1)
+    if lo >= hi:
+        return []
+    if lo <= first and hi > last:
+        return [(RUN_LEVEL, 0, 1)]
+    return plan_window(lo, hi)
+
+
+def endpoint_data(connection: Connection, run: Row[Any], start: float | None,
+                  end: float | None, region: str | None) -> dict[EndpointKey, EndpointInterval]:
+    lo, hi = _ceil(start), _ceil(end)
+    merger = Merger[EndpointKey](lambda interval: interval.endpoint)
+    for level, piece_lo, piece_hi in window_pieces(run, lo, hi):
+        merger.add_rows(_rows(connection, run.id, level, piece_lo, piece_hi, region))
+    label = lo if lo is not None else run.first_interval
+    return relabel(merger.take(), start=label, region=region if region is not None else ALL)
+
+
+def region_data(connection: Connection, run: Row[Any]) -> dict[str, EndpointInterval]:
+    merger = Merger[str](lambda interval: interval.region)
+    for level, lo, hi in window_pieces(run, None, None):
+        merger.add_rows(_rows(connection, run.id, level, lo, hi, None))
+    merged = merger.take()
+    for interval in merged.values():
+        interval.start, interval.method, interval.name = run.first_interval, ALL, ALL
+    return dict(sorted(merged.items()))
+
+
+def user_counts(connection: Connection, run_id: int) -> list[tuple[float, int]]:
+    table = models.user_counts
+    query = (select(table.c.at, table.c.users).where(table.c.run_id == run_id)
+             .order_by(table.c.at, table.c.id))
+    return [(float(row.at), int(row.users)) for row in connection.execute(query)]
+
+
+def timeline(connection: Connection, run: Row[Any], step_s: int) -> list[TimelinePoint]:
+    if run.first_interval is None:
+        return []
+    level = RAW
+    if run.rolled_up_at is not None:
+        level = next((size for size in LEVELS if step_s % size == 0), RAW)
+    merger = Merger[int](lambda interval: interval.start // step_s * step_s)
+    merger.add_rows(_rows(connection, run.id, level, None, None, None))
+    merged = merger.take()
+    samples = user_counts(connection, run.id)
+    first = run.first_interval // step_s * step_s
+    return [_point(start, merged.get(start), _users_by(samples, start + step_s))
+            for start in range(first, run.last_interval + 1, step_s)]
+
+
+def _users_by(samples: Sequence[tuple[float, int]], end: float) -> int | None:
+    """The last user count sampled before ``end``."""
+    index = bisect_left(samples, end, key=lambda sample: sample[0])
+    return samples[index - 1][1] if index else None
+
+
+def _point(start: int, data: EndpointInterval | None, users: int | None) -> TimelinePoint:
+    if data is None or data.requests == 0:
+        return TimelinePoint(start, data.requests if data else 0,
+                             data.failures if data else 0, None, None, None, users)
+    histogram = data.histogram
+    return TimelinePoint(start, data.requests, data.failures, histogram.percentile_ms(50),
+                         histogram.percentile_ms(95), histogram.percentile_ms(99), users)

@@ -1,0 +1,84 @@
+"""The plain records the store takes and returns: a run's metadata, list rows, timelines.
+
+Datetimes are timezone-aware UTC; interval starts and user-count times are epoch seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+RUN_STATUSES = ("running", "passed", "failed", "aborted", "crashed", "degraded")
+FINAL_STATUSES = frozenset(RUN_STATUSES) - {"running"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunMeta:
+    """What a run was: everything needed to tell it apart from, and repeat, another run."""
+
+    host: str
+    locustfile: str
+    locustfile_sha256: str
+    plan: dict[str, Any]
+    tags: dict[str, str]
+    users: int | None
+    spawn_rate: float | None
+    run_time_s: float | None
+    shape: str | None
+    interval_s: float = 1.0
+    swarmdeck_version: str
+    locust_version: str
+    python_version: str
+    git_commit: str | None
+    started_at: datetime  # UTC
+    pid: int
+    hostname: str
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One line of ``swarmdeck runs``; totals come from the run's rollup."""
+
+    id: int
+    started_at: datetime
+    ended_at: datetime | None
+    host: str
+    locustfile: str
+    users: int | None
+    status: str
+    requests: int
+    failures: int
+    p95_ms: float | None  # None until the run is finished and rolled up
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A run as stored: its metadata, how it ended, and the span of its data."""
+
+    id: int
+    meta: RunMeta
+    status: str
+    ended_at: datetime | None
+    message: str | None
+    details: dict[str, Any] | None
+    heartbeat_at: datetime
+    requests: int
+    failures: int
+    p95_ms: float | None
+    first_interval: int | None  # epoch seconds of the first interval's start
+    last_interval: int | None  # epoch seconds of the last interval's start
+    rolled_up: bool = field(default=False)
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    """Totals over all endpoints and regions for one chart step ``[start, start + step)``."""
+
+    start: int
+    requests: int
+    failures: int
+    p50_ms: float | None  # None for a step without requests
+    p95_ms: float | None
+    p99_ms: float | None
+    users: int | None  # the last user count sampled in or before the step

@@ -1,0 +1,130 @@
+"""Writing a run: its record, heartbeats, intervals (merged by key), user counts, its end.
+
+Every write of one run takes that run's row lock first (``SELECT ... FOR UPDATE`` on
+PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` locks the whole database), so writers of one run
+queue up and a merge never loses a concurrent report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, insert, select, update
+
+from swarmdeck.errors import RunNotFound
+from swarmdeck.metrics.interval import EndpointInterval
+from swarmdeck.store import models
+from swarmdeck.store.connect import write_connection
+from swarmdeck.store.liveness import db_now
+from swarmdeck.store.records import RUN_STATUSES, RunMeta
+from swarmdeck.store.rollups import merge_late
+from swarmdeck.store.rows import copy_interval
+from swarmdeck.store.upsert import merge_rows
+
+RAW_KEY = ("start", "method", "name", "region")
+RawKey = tuple[int, str, str, str]
+_IN_LIMIT = 500  # more distinct starts than this are read by range instead of IN
+
+
+def not_found(run_id: int) -> RunNotFound:
+    return RunNotFound(f"no run {run_id} in the results database",
+                       "run `swarmdeck runs` to list the stored runs")
+
+
+def lock_run(connection: Connection, run_id: int) -> Row[Any]:
+    """The run's row, locked until the transaction ends; RunNotFound if there is none."""
+    row = connection.execute(
+        select(models.runs).where(models.runs.c.id == run_id).with_for_update()).first()
+    if row is None:
+        raise not_found(run_id)
+    return row
+
+
+def create_run(engine: Engine, meta: RunMeta) -> int:
+    values = asdict(meta)
+    values.update(plan=dict(meta.plan), tags={str(k): str(v) for k, v in meta.tags.items()},
+                  status="running", revision=0, requests=0,
+                  failures=0)
+    with write_connection(engine) as connection:
+        values["heartbeat_at"] = db_now(connection)
+        result = connection.execute(insert(models.runs).values(**values))
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+def heartbeat(engine: Engine, run_id: int, at: datetime | None) -> None:
+    with write_connection(engine) as connection:
+        result = connection.execute(update(models.runs).where(models.runs.c.id == run_id)
+                                    .values(heartbeat_at=at or db_now(connection)))
+        if result.rowcount == 0:
+            raise not_found(run_id)
+
+
+def coalesce(intervals: Iterable[EndpointInterval]) -> dict[RawKey, EndpointInterval]:
+    """One interval per key; duplicates are merged into a copy, never into the caller's."""
+    merged: dict[RawKey, EndpointInterval] = {}
+    copied: set[RawKey] = set()
+    for interval in intervals:
+        key = (int(interval.start), interval.method, interval.name, interval.region)
+        current = merged.get(key)
+        if current is None:
+            merged[key] = interval
+            continue
+        if key not in copied:
+            current = merged[key] = copy_interval(current)
+            current.start = key[0]
+            copied.add(key)
+        current.merge(interval)
+    return merged
+
+
+def add_intervals(engine: Engine, run_id: int, intervals: Iterable[EndpointInterval]) -> None:
+    deltas = coalesce(intervals)
+    with write_connection(engine) as connection:
+        run = lock_run(connection, run_id)
+        if not deltas:
+            return
+        starts = sorted({key[0] for key in deltas})
+        start_column = models.intervals.c.start
+        narrow = ([start_column.in_(starts)] if len(starts) <= _IN_LIMIT
+                  else [start_column >= starts[0], start_column <= starts[-1]])
+        merge_rows(connection, models.intervals, run_id, RAW_KEY, deltas, narrow)
+        changes: dict[str, Any] = {
+            "revision": run.revision + 1,
+            "requests": run.requests + sum(d.requests for d in deltas.values()),
+            "failures": run.failures + sum(d.failures for d in deltas.values()),
+            "first_interval": min(starts[0], run.first_interval if run.first_interval
+                                  is not None else starts[0]),
+            "last_interval": max(starts[-1], run.last_interval if run.last_interval
+                                 is not None else starts[-1]),
+        }
+        if run.status == "running":
+            changes["heartbeat_at"] = db_now(connection)
+        if run.rolled_up_at is not None:
+            changes["p95_ms"] = merge_late(connection, run_id, deltas.values())
+        connection.execute(update(models.runs).where(models.runs.c.id == run_id)
+                           .values(**changes))
+
+
+def add_user_counts(engine: Engine, run_id: int, samples: Iterable[tuple[float, int]]) -> None:
+    rows = [{"run_id": run_id, "at": float(at), "users": int(users)} for at, users in samples]
+    with write_connection(engine) as connection:
+        lock_run(connection, run_id)
+        if rows:
+            connection.execute(insert(models.user_counts), rows)
+
+
+def finish_run(engine: Engine, run_id: int, status: str, ended_at: datetime,
+               message: str | None, details: dict[str, Any] | None) -> None:
+    if status not in RUN_STATUSES:
+        raise ValueError(f"unknown run status {status!r}; expected one of "
+                         f"{', '.join(RUN_STATUSES)}")
+    with write_connection(engine) as connection:
+        lock_run(connection, run_id)
+        connection.execute(update(models.runs).where(models.runs.c.id == run_id).values(
+            status=status, ended_at=ended_at, message=message, details=details,
+            heartbeat_at=db_now(connection)))

@@ -1,0 +1,125 @@
+"""`swarmdeck run` end to end: real Locust against shopfront under real Gunicorn, results
+stored, shown again, and every bad input answered with one line and its exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shopfront.server import GunicornServer
+
+from .conftest import SCENARIOS, seed_database
+
+pytestmark = pytest.mark.integration
+
+ENV = {**os.environ, "COLUMNS": "160", "NO_COLOR": "1", "TERM": "dumb"}
+
+
+def swarmdeck(*args: str, cwd: Path, timeout: float = 120,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "swarmdeck", *args], cwd=cwd, text=True,
+                          capture_output=True, timeout=timeout, env={**ENV, **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornServer]:
+    tmp = tmp_path_factory.mktemp("shop")
+    env = seed_database(f"sqlite:///{tmp / 'shop.db'}", tmp)
+    with GunicornServer(env, workers=2, access_log=tmp / "access.log") as server:
+        yield server
+
+
+def stored_runs(cwd: Path, db: str) -> list[dict[str, object]]:
+    result = swarmdeck("runs", "--db", db, "--json", cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_run_stores_exact_counts_and_show_prints_it_again(shop: GunicornServer,
+                                                          tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    served_before = shop.served_requests()
+    # jwt_api.py follows no redirects: one Locust request is one request Gunicorn serves.
+    result = swarmdeck("run", "-f", str(SCENARIOS / "jwt_api.py"), "--host", shop.url,
+                       "-u", "8", "-r", "8", "-t", "6s", "--db", db, "--json", "summary.json",
+                       "--tag", "branch=main", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    for key in ("run_id", "status", "host", "started_at", "ended_at", "duration_s", "totals",
+                "endpoints"):
+        assert key in summary
+    assert summary["status"] == "passed"
+    totals = summary["totals"]
+    for key in ("requests", "failures", "rps", "p50_ms", "p95_ms", "p99_ms", "p999_ms",
+                "max_ms"):
+        assert key in totals
+    assert totals["failures"] == 0
+    assert totals["p50_ms"] <= totals["p95_ms"] <= totals["p99_ms"] <= totals["max_ms"]
+    served = shop.served_requests() - served_before
+    assert totals["requests"] == served, "stored total differs from what Gunicorn served"
+    names = {e["name"] for e in summary["endpoints"]}
+    assert {"POST /api/auth/login", "GET /api/products", "GET /api/products/:id"} <= names
+    assert sum(e["requests"] for e in summary["endpoints"]) == totals["requests"]
+
+    shown = swarmdeck("show", str(summary["run_id"]), "--db", db, "--json", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout) == summary
+    text = swarmdeck("show", str(summary["run_id"]), "--db", db, cwd=tmp_path)
+    assert text.stdout.strip() and text.stdout.strip() in result.stdout
+    (row,) = stored_runs(tmp_path, db)
+    assert row["status"] == "passed" and row["requests"] == totals["requests"]
+
+
+def test_locust_counters_equal_stored_totals(shop: GunicornServer, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    result = swarmdeck("run", "-f", str(SCENARIOS / "locustfile.py"), "--host", shop.url,
+                       "-u", "10", "-r", "10", "-t", "5s", "-q", "--db", db,
+                       "--json", "s.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["totals"]["requests"] > 0
+    # Locust's own counters, taken from its RequestStats at the end of the run:
+    assert summary["locust"] == {"requests": summary["totals"]["requests"],
+                                 "failures": summary["totals"]["failures"]}
+
+
+def test_ctrl_c_stops_gracefully_and_keeps_everything(shop: GunicornServer,
+                                                      tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "swarmdeck", "run", "-f", str(SCENARIOS / "public_pages.py"),
+         "--host", shop.url, "-u", "5", "-r", "5", "-t", "60s", "-q", "--db", db,
+         "--json", "s.json"], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    time.sleep(6)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, out + err
+    assert "Traceback" not in err
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["status"] == "aborted"
+    assert summary["totals"]["requests"] > 0
+    assert summary["duration_s"] < 30
+
+
+def test_killed_run_is_marked_crashed_with_its_intervals_kept(shop: GunicornServer,
+                                                               tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "swarmdeck", "run", "-f", str(SCENARIOS / "public_pages.py"),
+         "--host", shop.url, "-u", "5", "-r", "5", "-t", "60s", "-q", "--db", db],
+        cwd=tmp_path, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(7)  # a few flushes (every 2 s at most)
+    process.kill()
+    process.wait(timeout=10)
+    (row,) = stored_runs(tmp_path, db)
+    assert row["status"] == "crashed"
+    assert int(row["requests"]) > 0  # type: ignore[call-overload]

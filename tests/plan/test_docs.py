@@ -1,0 +1,64 @@
+"""The docs match the registry, and their examples load."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from swarmdeck.plan import SETTINGS, SHAPE_KEYS, Setting, resolve
+from swarmdeck.plan.settings import markdown_table
+
+REPO = Path(__file__).resolve().parents[2]
+SETTINGS_DOC = REPO / "docs" / "settings.md"
+PLAN_DOC = REPO / "docs" / "plan.md"
+EXAMPLE = REPO / "examples" / "swarmdeck.toml"
+REGENERATE = ('regenerate the table: .venv/bin/python -c "from swarmdeck.plan.settings '
+              'import markdown_table as t; print(t())"')
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.name)
+def test_every_setting_is_in_the_settings_doc(setting: Setting) -> None:
+    row = next(line for line in markdown_table().splitlines()
+               if line.startswith(f"| `{setting.name}` |"))
+    assert row in SETTINGS_DOC.read_text().splitlines(), REGENERATE
+
+
+def test_the_example_plan_loads(tmp_path: Path) -> None:
+    plan = resolve({"plan": str(EXAMPLE)}, {}, tmp_path)
+    assert plan.plan_path == EXAMPLE
+    assert plan.locustfile.resolve() == REPO / "scenarios" / "locustfile.py"
+    assert plan.locustfile.exists()
+    assert plan.host == "http://localhost:8000"
+    assert plan.shape is not None and plan.shape.name == "step"
+    assert [s.name for s in plan.shape.stages()] == ["baseline", "peak", "beyond_peak",
+                                                     "recovery"]
+    assert plan.end_s == plan.shape.total_duration_s == 360.0
+    assert plan.tags == {"env": "staging", "branch": "main"}
+    assert set(plan.sources.values()) - {"default", "--plan"} == {
+        f"{EXAMPLE}:{n}" for n in (5, 6, 7, 8, 9, 11, 12, 14, 15, 16, 17, 18, 20, 25)}
+    plan.ensure_bounded()
+
+
+def test_the_plan_doc_shows_the_example_verbatim() -> None:
+    assert EXAMPLE.read_text() in PLAN_DOC.read_text()
+
+
+def toml_blocks() -> list[str]:
+    return re.findall(r"```toml\n(.*?)```", PLAN_DOC.read_text(), flags=re.DOTALL)
+
+
+@pytest.mark.parametrize("block", toml_blocks())
+def test_every_toml_example_in_the_plan_doc_is_a_valid_plan(block: str, tmp_path: Path) -> None:
+    (tmp_path / "swarmdeck.toml").write_text(block)
+    plan = resolve({}, {}, tmp_path)
+    plan.ensure_bounded()
+
+
+@pytest.mark.parametrize(("shape", "key"), [
+    (shape, key) for shape, keys in SHAPE_KEYS.items() for key in keys])
+def test_every_shape_parameter_is_documented(shape: str, key: str) -> None:
+    text = PLAN_DOC.read_text()
+    section = text.split(f"### `{shape}`", 1)[1].split("\n### ", 1)[0]
+    assert f"| `{key}` |" in section

@@ -1,0 +1,82 @@
+"""Building runs and intervals for the store tests, and the brute-force reference."""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from swarmdeck.metrics import EndpointInterval, EndpointKey, LatencyHistogram
+from swarmdeck.store import RunMeta
+
+
+def make_meta(**overrides: Any) -> RunMeta:
+    values: dict[str, Any] = {
+        "host": "http://127.0.0.1:5000", "locustfile": "scenarios/shop.py",
+        "locustfile_sha256": "ab" * 32, "plan": {"users": 10, "stages": [1, 2]},
+        "tags": {"branch": "main"}, "users": 10, "spawn_rate": 2.5, "run_time_s": 60.0,
+        "shape": None, "interval_s": 1.0, "swarmdeck_version": "0.1.0",
+        "locust_version": "2.31.0", "python_version": "3.11.9", "git_commit": "deadbeef",
+        "started_at": datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC),
+        "pid": os.getpid(), "hostname": socket.gethostname(),
+    }
+    values.update(overrides)
+    return RunMeta(**values)
+
+
+def make_interval(start: int, name: str = "/a", samples: Iterable[int] = (1000,), *,
+                  method: str = "GET", region: str = "local", failures: int = 0,
+                  errors: dict[str, int] | None = None, nbytes: int = 0) -> EndpointInterval:
+    histogram = LatencyHistogram()
+    count = 0
+    for value in samples:
+        histogram.record(value)
+        count += 1
+    return EndpointInterval(start=start, method=method, name=name, region=region,
+                            requests=count, failures=failures, bytes=nbytes,
+                            histogram=histogram, errors=Counter(errors or {}))
+
+
+def random_interval(rng: random.Random, start: int, name: str, region: str,
+                    method: str = "GET") -> EndpointInterval:
+    samples = [int(rng.lognormvariate(9, 1)) for _ in range(rng.randint(1, 6))]
+    failures = rng.randint(0, len(samples)) if rng.random() < 0.3 else 0
+    errors = {rng.choice(["HTTP 500", "timeout", "HTTP 429"]): failures} if failures else {}
+    return make_interval(start, name, samples, method=method, region=region,
+                         failures=failures, errors=errors, nbytes=100 * len(samples))
+
+
+def brute_force(intervals: Iterable[EndpointInterval], start: float | None = None,
+                end: float | None = None,
+                region: str | None = None) -> dict[EndpointKey, EndpointInterval]:
+    """The reference: every interval starting in [start, end) merged per endpoint."""
+    merged: dict[EndpointKey, EndpointInterval] = {}
+    for interval in intervals:
+        if start is not None and interval.start < start:
+            continue
+        if end is not None and interval.start >= end:
+            continue
+        if region is not None and interval.region != region:
+            continue
+        target = merged.setdefault(interval.endpoint, EndpointInterval(
+            start=0, method=interval.method, name=interval.name, region="*"))
+        target.merge(interval)
+    return merged
+
+
+def measures(data: EndpointInterval) -> tuple[Any, ...]:
+    """What must match exactly: counts, errors and the histogram bucket for bucket."""
+    h = data.histogram
+    return (data.requests, data.failures, data.bytes, dict(+data.errors), h.count,
+            h.min_us, h.max_us, h.encode())
+
+
+def assert_same(actual: dict[Any, EndpointInterval], expected: dict[Any, EndpointInterval]
+                ) -> None:
+    assert sorted(actual) == sorted(expected)
+    for key, data in expected.items():
+        assert measures(actual[key]) == measures(data), key
