@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m shopfront.demo
+	$(PY) -m swarmdeck.demo
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -123,3 +123,33 @@ def test_killed_run_is_marked_crashed_with_its_intervals_kept(shop: GunicornServ
     (row,) = stored_runs(tmp_path, db)
     assert row["status"] == "crashed"
     assert int(row["requests"]) > 0  # type: ignore[call-overload]
+
+
+@pytest.mark.postgres
+def test_a_run_stored_in_postgresql(shop: GunicornServer, postgres_url: str,
+                                    tmp_path: Path) -> None:
+    result = swarmdeck("run", "-f", str(SCENARIOS / "public_pages.py"), "--host", shop.url,
+                       "-u", "4", "-r", "4", "-t", "4s", "-q", "--db", postgres_url,
+                       "--json", "s.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["totals"]["requests"] > 0
+    assert summary["locust"]["requests"] == summary["totals"]["requests"]
+    shown = swarmdeck("show", str(summary["run_id"]), "--db", postgres_url, "--json",
+                      cwd=tmp_path)
+    assert json.loads(shown.stdout) == summary
+    assert any(row["id"] == summary["run_id"] for row in stored_runs(tmp_path, postgres_url))
+
+
+def test_step_shape_stages_add_up_to_the_run(shop: GunicornServer, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    result = swarmdeck("run", "-f", str(SCENARIOS / "public_pages.py"), "--host", shop.url,
+                       "-u", "8", "--shape", "step", "-t", "8s", "-q", "--db", db,
+                       "--json", "s.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads((tmp_path / "s.json").read_text())
+    stages = summary["stages"]
+    assert [s["name"] for s in stages] == ["baseline", "peak", "beyond_peak", "recovery"]
+    assert [s["users"] for s in stages] == [2, 8, 12, 2]
+    # every request falls in exactly one stage (the last stage may end with the run)
+    assert sum(s["requests"] for s in stages) == summary["totals"]["requests"]

@@ -38,9 +38,12 @@ class Collector:
         self.requests = 0
         self.failures = 0
         self.flushed_requests = 0
+        self._first_start: int | None = None
 
     def add(self, intervals: Iterable[EndpointInterval]) -> None:
         for interval in intervals:
+            if self._first_start is None or interval.start < self._first_start:
+                self._first_start = interval.start
             self.requests += interval.requests
             self.failures += interval.failures
             self._recent.append(interval)
@@ -66,9 +69,13 @@ class Collector:
         self.store.heartbeat(self.run_id)
 
     def live(self) -> LiveStats:
-        horizon = int(self.clock()) - LIVE_WINDOW_S
+        """The last complete seconds (at most LIVE_WINDOW_S; fewer early in the run)."""
+        now = int(self.clock())
+        horizon = now - LIVE_WINDOW_S
         while self._recent and self._recent[0].start < horizon:
             self._recent.popleft()
-        per_endpoint = aggregate(self._recent)
-        window, endpoints = summarize(per_endpoint, float(LIVE_WINDOW_S))
-        return LiveStats(self.requests, self.failures, LIVE_WINDOW_S, window, endpoints)
+        span = LIVE_WINDOW_S
+        if self._first_start is not None:
+            span = max(1, min(LIVE_WINDOW_S, now - self._first_start))
+        window, endpoints = summarize(aggregate(self._recent), float(span))
+        return LiveStats(self.requests, self.failures, span, window, endpoints)

@@ -25,8 +25,10 @@ def render(live: LiveStats | None, users: int, elapsed_s: float, total_s: float 
         done = 0.0
         clock = f"{fmt.duration(elapsed_s)} elapsed (until the shape ends or Ctrl-C)"
     head = Text.assemble((f"Run {run_id} ", "bold"), f"{host}  {clock}")
-    bar = ProgressBar(total=1.0, completed=done, width=60)
-    parts: list[RenderableType] = [head, bar]
+    progress = Table.grid(padding=(0, 1))
+    progress.add_row(ProgressBar(total=1.0, completed=done, width=60),
+                     f"{done:.0%}" if total_s else "")
+    parts: list[RenderableType] = [head, progress]
     if live is not None:
         w = live.window
         fail_pct = 100.0 * live.failures / live.requests if live.requests else 0.0
@@ -37,11 +39,12 @@ def render(live: LiveStats | None, users: int, elapsed_s: float, total_s: float 
             f"p99 {fmt.ms(w.p99_ms)} ms"))
         table = Table(show_edge=False, pad_edge=False, title=f"Busiest endpoints, last "
                       f"{live.window_s}s", title_justify="left")
-        table.add_column("Endpoint", overflow="ellipsis", no_wrap=True, max_width=50)
+        table.add_column("Method")
+        table.add_column("Name", overflow="ellipsis", no_wrap=True, max_width=50)
         for header in ("req/s", "fail", "p50", "p95", "p99"):
             table.add_column(header, justify="right")
         for e in sorted(live.endpoints, key=lambda e: -e.requests)[:BUSIEST]:
-            table.add_row(f"{e.method} {e.name}", fmt.rate(e.rps), fmt.count(e.failures),
+            table.add_row(e.method, e.name, fmt.rate(e.rps), fmt.count(e.failures),
                           fmt.ms(e.p50_ms), fmt.ms(e.p95_ms), fmt.ms(e.p99_ms))
         parts.append(table)
     parts.extend(Text(note, style="yellow") for note in notes)

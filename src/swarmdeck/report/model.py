@@ -3,12 +3,24 @@ so that any past run renders exactly as it did when it ended."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from swarmdeck.analysis.summary import EndpointSummary, summarize, summarize_endpoint
+from swarmdeck.plan import ShapeSpec
 from swarmdeck.store import Store
+
+
+@dataclass(frozen=True)
+class StageReport:
+    """One stage of a built-in shape, e.g. the step shape's ``peak``: its own percentiles."""
+
+    name: str
+    start_s: float
+    end_s: float
+    users: int
+    totals: EndpointSummary
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,7 @@ class RunReport:
     regions: dict[str, EndpointSummary]
     warnings: list[str]
     locust: dict[str, int] | None = None  # Locust's own counters at the end, for comparison
+    stages: list[StageReport] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` summary (documented in docs/json-summary.md)."""
@@ -59,6 +72,11 @@ class RunReport:
             "regions": {name: totals(s) for name, s in self.regions.items()},
             "warnings": self.warnings,
             "locust": self.locust,
+            "stages": [
+                {"name": st.name, "start_s": st.start_s, "end_s": st.end_s, "users": st.users,
+                 **totals(st.totals)}
+                for st in self.stages
+            ],
         }
 
 
@@ -80,4 +98,23 @@ def load_report(store: Store, run_id: int) -> RunReport:
         locust=({"requests": int(details["locust_requests"]),
                  "failures": int(details["locust_failures"])}
                 if "locust_requests" in details else None),
+        stages=_stages(store, run_id, meta.plan.get("shape"), meta.started_at, duration),
     )
+
+
+def _stages(store: Store, run_id: int, shape: dict[str, Any] | None, started_at: datetime,
+            duration_s: float) -> list[StageReport]:
+    """Per-stage totals of a built-in shape, each from the merged histograms of its window."""
+    if not shape:
+        return []
+    start = int(started_at.timestamp())
+    stages = [st for st in ShapeSpec.from_dict(shape).stages() if st.start_s < duration_s]
+    reports = []
+    for i, stage in enumerate(stages):
+        first, last = i == 0, i == len(stages) - 1
+        end_s = duration_s if last else stage.end_s  # the last stage runs to the run's end
+        data = store.endpoint_data(run_id, None if first else start + stage.start_s,
+                                   None if last else start + end_s)
+        total, _ = summarize(data, max(end_s - stage.start_s, 1e-9))
+        reports.append(StageReport(stage.name, stage.start_s, end_s, stage.users, total))
+    return reports

@@ -60,6 +60,19 @@ def summary(report: RunReport) -> RenderableType:
             failures.add_row(fmt.count(error.count), f"{endpoint.method} {endpoint.name}",
                              error.reason)
         parts.append(failures)
+    if report.stages:
+        stages = Table(title="By stage", title_justify="left", show_edge=False, pad_edge=False)
+        stages.add_column("Stage")
+        stages.add_column("Time", justify="right")
+        stages.add_column("Users", justify="right")
+        _latency_columns(stages)
+        for st in report.stages:
+            t = st.totals
+            stages.add_row(st.name, f"{fmt.duration(st.start_s)}-{fmt.duration(st.end_s)}",
+                           str(st.users), fmt.count(t.requests), fmt.count(t.failures),
+                           fmt.pct(t.failure_pct), fmt.rate(t.rps), fmt.ms(t.p50_ms),
+                           fmt.ms(t.p95_ms), fmt.ms(t.p99_ms), fmt.ms(t.p999_ms), fmt.ms(t.max_ms))
+        parts.append(stages)
     if len(report.regions) > 1:
         regions = Table(title="By region", title_justify="left", show_edge=False, pad_edge=False)
         regions.add_column("Region")

@@ -1,0 +1,96 @@
+"""The demo: shopfront under Gunicorn in its ``naive`` and then its ``tuned`` profile, each
+loaded by ``swarmdeck run`` with the corrected scenarios under the ``step`` shape; live view,
+summaries, and where the runs are stored. ``make demo`` runs ``python -m swarmdeck.demo``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from shopfront import create_app
+from shopfront.extensions import db
+from shopfront.seed import init_db
+from shopfront.server import GunicornServer, ServerError
+
+PROFILES = ("naive", "tuned")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m swarmdeck.demo", description=__doc__)
+    parser.add_argument("-f", "--locustfile", default="scenarios/locustfile.py")
+    parser.add_argument("--scale", type=int, default=10, help="shopfront seed scale (10)")
+    parser.add_argument("-u", "--users", type=int, default=40,
+                        help="the step shape's peak users (40)")
+    parser.add_argument("-t", "--run-time", default="60s", help="per profile (60s)")
+    parser.add_argument("--workers", type=int, default=4, help="Gunicorn workers (4)")
+    parser.add_argument("--workdir", default=".swarmdeck/demo",
+                        help="where shopfront's demo databases live")
+    parser.add_argument("--db", default=None, help="swarmdeck's results database "
+                        "(default: SWARMDECK_DB or .swarmdeck/swarmdeck.db)")
+    parser.add_argument("--profile", choices=PROFILES, action="append",
+                        help="run only this profile (repeatable; default both)")
+    return parser.parse_args(argv)
+
+
+def say(text: str) -> None:
+    print(f"\n==> {text}", flush=True)
+
+
+def seed(path: Path, scale: int, secret: str, uploads: Path) -> None:
+    app = create_app({"SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                      "UPLOAD_FOLDER": str(uploads), "SHOPFRONT_PROFILE": "naive"})
+    with app.app_context():
+        counts = init_db(scale)
+        db.engine.dispose()
+    print("    " + ", ".join(f"{n:,} {name}" for name, n in counts.items()), flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not Path(args.locustfile).is_file():
+        print(f"demo: locustfile {args.locustfile} not found; run from the repository root",
+              file=sys.stderr)
+        return 2
+    workdir = Path(args.workdir).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    say(f"seeding shopfront at scale {args.scale} (SQLite, {workdir})")
+    seed(workdir / "seed.db", args.scale, secret, workdir / "uploads")
+    db_args = ["--db", args.db] if args.db else []
+    codes = []
+    for profile in args.profile or PROFILES:
+        database = workdir / f"{profile}.db"
+        shutil.copy(workdir / "seed.db", database)  # each profile starts from the same data
+        env = {"SECRET_KEY": secret, "DATABASE_URL": f"sqlite:///{database}",
+               "UPLOAD_FOLDER": str(workdir / "uploads"), "SHOPFRONT_PROFILE": profile}
+        try:
+            with GunicornServer(env, workers=args.workers) as server:
+                say(f"shopfront, profile {profile}, under Gunicorn ({args.workers} sync workers) "
+                    f"at {server.url}")
+                say(f"swarmdeck run -f {args.locustfile} --shape step -u {args.users} "
+                    f"-t {args.run_time} --tag profile={profile}")
+                run = subprocess.run(
+                    [sys.executable, "-m", "swarmdeck", "run", "-f", args.locustfile,
+                     "--host", server.url, "--shape", "step", "-u", str(args.users),
+                     "-t", args.run_time, "--tag", f"profile={profile}", "--tag", "demo=1",
+                     *db_args],
+                    check=False, env={**os.environ})
+                codes.append(run.returncode)
+        except ServerError as exc:
+            print(f"demo: shopfront did not start: {exc}", file=sys.stderr)
+            return 3
+    say("stored runs (swarmdeck runs)")
+    subprocess.run([sys.executable, "-m", "swarmdeck", "runs", "-n", "5", *db_args], check=False)
+    print("\n`swarmdeck show RUN` prints a run again; `swarmdeck show RUN --json` as JSON.")
+    return next((code for code in codes if code != 0), 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
