@@ -90,7 +90,7 @@ class LatencyHistogram:
 
     @classmethod
     def decode(cls, data: bytes) -> LatencyHistogram:
-        histogram = cls()
+        histogram = cls.__new__(cls)  # skip allocating an HDR histogram only to replace it
         histogram.min_us, histogram.max_us = _HEADER.unpack_from(data)
         histogram._hdr = HdrHistogram.decode(data[_HEADER.size:])
         return histogram
