@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -27,8 +27,12 @@ class ServerError(RuntimeError):
 
 class GunicornServer:
     def __init__(self, env: Mapping[str, str], *, workers: int = 2, port: int = 0,
-                 startup_timeout: float = 30.0, access_log: Path | None = None) -> None:
+                 startup_timeout: float = 30.0, access_log: Path | None = None,
+                 bind_host: str = "127.0.0.1", prefix: Sequence[str] = ()) -> None:
+        """``prefix`` runs Gunicorn under another command, e.g. ``ip netns exec NS``."""
         self.env = {**os.environ, **env}
+        self.bind_host = bind_host
+        self.prefix = list(prefix)
         self.access_log = access_log
         self.workers = workers
         self.port = port
@@ -48,8 +52,8 @@ class GunicornServer:
 
     def start(self) -> GunicornServer:
         command = [
-            sys.executable, "-m", "gunicorn", "-c", "python:shopfront.gunicorn_conf",
-            "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
+            *self.prefix, sys.executable, "-m", "gunicorn", "-c", "python:shopfront.gunicorn_conf",
+            "--workers", str(self.workers), "--bind", f"{self.bind_host}:{self.port}",
         ]
         if self.access_log is not None:
             command += ["--access-logfile", str(self.access_log)]

@@ -43,6 +43,22 @@ def build_parser() -> argparse.ArgumentParser:
                     "`-- --tags checkout` or a locustfile's custom arguments).")
     plan.add_arguments(run)
 
+    worker = sub.add_parser(
+        "worker", help="generate load for a master on another machine",
+        description="Join a `swarmdeck run --expect-workers N` master as one of its workers "
+                    "(Locust's master/worker protocol). Arguments after `--` go to Locust.")
+    worker.add_argument("--master", required=True, metavar="HOST:PORT",
+                        help="the master's --master-bind address")
+    worker.add_argument("-f", "--locustfile", default="-", metavar="PATH",
+                        help="the same locustfile as the master's; - (default) receives it "
+                             "from the master (a single file only)")
+    worker.add_argument("--region", default=os.environ.get("SWARMDECK_REGION", "local"),
+                        help="region label of this worker's load [env SWARMDECK_REGION; "
+                             "default local]")
+    worker.add_argument("--token", default=os.environ.get("SWARMDECK_TOKEN") or None,
+                        help="the master's shared secret [env SWARMDECK_TOKEN]")
+    worker.add_argument("--debug", action="store_true", help="verbose logging, tracebacks")
+
     runs = sub.add_parser("runs", help="list stored runs")
     runs.add_argument("--db", help="results database URL (default: SWARMDECK_DB or "
                                    "sqlite:///.swarmdeck/swarmdeck.db)")
@@ -53,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("run_id", type=int, metavar="RUN", help="run id (see `swarmdeck runs`)")
     show.add_argument("--db", help="results database URL")
     show.add_argument("--json", action="store_true", help="print the JSON summary")
+    show.add_argument("--by-region", action="store_true",
+                      help="also break every endpoint down by region")
     return parser
 
 
@@ -68,7 +86,8 @@ def cmd_run(args: argparse.Namespace, locust_args: list[str], console: Console) 
     from swarmdeck.store import Store
 
     plan = plans.resolve(vars(args), os.environ, Path.cwd())
-    from swarmdeck.engine.run import LocalRun  # imports Locust: gevent from here on
+    from swarmdeck.engine.distributed import MasterRun  # imports Locust: gevent from here on
+    from swarmdeck.engine.run import LocalRun
     from swarmdeck.report.live import LiveView, QuietView
     from swarmdeck.report import format as fmt
     from swarmdeck.report.model import load_report
@@ -76,7 +95,8 @@ def cmd_run(args: argparse.Namespace, locust_args: list[str], console: Console) 
 
     with Store.open(plan.db_url) as store:
         view = QuietView(console) if plan.quiet else LiveView(console)
-        outcome = LocalRun(plan, store, view, locust_args).execute()
+        kind = MasterRun if plan.distributed else LocalRun
+        outcome = kind(plan, store, view, locust_args).execute()
         report = load_report(store, outcome.run_id)
         if plan.json_path == Path("-"):
             print(json.dumps(report.to_json(), indent=2))
@@ -94,7 +114,17 @@ def cmd_run(args: argparse.Namespace, locust_args: list[str], console: Console) 
                           f"{report.totals.requests:,} requests, "
                           f"{report.totals.failures:,} failures, "
                           f"p95 {fmt.ms(report.totals.p95_ms)} ms", highlight=False)
+    if outcome.exit_code is not None:
+        return outcome.exit_code
     return int(STATUS_EXIT.get(outcome.status, ExitCode.COULD_NOT_RUN))
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from swarmdeck.engine.worker import WorkerProcess, WorkerSettings
+
+    WorkerProcess(WorkerSettings(master=args.master, locustfile=args.locustfile,
+                                 region=args.region, token=args.token)).run()
+    return int(ExitCode.OK)
 
 
 def cmd_runs(args: argparse.Namespace, console: Console) -> int:
@@ -128,6 +158,13 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
         print(json.dumps(report.to_json(), indent=2))
     else:
         print_summary(console, report)
+        if args.by_region:
+            from swarmdeck.report.terminal import by_region
+
+            if report.endpoint_regions:
+                console.print(by_region(report))
+            else:
+                console.print("One region only: nothing to break down.")
     return 0
 
 
@@ -149,6 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args, locust_args, console)
+        if args.command == "worker":
+            return cmd_worker(args)
         if args.command == "runs":
             return cmd_runs(args, console)
         if args.command == "show":
@@ -160,6 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"swarmdeck: error: {exc}", file=sys.stderr)
         return int(exc.exit_code)
+    except KeyboardInterrupt:  # before a run started: nothing was written
+        print("swarmdeck: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
 
 
 if __name__ == "__main__":  # pragma: no cover

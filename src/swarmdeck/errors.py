@@ -58,3 +58,9 @@ class StoreError(CouldNotRun):
 
 class RunNotFound(BadInput):
     """A run id that is not in the store."""
+
+
+class Interrupted(SwarmdeckError):
+    """Ctrl-C (or SIGTERM) before the run started: nothing was stored."""
+
+    exit_code = ExitCode.INTERRUPTED

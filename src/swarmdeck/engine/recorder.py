@@ -36,29 +36,34 @@ class Recorder:
     def on_request(self, request_type: str, name: str, response_time: float | None,
                    response_length: int | None, exception: BaseException | None = None,
                    **_: Any) -> None:
-        endpoint = (request_type, name)
-        if endpoint not in self._names:
-            if len(self._names) >= self.max_names:
-                if endpoint not in self.folded:
-                    if not self.folded:
-                        log.warning("more than %d distinct request names: folding the rest "
-                                    "into %r; group them with name=", self.max_names, OTHER)
-                    self.folded.add(endpoint)
-                endpoint = (request_type, OTHER)
-            else:
-                self._names.add(endpoint)
-        start = self.interval_start(self.clock())
-        key = (start, endpoint[0], endpoint[1])
+        """Called for every request: kept short, it is the generator's hot path."""
+        if (request_type, name) not in self._names:
+            name = self._admit(request_type, name)
+        second = int(self.clock())
+        start = second - second % self.interval_s
+        key = (start, request_type, name)
         interval = self._open.get(key)
         if interval is None:
             interval = self._open[key] = EndpointInterval(
-                start=start, method=endpoint[0], name=endpoint[1], region=self.region)
+                start=start, method=request_type, name=name, region=self.region)
         interval.requests += 1
-        interval.bytes += response_length or 0
-        interval.histogram.record_ms(response_time or 0.0)
+        if response_length:
+            interval.bytes += response_length
+        interval.histogram.record(int((response_time or 0.0) * 1000 + 0.5))
         if exception is not None:
             interval.failures += 1
             interval.errors[self.describe_error(exception)] += 1
+
+    def _admit(self, request_type: str, name: str) -> str:
+        """A new name: keep it, or fold it into OTHER once the cap is reached."""
+        if len(self._names) < self.max_names:
+            self._names.add((request_type, name))
+            return name
+        if not self.folded:
+            log.warning("more than %d distinct request names: folding the rest into %r; "
+                        "group them with name=", self.max_names, OTHER)
+        self.folded.add((request_type, name))
+        return OTHER
 
     def take_closed(self) -> list[EndpointInterval]:
         """Intervals that can no longer receive requests (their slice has ended)."""

@@ -21,7 +21,6 @@ import locust
 from locust import events as locust_events
 from locust.argument_parser import get_parser
 from locust.env import Environment
-from locust.runners import LocalRunner
 from locust.stats import StatsError
 
 from swarmdeck import __version__
@@ -56,6 +55,7 @@ class RunOutcome:
     message: str | None = None
     locust_requests: int = 0
     locust_failures: int = 0
+    exit_code: int | None = None  # set when the status alone does not decide it
     warnings: list[str] = field(default_factory=list)
 
 
@@ -92,8 +92,9 @@ class LocalRun:
         self.store = store
         self.view = view
         self.interrupts = 0
-        self.runner: LocalRunner | None = None
+        self.runner: Any = None
         self.pump_error: BaseException | None = None
+        self._signals: list[Any] = []
 
     def prepare(self) -> None:
         """Everything that can refuse bad input, before any run record is written."""
@@ -133,20 +134,49 @@ class LocalRun:
             started_at=datetime.now(timezone.utc), pid=os.getpid(), hostname=socket.gethostname(),
         )
 
-    def _on_sigint(self) -> None:
+    def _on_interrupt(self) -> None:
         self.interrupts += 1
         runner = self.runner
         if runner is None:
             return
         if self.interrupts == 1:
-            self.view.message("Ctrl-C: stopping users gracefully "
+            self.view.message("stopping users gracefully "
                               f"(up to {self.plan.stop_timeout_s:g}s); Ctrl-C again to force")
             gevent.spawn(runner.quit)
         else:
-            self.view.message("Ctrl-C again: stopping now")
+            self.view.message("interrupted again: stopping now")
             runner.environment.stop_timeout = 0
             runner.user_greenlets.kill(block=False)
             runner.greenlet.kill(block=False)
+
+    # -- the steps a distributed run (engine/distributed.py) overrides ---------------------
+
+    def _make_runner(self, env: Environment) -> Any:
+        return env.create_local_runner()
+
+    def _before_start(self, runner: Any) -> None:
+        """After the runner exists, before the run record: a master waits for its workers."""
+
+    def _collect(self, collector: Collector) -> None:
+        """Once a second: move what was measured into the collector."""
+        collector.add(self.recorder.take_closed())
+
+    def _collect_final(self, collector: Collector) -> None:
+        collector.add(self.recorder.take_all())
+
+    def _final_status(self, outcome: RunOutcome) -> None:
+        outcome.status = "aborted" if self.interrupts else "passed"
+        if self.interrupts:
+            outcome.message = "interrupted (Ctrl-C or SIGTERM); everything measured is kept"
+
+    def _more_details(self) -> dict[str, Any]:
+        """What a run of this kind adds to the stored details (a master: its workers)."""
+        return {}
+
+    def _cleanup(self) -> None:
+        """Always, at the very end (a master stops its local worker processes)."""
+
+    # -- the run ------------------------------------------------------------------------
 
     def execute(self) -> RunOutcome:
         self.prepare()
@@ -156,16 +186,29 @@ class LocalRun:
             host=self.host, stop_timeout=plan.stop_timeout_s, parsed_options=self.options,
             locustfile=str(self.loaded.path), tags=self.options.tags,
             exclude_tags=self.options.exclude_tags,
+            parsed_locustfiles=[str(self.loaded.path)],
         )
-        recorder = Recorder(interval_s=int(plan.interval_s), max_names=plan.max_names,
-                            describe_error=StatsError.parse_error)
-        runner = self.runner = env.create_local_runner()
-        env.events.init.fire(environment=env, runner=runner, web_ui=None)
-        recorder.attach(env.events)
+        self.recorder = Recorder(interval_s=int(plan.interval_s), max_names=plan.max_names,
+                                 region=plan.region, describe_error=StatsError.parse_error)
+        try:
+            runner = self.runner = self._make_runner(env)
+            env.events.init.fire(environment=env, runner=runner, web_ui=None)
+            self.recorder.attach(env.events)
+            # Ctrl-C, and SIGTERM from a CI runner's timeout, stop the run the same way.
+            self._signals = [gevent.signal_handler(signum, self._on_interrupt)
+                             for signum in (signal.SIGINT, signal.SIGTERM)]
+            self._before_start(runner)
+            return self._measure(env, runner)
+        finally:
+            for handler in self._signals:
+                handler.cancel()
+            self._cleanup()
+
+    def _measure(self, env: Environment, runner: Any) -> RunOutcome:
+        plan = self.plan
         run_id = self.store.create_run(self._meta())
-        collector = Collector(self.store, run_id)
+        collector = self.collector = Collector(self.store, run_id)
         outcome = RunOutcome(run_id=run_id, status="crashed")
-        sigint = gevent.signal_handler(signal.SIGINT, self._on_sigint)
         started = time.monotonic()
         self.view.started(run_id, plan, self.total_s)
         try:
@@ -175,26 +218,24 @@ class LocalRun:
                 gevent.spawn(runner.start, plan.users, plan.spawn_rate)
             if plan.run_time_s is not None:
                 gevent.spawn_later(plan.run_time_s, runner.quit)
-            pump = gevent.spawn(self._pump, runner, recorder, collector, started)
+            pump = gevent.spawn(self._pump, runner, collector, started)
             runner.greenlet.join()
             pump.kill()
             if self.pump_error is not None:
                 raise self.pump_error
-            collector.add(recorder.take_all())
+            self._collect_final(collector)
             collector.add_users(0)
             collector.flush()
-            outcome.status = "aborted" if self.interrupts else "passed"
-            if self.interrupts:
-                outcome.message = "interrupted with Ctrl-C; everything measured is kept"
+            self._final_status(outcome)
         except BaseException as exc:  # record what happened, keep what was measured
             outcome.message = f"{exc.__class__.__name__}: {exc}"
             try:
-                collector.add(recorder.take_all())
+                self._collect_final(collector)
                 collector.flush()
             finally:
-                self._finish(env, outcome, recorder)
+                self._finish(env, outcome, self.recorder)
             raise
-        self._finish(env, outcome, recorder)
+        self._finish(env, outcome, self.recorder)
         return outcome
 
     def _finish(self, env: Environment, outcome: RunOutcome, recorder: Recorder) -> None:
@@ -216,17 +257,17 @@ class LocalRun:
                 {"count": e["count"], "msg": e["msg"], "nodes": sorted(e["nodes"])}
                 for e in (env.runner.exceptions.values() if env.runner else [])
             ],
+            **self._more_details(),
         }
         self.store.finish_run(outcome.run_id, outcome.status, datetime.now(timezone.utc),
                               message=outcome.message, details=details)
 
-    def _pump(self, runner: LocalRunner, recorder: Recorder, collector: Collector,
-              started: float) -> None:
+    def _pump(self, runner: Any, collector: Collector, started: float) -> None:
         last_flush = time.monotonic()
         try:
             while True:
                 gevent.sleep(TICK_S)
-                collector.add(recorder.take_closed())
+                self._collect(collector)
                 collector.add_users(runner.user_count)
                 if time.monotonic() - last_flush >= FLUSH_EVERY_S:
                     collector.flush()

@@ -29,14 +29,17 @@ class LatencyHistogram:
 
     def record(self, value_us: int, count: int = 1) -> None:
         """Record a latency in µs, clamped into the histogram's range [1 µs, 1 h]."""
-        value = min(max(int(value_us), LOWEST_US), HIGHEST_US)
-        if self._hdr.get_total_count() == 0:
+        value = int(value_us)
+        if value < LOWEST_US:
+            value = LOWEST_US
+        elif value > HIGHEST_US:
+            value = HIGHEST_US
+        if self.max_us == 0:  # empty: every recorded value is at least LOWEST_US
             self.min_us = self.max_us = value
-        else:
-            if value < self.min_us:
-                self.min_us = value
-            if value > self.max_us:
-                self.max_us = value
+        elif value < self.min_us:
+            self.min_us = value
+        elif value > self.max_us:
+            self.max_us = value
         self._hdr.record_value(value, count)
 
     def record_ms(self, value_ms: float) -> None:

@@ -29,9 +29,19 @@ class Plan:
     debug: bool
     stop_timeout_s: float
     plan_path: Path | None  # the plan file read, if any
+    workers: int = 0  # local worker processes under a master; 0: one process
+    expect_workers: int = 0  # remote workers to wait for
+    expect_workers_timeout_s: float = 60.0
+    master_bind: str = "127.0.0.1:5557"
+    token: str | None = None  # shared master/worker secret; never stored
+    region: str = "local"
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     """Where each setting's value came from, by setting name: ``default``, ``--users``,
     ``SWARMDECK_USERS`` or ``swarmdeck.toml:3``."""
+
+    @property
+    def distributed(self) -> bool:
+        return self.workers > 0 or self.expect_workers > 0
 
     @property
     def end_s(self) -> float | None:
@@ -68,5 +78,10 @@ class Plan:
             "debug": self.debug,
             "stop_timeout_s": self.stop_timeout_s,
             "plan_path": str(self.plan_path) if self.plan_path else None,
+            "workers": self.workers,
+            "expect_workers": self.expect_workers,
+            "master_bind": self.master_bind,
+            "token": "***" if self.token else None,
+            "region": self.region,
             "sources": dict(self.sources),
         }

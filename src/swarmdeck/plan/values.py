@@ -114,6 +114,15 @@ def parse_interval(value: object) -> float:
     return seconds
 
 
+def parse_bind(value: object) -> str:
+    """``HOST:PORT`` for the master to listen on (port 1-65535)."""
+    text = value if isinstance(value, str) else None
+    host, _, port = (text or "").rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise Invalid(f"must be HOST:PORT, e.g. 0.0.0.0:5557, got {describe(value)}")
+    return f"{host}:{int(port)}"
+
+
 def parse_text(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise Invalid(f"must be a non-empty string, got {describe(value)}")

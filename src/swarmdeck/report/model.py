@@ -42,6 +42,10 @@ class RunReport:
     warnings: list[str]
     locust: dict[str, int] | None = None  # Locust's own counters at the end, for comparison
     stages: list[StageReport] = field(default_factory=list)
+    workers: list[dict[str, Any]] = field(default_factory=list)  # distributed runs only
+    # (method, name) -> region -> summary; filled when the run has more than one region
+    endpoint_regions: dict[tuple[str, str], dict[str, EndpointSummary]] = field(
+        default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` summary (documented in docs/json-summary.md)."""
@@ -66,12 +70,16 @@ class RunReport:
             "totals": totals(self.totals),
             "endpoints": [
                 {"name": e.name, "method": e.method, **totals(e), "bytes": e.bytes,
-                 "errors": [{"reason": x.reason, "count": x.count} for x in e.errors]}
+                 "errors": [{"reason": x.reason, "count": x.count} for x in e.errors],
+                 **({"regions": {r: totals(s) for r, s in
+                                 self.endpoint_regions[(e.method, e.name)].items()}}
+                    if self.endpoint_regions else {})}
                 for e in self.endpoints
             ],
             "regions": {name: totals(s) for name, s in self.regions.items()},
             "warnings": self.warnings,
             "locust": self.locust,
+            "workers": self.workers,
             "stages": [
                 {"name": st.name, "start_s": st.start_s, "end_s": st.end_s, "users": st.users,
                  **totals(st.totals)}
@@ -99,7 +107,22 @@ def load_report(store: Store, run_id: int) -> RunReport:
                  "failures": int(details["locust_failures"])}
                 if "locust_requests" in details else None),
         stages=_stages(store, run_id, meta.plan.get("shape"), meta.started_at, duration),
+        workers=list(details.get("workers", [])),
+        endpoint_regions=_endpoint_regions(store, run_id, list(regions), duration),
     )
+
+
+def _endpoint_regions(store: Store, run_id: int, regions: list[str], duration_s: float
+                      ) -> dict[tuple[str, str], dict[str, EndpointSummary]]:
+    """Each endpoint broken down by region, when there is more than one region."""
+    if len(regions) < 2:
+        return {}
+    result: dict[tuple[str, str], dict[str, EndpointSummary]] = {}
+    for region in regions:
+        for key, data in store.endpoint_data(run_id, region=region).items():
+            result.setdefault((key.method, key.name), {})[region] = summarize_endpoint(
+                data, duration_s, name=key.name, method=key.method)
+    return result
 
 
 def _stages(store: Store, run_id: int, shape: dict[str, Any] | None, started_at: datetime,

@@ -25,6 +25,24 @@ def _latency_columns(table: Table) -> None:
         table.add_column(header, justify="right")
 
 
+def by_region(report: RunReport) -> RenderableType:
+    """Every endpoint broken down by region (``swarmdeck show RUN --by-region``)."""
+    table = Table(title="Endpoints by region", title_justify="left", show_edge=False,
+                  pad_edge=False)
+    table.add_column("Method")
+    table.add_column("Name", overflow="fold")
+    table.add_column("Region")
+    _latency_columns(table)
+    for (method, name), regions in sorted(report.endpoint_regions.items(),
+                                          key=lambda kv: (kv[0][1], kv[0][0])):
+        for i, (region, r) in enumerate(sorted(regions.items())):
+            table.add_row(method if i == 0 else "", name if i == 0 else "", region,
+                          fmt.count(r.requests), fmt.count(r.failures), fmt.pct(r.failure_pct),
+                          fmt.rate(r.rps), fmt.ms(r.p50_ms), fmt.ms(r.p95_ms), fmt.ms(r.p99_ms),
+                          fmt.ms(r.p999_ms), fmt.ms(r.max_ms), end_section=i == len(regions) - 1)
+    return table
+
+
 def summary(report: RunReport) -> RenderableType:
     status = Text(report.status, style=STATUS_STYLE.get(report.status, ""))
     head = Text.assemble(

@@ -1,0 +1,235 @@
+"""A distributed run: this process is Locust's master; workers (local processes started
+with --workers, or remote `swarmdeck worker` processes with --expect-workers) generate the
+load and send their intervals with Locust's own worker reports. See handshake.py for the
+token and version check and for the end-of-run flush that keeps totals exact."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import gevent
+import locust
+from locust.env import Environment
+from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING
+
+from swarmdeck import __version__
+from swarmdeck.engine.collector import Collector
+from swarmdeck.engine.handshake import (FINAL, FLUSH, HELLO, REFUSED, REPORT_KEY, WELCOME,
+                                        Versions, check_hello)
+from swarmdeck.engine.run import LocalRun, RunOutcome
+from swarmdeck.errors import CouldNotRun, Interrupted, PlanError
+from swarmdeck.metrics.interval import EndpointInterval
+
+log = logging.getLogger(__name__)
+
+VERSIONS = Versions(__version__, locust.__version__)
+FLUSH_TIMEOUT_S = 15.0
+SILENT_AFTER_S = 3.5  # workers send a heartbeat every second; Locust waits ~5 s to say so
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+class MasterRun(LocalRun):
+    def prepare(self) -> None:
+        super().prepare()
+        plan = self.plan
+        host, _, port = plan.master_bind.rpartition(":")
+        self.token = plan.token
+        if self.token and self.token.upper().startswith("REPLACE-ME"):
+            raise PlanError("the token is still the placeholder from deploy/kubernetes",
+                            "generate one: python3 -c \"import secrets; "
+                            "print(secrets.token_hex(32))\"")
+        if plan.workers and not plan.expect_workers:
+            # Only local workers: a private port and, without a token, a private one-off token.
+            host, port = "127.0.0.1", str(_free_port())
+            self.token = self.token or secrets.token_hex(16)
+        elif not self.token and not _is_loopback(host):
+            self.view.message(f"no token: the master binds 127.0.0.1:{port} only, not {host} "
+                              "(set --token or SWARMDECK_TOKEN to accept remote workers)")
+            host = "127.0.0.1"
+        self.bind = (host, int(port))
+        self.expected = plan.workers + plan.expect_workers
+        self.welcomed: dict[str, dict[str, Any]] = {}
+        self.refused: dict[str, str] = {}
+        self.finals: set[str] = set()
+        self.lost: dict[str, float] = {}
+        self.last_seen: dict[str, float] = {}
+        self._ending = False
+        self.unflushed: list[str] = []
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.collector: Collector | None = None
+        self._logs = Path(tempfile.mkdtemp(prefix="swarmdeck-workers-"))
+
+    # -- Locust's master, and the handshake -------------------------------------------
+
+    def _make_runner(self, env: Environment) -> Any:
+        try:
+            runner = env.create_master_runner(master_bind_host=self.bind[0],
+                                              master_bind_port=self.bind[1])
+        except Exception as exc:  # noqa: BLE001 - ZeroMQ reports a taken port this way
+            raise CouldNotRun(f"the master cannot listen on {self.bind[0]}:{self.bind[1]}: {exc}",
+                              "pick another --master-bind port") from None
+        runner.register_message(HELLO, self._on_hello)
+        runner.register_message(FINAL, self._on_final)
+        env.events.worker_report.add_listener(self._on_report)
+        env.events.test_stop.add_listener(self._flush_workers)
+        env.events.heartbeat_sent.add_listener(self._on_heartbeat)  # a worker's heartbeat in
+        return runner
+
+    def _on_heartbeat(self, client_id: str, timestamp: float, **_: Any) -> None:
+        self.last_seen[client_id] = timestamp
+
+    def _on_hello(self, environment: Environment, msg: Any, **_: Any) -> None:
+        verdict = check_hello(msg.data, self.token, VERSIONS)
+        data = msg.data if isinstance(msg.data, dict) else {}
+        if verdict is not None:
+            log.warning("refused worker %s (%s): %s", msg.node_id, data.get("hostname", "?"),
+                        verdict)
+            self.refused[msg.node_id] = verdict
+            self.runner.send_message(REFUSED, {"reason": verdict}, client_id=msg.node_id)
+            return
+        self.welcomed[msg.node_id] = {"id": msg.node_id, "region": str(data.get("region")),
+                                      "hostname": str(data.get("hostname")),
+                                      "joined_at": time.time()}
+        self.runner.send_message(WELCOME, {
+            "swarmdeck": VERSIONS.swarmdeck, "locust": VERSIONS.locust,
+            "interval_s": int(self.plan.interval_s), "max_names": self.plan.max_names,
+        }, client_id=msg.node_id)
+
+    def _on_report(self, client_id: str, data: dict[str, Any], **_: Any) -> None:
+        intervals = data.get(REPORT_KEY)
+        if not intervals or client_id not in self.welcomed or self.collector is None:
+            return
+        self.collector.add(EndpointInterval.from_wire(i) for i in intervals)
+
+    def _on_final(self, environment: Environment, msg: Any, **_: Any) -> None:
+        self._on_report(msg.node_id, msg.data or {})
+        self.finals.add(msg.node_id)
+
+    def _flush_workers(self, **_: Any) -> None:
+        """At test_stop (users stopped everywhere): collect what every worker still holds."""
+        live = [cid for cid in self.welcomed if cid not in self.lost]
+        for cid in live:
+            self.runner.send_message(FLUSH, None, client_id=cid)
+        deadline = time.monotonic() + FLUSH_TIMEOUT_S
+        while time.monotonic() < deadline and not set(live) <= self.finals:
+            gevent.sleep(0.05)
+        self.unflushed = sorted(set(live) - self.finals)
+
+    # -- workers: start, wait, watch --------------------------------------------------
+
+    def _start_local_workers(self) -> None:
+        env = {**os.environ, "SWARMDECK_TOKEN": self.token or ""}
+        for i in range(self.plan.workers):
+            log_file = (self._logs / f"worker-{i}.log").open("wb")
+            self.processes.append(subprocess.Popen(
+                [sys.executable, "-m", "swarmdeck", "worker", "--master",
+                 f"{self.bind[0]}:{self.bind[1]}", "-f", str(self.loaded.path),
+                 "--region", self.plan.region],
+                env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True))
+
+    def _ready(self) -> int:
+        ready = {node.id for node in self.runner.clients.ready}
+        return len(ready & set(self.welcomed))
+
+    def _before_start(self, runner: Any) -> None:
+        self._start_local_workers()
+        if self.plan.expect_workers:
+            self.view.message(f"waiting for {self.expected} workers on "
+                              f"{self.bind[0]}:{self.bind[1]}")
+        deadline = time.monotonic() + self.plan.expect_workers_timeout_s
+        while self._ready() < self.expected:
+            if self.interrupts:
+                raise Interrupted("interrupted while waiting for workers; nothing was stored")
+            dead = [p for p in self.processes if p.poll() is not None]
+            if dead or time.monotonic() > deadline:
+                refused = f"; refused: {', '.join(sorted(set(self.refused.values())))}" \
+                    if self.refused else ""
+                logs = f"; worker logs in {self._logs}" if self.processes else ""
+                raise CouldNotRun(
+                    f"only {self._ready()} of {self.expected} workers arrived within "
+                    f"{self.plan.expect_workers_timeout_s:g}s{refused}{logs}",
+                    "start them with `swarmdeck worker --master HOST:PORT` (same locustfile, "
+                    "versions and token), or raise --expect-workers-timeout")
+            gevent.sleep(0.1)
+
+    def _collect(self, collector: Collector) -> None:
+        # At the end, workers leave on the master's own quit message: only a worker that
+        # Locust finds missing is lost then (when the last one goes, Locust stops the test).
+        running = self.runner.state in (STATE_SPAWNING, STATE_RUNNING)
+        clients = self.runner.clients
+        now = time.time()
+        freshest = max(self.last_seen.values(), default=now)
+        for cid, worker in self.welcomed.items():
+            node = clients.get(cid)
+            # Silent while another worker is heard from (so not this master lagging), or
+            # given up on by Locust itself (missing, or gone).
+            silent = (now - self.last_seen.get(cid, worker["joined_at"]) > SILENT_AFTER_S
+                      and now - freshest < 2.0)
+            missing = node is not None and node.state == STATE_MISSING
+            if cid not in self.lost and (missing or (running and (node is None or silent))):
+                self.lost[cid] = time.time()
+                alive = len(self.welcomed) - len(self.lost)
+                self.view.message(f"worker {cid} ({worker['region']}) lost; "
+                                  f"continuing with {alive} worker{'s' * (alive != 1)}")
+        if self.welcomed and len(self.lost) >= len(self.welcomed) and not self._ending:
+            self._ending = True  # Locust stopped the test; end the run rather than wait
+            gevent.spawn(self.runner.quit)
+
+    def _collect_final(self, collector: Collector) -> None:
+        """Workers' reports arrive through Locust's messages; the flush already waited."""
+
+    def _final_status(self, outcome: RunOutcome) -> None:
+        super()._final_status(outcome)
+        if self.lost and not self.interrupts:
+            when = ", ".join(
+                f"{cid} at {datetime.fromtimestamp(t, timezone.utc):%H:%M:%S}Z"
+                for cid, t in sorted(self.lost.items(), key=lambda kv: kv[1]))
+            outcome.status = "degraded"
+            if len(self.lost) >= len(self.welcomed):
+                outcome.message = (f"all {len(self.welcomed)} workers lost ({when}); "
+                                   "everything they reported is kept")
+                outcome.exit_code = 3
+            else:
+                outcome.message = f"lost worker {when}; the others finished the run"
+        if self.unflushed:
+            outcome.warnings.append(f"no final report from {', '.join(self.unflushed)}: "
+                                    "its last seconds may be missing")
+
+    def _more_details(self) -> dict[str, Any]:
+        return {"workers": [
+            {**worker, "lost_at": self.lost.get(cid)} for cid, worker in self.welcomed.items()
+        ], "refused": self.refused}
+
+    def _cleanup(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -1,0 +1,132 @@
+"""`swarmdeck worker`: one of Locust's worker processes, with swarmdeck's recorder on it.
+
+It joins a master with Locust's protocol, introduces itself with the swarmdeck handshake
+(token, versions, region), sends its intervals with every Locust worker report, and hands
+over what it still holds when the master asks at the end of a run.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+import gevent
+import locust
+from locust import events as locust_events
+from locust.argument_parser import download_locustfile_from_master
+from locust.env import Environment
+from locust.stats import StatsError
+
+from swarmdeck import __version__
+from swarmdeck.engine import locustfile as locustfiles
+from swarmdeck.engine.handshake import (FINAL, FLUSH, HELLO, REFUSED, REPORT_KEY, WELCOME,
+                                        Versions, version_mismatch)
+from swarmdeck.engine.recorder import Recorder
+from swarmdeck.engine.run import _locust_options
+from swarmdeck.errors import BadInput, CouldNotRun, PlanError
+
+log = logging.getLogger(__name__)
+
+HANDSHAKE_TIMEOUT_S = 20.0
+VERSIONS = Versions(__version__, locust.__version__)
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    master: str  # HOST:PORT
+    locustfile: str  # a path, or "-" to receive it from the master
+    region: str = "local"
+    token: str | None = None
+
+
+def parse_master(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise PlanError(f"--master {value!r} is not HOST:PORT", "e.g. --master 10.0.0.5:5557")
+    return host, int(port)
+
+
+class WorkerProcess:
+    def __init__(self, settings: WorkerSettings) -> None:
+        self.settings = settings
+        self.refusal: str | None = None
+        self.welcomed = False
+
+    def run(self) -> None:
+        host, port = parse_master(self.settings.master)
+        path = self.settings.locustfile
+        if path == "-":
+            try:
+                path = download_locustfile_from_master(host, port)
+            except SystemExit:
+                raise CouldNotRun(f"no locustfile from the master at {host}:{port}",
+                                  "check --master, or pass the locustfile with -f") from None
+        loaded = locustfiles.load(path)
+        options = _locust_options(["-f", str(loaded.path), "--worker", "--master-host", host,
+                                   "--master-port", str(port)])
+        env = Environment(user_classes=list(loaded.user_classes.values()),
+                          events=locust_events, parsed_options=options,
+                          locustfile=str(loaded.path), tags=options.tags,
+                          exclude_tags=options.exclude_tags)
+        try:
+            runner = env.create_worker_runner(host, port)
+        except OSError as exc:
+            raise CouldNotRun(f"cannot connect to the master at {host}:{port}: {exc}",
+                              "start `swarmdeck run --expect-workers N` first") from None
+        self.runner = runner
+        self.recorder = Recorder(region=self.settings.region,
+                                 describe_error=StatsError.parse_error)
+        env.events.init.fire(environment=env, runner=runner, web_ui=None)
+        self.recorder.attach(env.events)
+        env.events.report_to_master.add_listener(self._report)
+        runner.register_message(WELCOME, self._on_welcome)
+        runner.register_message(REFUSED, self._on_refused)
+        runner.register_message(FLUSH, self._on_flush)
+        runner.send_message(HELLO, {
+            "token": self.settings.token, "swarmdeck": VERSIONS.swarmdeck,
+            "locust": VERSIONS.locust, "region": self.settings.region,
+            "hostname": socket.gethostname(),
+        })
+        gevent.spawn(self._expect_welcome)
+        log.warning("worker (region %s) joined the master at %s:%d", self.settings.region,
+                    host, port)
+        runner.greenlet.join()
+        env.events.quitting.fire(environment=env, reverse=True)
+        if self.refusal is not None:
+            raise BadInput(f"the master at {host}:{port} refused this worker: {self.refusal}",
+                           "use the master's swarmdeck/Locust versions and its token")
+
+    def _report(self, client_id: str, data: dict[str, Any], **_: Any) -> None:
+        if self.welcomed:
+            data[REPORT_KEY] = [i.to_wire() for i in self.recorder.take_all()]
+
+    def _on_welcome(self, environment: Environment, msg: Any, **_: Any) -> None:
+        data = msg.data or {}
+        mismatch = version_mismatch(Versions(str(data.get("swarmdeck")),
+                                             str(data.get("locust"))), VERSIONS)
+        if mismatch:
+            self._leave(mismatch)
+            return
+        self.recorder.interval_s = int(data.get("interval_s", 1))
+        self.recorder.max_names = int(data.get("max_names", self.recorder.max_names))
+        self.welcomed = True
+
+    def _on_refused(self, environment: Environment, msg: Any, **_: Any) -> None:
+        self._leave(str((msg.data or {}).get("reason", "refused")))
+
+    def _on_flush(self, environment: Environment, msg: Any, **_: Any) -> None:
+        self.runner.send_message(FINAL, {REPORT_KEY: [i.to_wire()
+                                                      for i in self.recorder.take_all()]})
+
+    def _expect_welcome(self) -> None:
+        gevent.sleep(HANDSHAKE_TIMEOUT_S)
+        if not self.welcomed and self.refusal is None:
+            self._leave("no answer to the swarmdeck handshake (is the master a swarmdeck "
+                        f"{__version__} master?)")
+
+    def _leave(self, reason: str) -> None:
+        log.error("leaving the master: %s", reason)
+        self.refusal = reason
+        self.runner.quit()
