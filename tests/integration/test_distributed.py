@@ -80,7 +80,9 @@ def test_local_workers_give_exact_totals(shop: GunicornServer, tmp_path: Path) -
 def test_remote_workers_in_two_regions(shop: GunicornServer, tmp_path: Path) -> None:
     port = free_port()
     run = master(port, shop, tmp_path, run_time="6s")
-    workers = [worker(port, "eu-west", tmp_path), worker(port, "us-east", tmp_path)]
+    # the second worker receives the locustfile from the master (Locust's `-f -`)
+    workers = [worker(port, "eu-west", tmp_path), worker(port, "us-east", tmp_path,
+                                                         locustfile="-")]
     out, err = run.communicate(timeout=120)
     assert run.returncode == 0, err[-3000:]
     for w in workers:
