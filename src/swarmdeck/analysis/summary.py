@@ -65,6 +65,7 @@ def aggregate(intervals: Iterable[EndpointInterval]) -> dict[EndpointKey, Endpoi
 def summarize_endpoint(data: EndpointInterval, duration_s: float, *,
                        name: str | None = None, method: str | None = None) -> EndpointSummary:
     h = data.histogram
+    p50, p90, p95, p99, p999 = (v / 1000.0 for v in h.percentiles([50, 90, 95, 99, 99.9]))
     return EndpointSummary(
         name=name if name is not None else data.name,
         method=method if method is not None else data.method,
@@ -72,11 +73,11 @@ def summarize_endpoint(data: EndpointInterval, duration_s: float, *,
         failures=data.failures,
         rps=data.requests / duration_s if duration_s > 0 else 0.0,
         avg_ms=round(h.mean_us / 1000.0, 3),
-        p50_ms=h.percentile_ms(50),
-        p90_ms=h.percentile_ms(90),
-        p95_ms=h.percentile_ms(95),
-        p99_ms=h.percentile_ms(99),
-        p999_ms=h.percentile_ms(99.9),
+        p50_ms=p50,
+        p90_ms=p90,
+        p95_ms=p95,
+        p99_ms=p99,
+        p999_ms=p999,
         max_ms=h.max_us / 1000.0,
         bytes=data.bytes,
         errors=tuple(ErrorCount(reason, count)
@@ -88,11 +89,12 @@ def _top_errors(items: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
     return sorted(items, key=lambda rc: (-rc[1], rc[0]))[:TOP_ERRORS]
 
 
-def summarize(per_endpoint: Mapping[EndpointKey, EndpointInterval],
-              duration_s: float) -> tuple[EndpointSummary, list[EndpointSummary]]:
-    """(totals, endpoints sorted by method then name) over ``duration_s`` seconds."""
-    endpoints = [summarize_endpoint(per_endpoint[key], duration_s)
-                 for key in sorted(per_endpoint, key=lambda k: (k.name, k.method))]
+def summarize(per_endpoint: Mapping[EndpointKey, EndpointInterval], duration_s: float, *,
+              totals_only: bool = False) -> tuple[EndpointSummary, list[EndpointSummary]]:
+    """(totals, endpoints sorted by name then method) over ``duration_s`` seconds."""
+    endpoints = [] if totals_only else [
+        summarize_endpoint(per_endpoint[key], duration_s)
+        for key in sorted(per_endpoint, key=lambda k: (k.name, k.method))]
     total = EndpointInterval(start=0, method="", name=TOTAL_NAME, region="*")
     for data in per_endpoint.values():
         total.merge(data)

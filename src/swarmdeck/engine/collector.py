@@ -8,7 +8,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from swarmdeck.analysis.summary import EndpointSummary, aggregate, summarize
+from swarmdeck.analysis.summary import (EndpointSummary, aggregate, summarize,
+                                       summarize_endpoint)
 from swarmdeck.metrics.interval import EndpointInterval
 from swarmdeck.store import Store
 
@@ -68,8 +69,9 @@ class Collector:
             self.store.add_user_counts(self.run_id, users)
         self.store.heartbeat(self.run_id)
 
-    def live(self) -> LiveStats:
-        """The last complete seconds (at most LIVE_WINDOW_S; fewer early in the run)."""
+    def live(self, busiest: int = 8) -> LiveStats:
+        """The last complete seconds (at most LIVE_WINDOW_S; fewer early in the run): the
+        totals and the ``busiest`` endpoints only, so the cost stays flat with many names."""
         now = int(self.clock())
         horizon = now - LIVE_WINDOW_S
         while self._recent and self._recent[0].start < horizon:
@@ -77,5 +79,8 @@ class Collector:
         span = LIVE_WINDOW_S
         if self._first_start is not None:
             span = max(1, min(LIVE_WINDOW_S, now - self._first_start))
-        window, endpoints = summarize(aggregate(self._recent), float(span))
+        per_endpoint = aggregate(self._recent)
+        top = sorted(per_endpoint, key=lambda k: -per_endpoint[k].requests)[:busiest]
+        window, _ = summarize(per_endpoint, float(span), totals_only=True)
+        endpoints = [summarize_endpoint(per_endpoint[k], float(span)) for k in top]
         return LiveStats(self.requests, self.failures, span, window, endpoints)

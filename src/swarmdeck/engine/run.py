@@ -42,6 +42,8 @@ FLUSH_EVERY_S = 2.0
 class RunView(Protocol):
     """What the engine tells the terminal (or nothing, with -q)."""
 
+    wants_live: bool  # False: the engine skips computing the live statistics
+
     def started(self, run_id: int, plan: Plan, total_s: float | None) -> None: ...
     def tick(self, live: LiveStats, users: int, elapsed_s: float) -> None: ...
     def message(self, text: str) -> None: ...
@@ -272,7 +274,9 @@ class LocalRun:
                 if time.monotonic() - last_flush >= FLUSH_EVERY_S:
                     collector.flush()
                     last_flush = time.monotonic()
-                self.view.tick(collector.live(), runner.user_count, time.monotonic() - started)
+                if self.view.wants_live:
+                    self.view.tick(collector.live(), runner.user_count,
+                                   time.monotonic() - started)
         except gevent.GreenletExit:
             raise
         except Exception as exc:  # noqa: BLE001 - e.g. the store became unwritable: stop the run

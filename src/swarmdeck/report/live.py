@@ -54,6 +54,8 @@ def render(live: LiveStats | None, users: int, elapsed_s: float, total_s: float 
 class LiveView:
     """rich's Live display, refreshed by the engine once per second."""
 
+    wants_live = True
+
     def __init__(self, console: Console) -> None:
         self.console = console
         self._live: Live | None = None
@@ -85,6 +87,8 @@ class LiveView:
 
 class QuietView:
     """-q: nothing while running; only what the user must know."""
+
+    wants_live = False
 
     def __init__(self, console: Console) -> None:
         self.console = console
