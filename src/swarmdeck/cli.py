@@ -202,6 +202,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # before a run started: nothing was written
         print("swarmdeck: interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+    except Exception as exc:  # a bug of ours: still one line, the traceback with --debug
+        if debug:
+            raise
+        print(f"swarmdeck: internal error: {exc.__class__.__name__}: {exc} "
+              "(run again with --debug for the traceback, and please report it)",
+              file=sys.stderr)
+        return int(ExitCode.COULD_NOT_RUN)
 
 
 if __name__ == "__main__":  # pragma: no cover

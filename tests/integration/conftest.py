@@ -79,8 +79,10 @@ def run_locust(locustfile: Path, host: str, tmp: Path, *, users: int = 10,
 
 
 @pytest.fixture(scope="module")
-def shopfront_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornServer]:
-    tmp = tmp_path_factory.mktemp("shopfront")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornServer]:
+    """shopfront (scale 1, SQLite) under real Gunicorn, with an access log to count what it
+    served; one per test module."""
+    tmp = tmp_path_factory.mktemp("shop")
     env = seed_database(f"sqlite:///{tmp / 'shop.db'}", tmp)
-    with GunicornServer(env, workers=2) as server:
+    with GunicornServer(env, workers=2, access_log=tmp / "access.log") as server:
         yield server

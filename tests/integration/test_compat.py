@@ -5,14 +5,12 @@ a LoadTestShape defined in the file."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from shopfront.server import GunicornServer
 
-from .conftest import seed_database
 from .test_run import swarmdeck
 
 pytestmark = pytest.mark.integration
@@ -85,12 +83,6 @@ class TwoSteps(LoadTestShape):
         return None
 '''
 
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornServer]:
-    tmp = tmp_path_factory.mktemp("shop")
-    with GunicornServer(seed_database(f"sqlite:///{tmp / 'shop.db'}", tmp)) as server:
-        yield server
 
 
 def test_an_ordinary_locustfile_runs_unmodified(shop: GunicornServer, tmp_path: Path) -> None:

@@ -4,31 +4,22 @@ regions, and the faults (a worker killed, all workers lost, the master killed)."
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from shopfront.server import GunicornServer
 
-from .conftest import SCENARIOS, seed_database
+from .conftest import SCENARIOS
 from .test_run import ENV, stored_runs, swarmdeck
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornServer]:
-    tmp = tmp_path_factory.mktemp("shop")
-    env = seed_database(f"sqlite:///{tmp / 'shop.db'}", tmp)
-    with GunicornServer(env, workers=2, access_log=tmp / "access.log") as server:
-        yield server
 
 
 def free_port() -> int:

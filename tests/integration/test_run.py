@@ -9,14 +9,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from shopfront.server import GunicornServer
 
-from .conftest import SCENARIOS, seed_database
+from .conftest import SCENARIOS
 
 pytestmark = pytest.mark.integration
 
@@ -28,13 +27,6 @@ def swarmdeck(*args: str, cwd: Path, timeout: float = 120,
     return subprocess.run([sys.executable, "-m", "swarmdeck", *args], cwd=cwd, text=True,
                           capture_output=True, timeout=timeout, env={**ENV, **(env or {})})
 
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornServer]:
-    tmp = tmp_path_factory.mktemp("shop")
-    env = seed_database(f"sqlite:///{tmp / 'shop.db'}", tmp)
-    with GunicornServer(env, workers=2, access_log=tmp / "access.log") as server:
-        yield server
 
 
 def stored_runs(cwd: Path, db: str) -> list[dict[str, object]]:

@@ -4,14 +4,13 @@ exit code, no traceback, and never a half-written run."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from shopfront.server import GunicornServer
 
-from .conftest import SCENARIOS, seed_database
+from .conftest import SCENARIOS
 from .test_run import stored_runs, swarmdeck
 
 pytestmark = pytest.mark.integration
@@ -30,12 +29,6 @@ def closed_port() -> int:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornServer]:
-    tmp = tmp_path_factory.mktemp("shop")
-    with GunicornServer(seed_database(f"sqlite:///{tmp / 'shop.db'}", tmp)) as server:
-        yield server
 
 
 GOOD = str(SCENARIOS / "public_pages.py")

@@ -34,9 +34,9 @@ EXPECTED_NAMES = ["POST /login", "POST /api/auth/login", "GET /", "GET /dashboar
                   "GET /api/products"]
 
 
-def test_corrected_scenarios_run_without_failures(shopfront_sqlite: GunicornServer,
+def test_corrected_scenarios_run_without_failures(shop: GunicornServer,
                                                   tmp_path: Path) -> None:
-    result = run_locust(SCENARIOS / "locustfile.py", shopfront_sqlite.url, tmp_path,
+    result = run_locust(SCENARIOS / "locustfile.py", shop.url, tmp_path,
                         users=10, run_time="8s")
     assert result.failures == [], result.failures
     assert result.total_failures == 0
@@ -46,9 +46,9 @@ def test_corrected_scenarios_run_without_failures(shopfront_sqlite: GunicornServ
 
 
 @pytest.mark.parametrize("script", sorted(DOCUMENTED_GUIDE_FAILURES))
-def test_guide_scripts_fail_only_in_documented_ways(script: str, shopfront_sqlite: GunicornServer,
+def test_guide_scripts_fail_only_in_documented_ways(script: str, shop: GunicornServer,
                                                     tmp_path: Path) -> None:
-    result = run_locust(SCENARIOS / "guide" / f"{script}.py", shopfront_sqlite.url, tmp_path,
+    result = run_locust(SCENARIOS / "guide" / f"{script}.py", shop.url, tmp_path,
                         users=6, run_time="6s")
     assert result.total_requests > 0
     documented = DOCUMENTED_GUIDE_FAILURES[script]

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 import gevent
+import gevent.event
 import locust
 from locust import events as locust_events
 from locust.argument_parser import get_parser
@@ -96,6 +97,7 @@ class LocalRun:
         self.interrupts = 0
         self.runner: Any = None
         self.pump_error: BaseException | None = None
+        self._pump_stop = gevent.event.Event()
         self._signals: list[Any] = []
 
     def prepare(self) -> None:
@@ -213,6 +215,7 @@ class LocalRun:
         outcome = RunOutcome(run_id=run_id, status="crashed")
         started = time.monotonic()
         self.view.started(run_id, plan, self.total_s)
+        pump = None
         try:
             if self.shape is not None:
                 runner.start_shape()
@@ -222,7 +225,7 @@ class LocalRun:
                 gevent.spawn_later(plan.run_time_s, runner.quit)
             pump = gevent.spawn(self._pump, runner, collector, started)
             runner.greenlet.join()
-            pump.kill()
+            self._stop_pump(pump)
             if self.pump_error is not None:
                 raise self.pump_error
             self._collect_final(collector)
@@ -232,6 +235,7 @@ class LocalRun:
         except BaseException as exc:  # record what happened, keep what was measured
             outcome.message = f"{exc.__class__.__name__}: {exc}"
             try:
+                self._stop_pump(pump)
                 self._collect_final(collector)
                 collector.flush()
             finally:
@@ -264,11 +268,18 @@ class LocalRun:
         self.store.finish_run(outcome.run_id, outcome.status, datetime.now(timezone.utc),
                               message=outcome.message, details=details)
 
+    def _stop_pump(self, pump: Any) -> None:
+        """Let the pump finish what it is doing: killed in the middle of a flush (a write to
+        PostgreSQL yields to other greenlets), it would lose the intervals it was writing."""
+        self._pump_stop.set()
+        if pump is not None:
+            pump.join(timeout=60)
+            pump.kill()  # no-op when it has ended
+
     def _pump(self, runner: Any, collector: Collector, started: float) -> None:
         last_flush = time.monotonic()
         try:
-            while True:
-                gevent.sleep(TICK_S)
+            while not self._pump_stop.wait(TICK_S):
                 self._collect(collector)
                 collector.add_users(runner.user_count)
                 if time.monotonic() - last_flush >= FLUSH_EVERY_S:

@@ -15,7 +15,8 @@ from typing import Any
 import gevent
 import locust
 from locust import events as locust_events
-from locust.argument_parser import download_locustfile_from_master
+from locust.argument_parser import (download_locustfile_from_master,
+                                     parse_locustfiles_from_master)
 from locust.env import Environment
 from locust.stats import StatsError
 
@@ -59,7 +60,8 @@ class WorkerProcess:
         path = self.settings.locustfile
         if path == "-":
             try:
-                path = download_locustfile_from_master(host, port)
+                path = parse_locustfiles_from_master(
+                    download_locustfile_from_master(host, port))[0]
             except SystemExit:
                 raise CouldNotRun(f"no locustfile from the master at {host}:{port}",
                                   "check --master, or pass the locustfile with -f") from None
