@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(PY) -m swarmdeck.demo
 
 test: $(STAMP)
+	@bash scripts/ensure-browser
 	$(PY) -m pytest
 
 bench: $(STAMP)

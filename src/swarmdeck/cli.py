@@ -71,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print the JSON summary")
     show.add_argument("--by-region", action="store_true",
                       help="also break every endpoint down by region")
+    # -- compare and baseline (issue 5) --
+    # -- report and serve (issue 6) --
     return parser
 
 
@@ -93,11 +95,15 @@ def cmd_run(args: argparse.Namespace, locust_args: list[str], console: Console) 
     from swarmdeck.report.model import load_report
     from swarmdeck.report.terminal import print_summary
 
+    from swarmdeck.verdict import judge
+
     with Store.open(plan.db_url) as store:
         view = QuietView(console) if plan.quiet else LiveView(console)
         kind = MasterRun if plan.distributed else LocalRun
         outcome = kind(plan, store, view, locust_args).execute()
+        verdict = judge(store, outcome.run_id, plan)
         report = load_report(store, outcome.run_id)
+        _write_outputs(plan, store, report)
         if plan.json_path == Path("-"):
             print(json.dumps(report.to_json(), indent=2))
         elif plan.json_path:
@@ -114,9 +120,17 @@ def cmd_run(args: argparse.Namespace, locust_args: list[str], console: Console) 
                           f"{report.totals.requests:,} requests, "
                           f"{report.totals.failures:,} failures, "
                           f"p95 {fmt.ms(report.totals.p95_ms)} ms", highlight=False)
+    if verdict.failed and verdict.status == "failed":
+        return int(ExitCode.THRESHOLD_FAILED)
     if outcome.exit_code is not None:
         return outcome.exit_code
-    return int(STATUS_EXIT.get(outcome.status, ExitCode.COULD_NOT_RUN))
+    return int(STATUS_EXIT.get(verdict.status, ExitCode.COULD_NOT_RUN))
+
+
+def _write_outputs(plan: object, store: object, report: object) -> None:
+    """The files a run writes besides the JSON: --junit, --markdown, --html."""
+    # -- outputs (issue 5: junit, markdown; issue 6: html) --
+
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -192,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_runs(args, console)
         if args.command == "show":
             return cmd_show(args, console)
+        # -- dispatch: compare, baseline (issue 5); report, serve (issue 6) --
         parser.print_help()
         return int(ExitCode.OK)
     except SwarmdeckError as exc:

@@ -27,6 +27,8 @@ from locust.stats import StatsError
 from swarmdeck import __version__
 from swarmdeck.engine import locustfile as locustfiles
 from swarmdeck.engine.collector import Collector, LiveStats
+from swarmdeck.engine.evidence import Evidence
+from swarmdeck.engine.gate import Gate
 from swarmdeck.engine.preflight import check_target
 from swarmdeck.engine.recorder import OTHER, Recorder
 from swarmdeck.engine.shapes import build_shape
@@ -99,6 +101,9 @@ class LocalRun:
         self.pump_error: BaseException | None = None
         self._pump_stop = gevent.event.Event()
         self._signals: list[Any] = []
+        self.gate = Gate.from_plan(plan)
+        self.gate_breach: str | None = None  # why an abort threshold stopped the run
+        self.evidence = Evidence()
 
     def prepare(self) -> None:
         """Everything that can refuse bad input, before any run record is written."""
@@ -172,6 +177,9 @@ class LocalRun:
         outcome.status = "aborted" if self.interrupts else "passed"
         if self.interrupts:
             outcome.message = "interrupted (Ctrl-C or SIGTERM); everything measured is kept"
+        elif self.gate_breach is not None:
+            outcome.status = "failed"
+            outcome.message = self.gate_breach
 
     def _more_details(self) -> dict[str, Any]:
         """What a run of this kind adds to the stored details (a master: its workers)."""
@@ -198,6 +206,7 @@ class LocalRun:
             runner = self.runner = self._make_runner(env)
             env.events.init.fire(environment=env, runner=runner, web_ui=None)
             self.recorder.attach(env.events)
+            self.evidence.attach(env.events)
             # Ctrl-C, and SIGTERM from a CI runner's timeout, stop the run the same way.
             self._signals = [gevent.signal_handler(signum, self._on_interrupt)
                              for signum in (signal.SIGINT, signal.SIGTERM)]
@@ -248,6 +257,7 @@ class LocalRun:
         self.view.stopped()
         env.events.quitting.fire(environment=env, reverse=True)
         recorder.detach(env.events)
+        self.evidence.detach(env.events)
         if recorder.folded:
             outcome.warnings.append(
                 f"{len(recorder.folded) + self.plan.max_names} distinct request names: those "
@@ -263,6 +273,7 @@ class LocalRun:
                 {"count": e["count"], "msg": e["msg"], "nodes": sorted(e["nodes"])}
                 for e in (env.runner.exceptions.values() if env.runner else [])
             ],
+            **self.evidence.to_details(),
             **self._more_details(),
         }
         self.store.finish_run(outcome.run_id, outcome.status, datetime.now(timezone.utc),
@@ -282,6 +293,12 @@ class LocalRun:
             while not self._pump_stop.wait(TICK_S):
                 self._collect(collector)
                 collector.add_users(runner.user_count)
+                self.evidence.sample(runner)
+                if self.gate_breach is None:
+                    self.gate_breach = self.gate.check(collector, time.monotonic() - started)
+                    if self.gate_breach is not None:
+                        self.view.message(f"stopping the run: {self.gate_breach}")
+                        gevent.spawn(runner.quit)
                 if time.monotonic() - last_flush >= FLUSH_EVERY_S:
                     collector.flush()
                     last_flush = time.monotonic()

@@ -46,6 +46,10 @@ class RunReport:
     # (method, name) -> region -> summary; filled when the run has more than one region
     endpoint_regions: dict[tuple[str, str], dict[str, EndpointSummary]] = field(
         default_factory=dict)
+    # The verdict, as stored with the run after it ended (swarmdeck.verdict.judge)
+    thresholds: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    comparison: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` summary (documented in docs/json-summary.md)."""
@@ -85,6 +89,9 @@ class RunReport:
                  **totals(st.totals)}
                 for st in self.stages
             ],
+            "thresholds": self.thresholds,
+            "findings": self.findings,
+            **({"comparison": self.comparison} if self.comparison is not None else {}),
         }
 
 
@@ -109,6 +116,9 @@ def load_report(store: Store, run_id: int) -> RunReport:
         stages=_stages(store, run_id, meta.plan.get("shape"), meta.started_at, duration),
         workers=list(details.get("workers", [])),
         endpoint_regions=_endpoint_regions(store, run_id, list(regions), duration),
+        thresholds=list(details.get("thresholds", [])),
+        findings=list(details.get("findings", [])),
+        comparison=details.get("comparison"),
     )
 
 

@@ -11,6 +11,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from swarmdeck.report import comparison_view, findings_view, thresholds_view
 from swarmdeck.report import format as fmt
 from swarmdeck.report.model import RunReport
 from swarmdeck.store import RunRow
@@ -102,6 +103,9 @@ def summary(report: RunReport) -> RenderableType:
         parts.append(regions)
     for warning in report.warnings:
         parts.append(Text(f"warning: {warning}", style="yellow"))
+    parts += thresholds_view.renderables(report.thresholds)
+    parts += comparison_view.renderables(report.comparison)
+    parts += findings_view.renderables(report.findings)
     return Group(*parts)
 
 

@@ -104,6 +104,14 @@ class Store:
             if status in FINAL_STATUSES:
                 roll_up(self._engine, run_id)
 
+    def record_verdict(self, run_id: int, analysis: dict[str, Any],
+                       status: str | None = None) -> None:
+        """After the run: store what the analysis found (merged into the run's details
+        under its keys: thresholds, findings, comparison) and, when given, the status that
+        verdict implies (``failed`` when a threshold failed)."""
+        with translate_errors(self._url, f"record the verdict of run {run_id} in {{db}}"):
+            writes.record_verdict(self._engine, run_id, status, analysis)
+
     def mark_stale_runs_crashed(self) -> list[int]:
         """Mark ``crashed`` every running run whose writer is gone; their ids.
 
@@ -177,6 +185,18 @@ class Store:
         with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
                 self._engine.connect() as connection, connection.begin():
             return reads.timeline(connection, reads.load_run(connection, run_id), int(step_s))
+
+    def series(self, run_id: int, step_s: int = 1, region: str | None = None
+               ) -> dict[EndpointKey, list[EndpointInterval]]:
+        """Per endpoint, one interval per ``step_s`` seconds with data, in time order (the
+        stuff of charts, windowed thresholds and the comparison's bootstrap). ``region=None``
+        merges all regions. Steps that are multiples of 10 s or 60 s read rollups."""
+        if int(step_s) != step_s or step_s < 1:
+            raise ValueError(f"step_s must be a whole number of seconds >= 1, not {step_s!r}")
+        with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
+                self._engine.connect() as connection, connection.begin():
+            return reads.series(connection, reads.load_run(connection, run_id), int(step_s),
+                                region)
 
     def user_counts(self, run_id: int) -> list[tuple[float, int]]:
         """(epoch seconds, users) samples in time order."""

@@ -145,3 +145,26 @@ def _point(start: int, data: EndpointInterval | None, users: int | None) -> Time
     histogram = data.histogram
     return TimelinePoint(start, data.requests, data.failures, histogram.percentile_ms(50),
                          histogram.percentile_ms(95), histogram.percentile_ms(99), users)
+
+
+def series(connection: Connection, run: Row[Any], step_s: int, region: str | None
+           ) -> dict[EndpointKey, list[EndpointInterval]]:
+    """Per endpoint, one merged interval per step of ``step_s`` seconds that has data, in
+    time order (steps without requests are absent). Reads the 10 s or 60 s rollups when the
+    step is a multiple of them and the run has them, else the raw intervals."""
+    if run.first_interval is None:
+        return {}
+    level = RAW
+    if run.rolled_up_at is not None:
+        level = next((size for size in LEVELS if step_s % size == 0), RAW)
+    merger = Merger[tuple[EndpointKey, int]](
+        lambda interval: (interval.endpoint, interval.start // step_s * step_s))
+    merger.add_rows(_rows(connection, run.id, level, None, None, region))
+    result: dict[EndpointKey, list[EndpointInterval]] = {}
+    for (endpoint, start), interval in sorted(merger.take().items(),
+                                              key=lambda kv: (kv[0][0], kv[0][1])):
+        interval.start = start
+        if region is None:
+            interval.region = ALL
+        result.setdefault(endpoint, []).append(interval)
+    return result

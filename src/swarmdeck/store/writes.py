@@ -128,3 +128,18 @@ def finish_run(engine: Engine, run_id: int, status: str, ended_at: datetime,
         connection.execute(update(models.runs).where(models.runs.c.id == run_id).values(
             status=status, ended_at=ended_at, message=message, details=details,
             heartbeat_at=db_now(connection)))
+
+
+def record_verdict(engine: Engine, run_id: int, status: str | None,
+                   analysis: dict[str, Any]) -> None:
+    """Merge ``analysis`` into the run's details; set ``status`` when given."""
+    if status is not None and status not in RUN_STATUSES:
+        raise ValueError(f"unknown run status {status!r}; expected one of "
+                         f"{', '.join(RUN_STATUSES)}")
+    with write_connection(engine) as connection:
+        run = lock_run(connection, run_id)
+        values: dict[str, Any] = {"details": {**(run.details or {}), **analysis}}
+        if status is not None:
+            values["status"] = status
+        connection.execute(update(models.runs).where(models.runs.c.id == run_id)
+                           .values(**values))
