@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
-from flask_jwt_extended import (JWTManager, create_access_token, get_jwt_identity,
-                                jwt_required)
+from flask_jwt_extended import JWTManager, create_access_token, get_jwt_identity, jwt_required
 from sqlalchemy import delete, select
 
 from shopfront import profiles

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import func, inspect, select, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
 from shopfront.extensions import cache, db

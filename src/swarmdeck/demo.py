@@ -1,11 +1,14 @@
 """The demo: shopfront under Gunicorn in its ``naive`` and then its ``tuned`` profile, each
 loaded by ``swarmdeck run`` with the corrected scenarios under the ``step`` shape; live view,
-summaries, and where the runs are stored. ``make demo`` runs ``python -m swarmdeck.demo``.
+summaries with thresholds and findings, the tuned run compared with the naive one, the HTML
+report of both overlaid, and the command that opens the dashboard.
+``make demo`` runs ``python -m swarmdeck.demo``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import shutil
@@ -20,6 +23,8 @@ from shopfront.seed import init_db
 from shopfront.server import GunicornServer, ServerError
 
 PROFILES = ("naive", "tuned")
+# The SLO the demo gates on: the naive profile is expected to miss it, the tuned one to hold.
+THRESHOLDS = ("p95 < 1s", "error_rate < 1%")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -64,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     say(f"seeding shopfront at scale {args.scale} (SQLite, {workdir})")
     seed(workdir / "seed.db", args.scale, secret, workdir / "uploads")
     db_args = ["--db", args.db] if args.db else []
-    codes = []
+    codes: dict[str, int] = {}
+    run_ids: dict[str, int] = {}
     for profile in args.profile or PROFILES:
         database = workdir / f"{profile}.db"
         shutil.copy(workdir / "seed.db", database)  # each profile starts from the same data
@@ -74,22 +80,44 @@ def main(argv: Sequence[str] | None = None) -> int:
             with GunicornServer(env, workers=args.workers) as server:
                 say(f"shopfront, profile {profile}, under Gunicorn ({args.workers} sync workers) "
                     f"at {server.url}")
+                gates = [a for t in THRESHOLDS for a in ("--threshold", t)]
+                compare = (["--compare-to", str(run_ids["naive"])]
+                           if profile == "tuned" and "naive" in run_ids else [])
+                result = workdir / f"{profile}.json"
                 say(f"swarmdeck run -f {args.locustfile} --shape step -u {args.users} "
-                    f"-t {args.run_time} --tag profile={profile}")
+                    f"-t {args.run_time} --tag profile={profile} "
+                    + " ".join(f"--threshold '{t}'" for t in THRESHOLDS)
+                    + (f" --compare-to {compare[1]}" if compare else ""))
                 run = subprocess.run(
                     [sys.executable, "-m", "swarmdeck", "run", "-f", args.locustfile,
                      "--host", server.url, "--shape", "step", "-u", str(args.users),
                      "-t", args.run_time, "--tag", f"profile={profile}", "--tag", "demo=1",
-                     *db_args],
+                     *gates, *compare, "--json", str(result), *db_args],
                     check=False, env={**os.environ})
-                codes.append(run.returncode)
+                codes[profile] = run.returncode
+                if result.is_file():
+                    run_ids[profile] = int(json.loads(result.read_text())["run_id"])
         except ServerError as exc:
             print(f"demo: shopfront did not start: {exc}", file=sys.stderr)
             return 3
+    swarmdeck = [sys.executable, "-m", "swarmdeck"]
     say("stored runs (swarmdeck runs)")
-    subprocess.run([sys.executable, "-m", "swarmdeck", "runs", "-n", "5", *db_args], check=False)
-    print("\n`swarmdeck show RUN` prints a run again; `swarmdeck show RUN --json` as JSON.")
-    return next((code for code in codes if code != 0), 0)
+    subprocess.run([*swarmdeck, "runs", "-n", "5", *db_args], check=False)
+    if {"naive", "tuned"} <= run_ids.keys():
+        naive, tuned = run_ids["naive"], run_ids["tuned"]
+        say(f"swarmdeck compare {naive} {tuned}   (naive -> tuned: is the change real?)")
+        subprocess.run([*swarmdeck, "compare", str(naive), str(tuned), *db_args], check=False)
+        report = workdir / "report.html"
+        say(f"swarmdeck report {tuned} --compare-to {naive} -o {report}")
+        subprocess.run([*swarmdeck, "report", str(tuned), "--compare-to", str(naive),
+                        "-o", str(report), *db_args], check=False)
+        print(f"\nOpen the report: file://{report}")
+    print("Browse every run: swarmdeck serve" + (f" --db {args.db}" if args.db else "")
+          + "   (then http://127.0.0.1:8089)")
+    print("`swarmdeck show RUN` prints a run again; `swarmdeck show RUN --json` as JSON.")
+    # exit 1 from a threshold is the demo's point for the naive profile, not a failure
+    bad = {p: c for p, c in codes.items() if c not in (0, 1)}
+    return next(iter(bad.values()), 0)
 
 
 if __name__ == "__main__":

@@ -70,3 +70,16 @@ def test_live_window_is_shorter_early_in_a_run(store: Store) -> None:
     live = collector.live()
     assert live.window_s == 3
     assert live.window.rps == 3.0
+
+
+def test_a_quiet_run_keeps_only_the_live_window_in_memory(store: Store) -> None:
+    """Under -q nothing calls live(): the collector must still forget old intervals, or a
+    long run's memory grows with every second."""
+    run_id = store.create_run(meta())
+    collector = Collector(store, run_id, clock=lambda: 5000.0)
+    for second in range(1000, 4600):
+        collector.add([interval(second, [1.0])])
+        if second % 100 == 0:
+            collector.flush()
+    assert len(collector._recent) <= 2 * LIVE_WINDOW_S + 1
+    assert collector.requests == 3600

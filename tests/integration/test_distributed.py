@@ -22,6 +22,15 @@ pytestmark = pytest.mark.integration
 
 
 
+def wait_for_load(shop: GunicornServer, served_before: int, timeout_s: float = 60) -> None:
+    """Until the target has served requests from the run (workers start slowly on a busy
+    machine: a fixed sleep is not enough)."""
+    deadline = time.monotonic() + timeout_s
+    while shop.served_requests() == served_before:
+        assert time.monotonic() < deadline, "the workers generated no load"
+        time.sleep(0.25)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -95,9 +104,11 @@ def test_remote_workers_in_two_regions(shop: GunicornServer, tmp_path: Path) -> 
 def test_a_killed_worker_degrades_the_run_and_keeps_its_reports(shop: GunicornServer,
                                                                 tmp_path: Path) -> None:
     port = free_port()
-    run = master(port, shop, tmp_path, run_time="16s")
+    run = master(port, shop, tmp_path, run_time="20s")
+    served = shop.served_requests()
     victim, survivor = worker(port, "local", tmp_path), worker(port, "local", tmp_path)
-    time.sleep(9)  # joined, spawned, reported a few times (every 3 s)
+    wait_for_load(shop, served)
+    time.sleep(5)  # joined, spawned, reported at least once (every 3 s)
     victim.send_signal(signal.SIGKILL)
     killed_at = time.time()
     out, err = run.communicate(timeout=120)
@@ -118,8 +129,10 @@ def test_all_workers_lost_ends_the_run_with_exit_3(shop: GunicornServer,
                                                    tmp_path: Path) -> None:
     port = free_port()
     run = master(port, shop, tmp_path, run_time="60s")
+    served = shop.served_requests()
     workers = [worker(port, "local", tmp_path), worker(port, "local", tmp_path)]
-    time.sleep(8)
+    wait_for_load(shop, served)
+    time.sleep(5)  # a worker reports every 3 s: let each report at least once
     for w in workers:
         w.send_signal(signal.SIGKILL)
         w.communicate(timeout=10)
@@ -166,8 +179,10 @@ def test_a_killed_master_stops_its_workers_and_is_marked_crashed(shop: GunicornS
                                                                  tmp_path: Path) -> None:
     port = free_port()
     run = master(port, shop, tmp_path, run_time="120s")
+    served = shop.served_requests()
     workers = [worker(port, "local", tmp_path), worker(port, "local", tmp_path)]
-    time.sleep(8)
+    wait_for_load(shop, served)
+    time.sleep(5)  # reported at least once (every 3 s)
     run.send_signal(signal.SIGKILL)
     run.communicate(timeout=10)
     killed_at = time.monotonic()

@@ -1,14 +1,18 @@
-"""Store.series: per endpoint, one exactly merged interval per step, from raw intervals or
-rollups alike."""
+"""Store.series and Store.iter_series: per endpoint, one exactly merged interval per step,
+from raw intervals or rollups alike, streamed in time order."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
+from swarmdeck.metrics import EndpointKey
 from swarmdeck.store import Store
 from tests.store.factories import make_interval, make_meta
 
 T0 = 1_714_564_800  # a multiple of 60
+A, B = EndpointKey("GET", "/a"), EndpointKey("GET", "/b")
 
 
 def _run(store: Store, finish: bool) -> int:
@@ -22,18 +26,25 @@ def _run(store: Store, finish: bool) -> int:
     return run_id
 
 
-def test_series_merges_steps_and_regions(tmp_path):  # noqa: ANN001
-    for finish in (False, True):
-        with Store.open(f"sqlite:///{tmp_path}/s{finish}.db") as store:
-            run_id = _run(store, finish)
-            series = store.series(run_id, 10)
-            a = [k for k in series if k.name == "/a"][0]
-            assert [i.start for i in series[a]] == [T0, T0 + 10, T0 + 20]
-            assert [i.requests for i in series[a]] == [40, 40, 20]
-            assert series[a][0].histogram.min_us == 1000  # 1000 + s, s in 0..9
-            assert series[a][2].histogram.min_us == 1020
-            b = [k for k in series if k.name == "/b"][0]
-            assert [(i.start, i.requests) for i in series[b]] == [(T0 + 10, 1)]
-            eu = store.series(run_id, 1, region="eu")
-            assert [i.requests for i in eu[a]] == [2] * 25
-            assert all(i.region == "eu" for i in eu[a])
+@pytest.mark.parametrize("finish", [False, True], ids=["raw", "rollups"])
+def test_series_merges_steps_and_regions(store: Store, finish: bool) -> None:
+    run_id = _run(store, finish)
+    series = store.series(run_id, 10)
+    assert set(series) == {A, B}
+    assert [i.start for i in series[A]] == [T0, T0 + 10, T0 + 20]
+    assert [i.requests for i in series[A]] == [40, 40, 20]
+    assert series[A][0].histogram.min_us == 1000  # 1000 + s, s in 0..9
+    assert series[A][2].histogram.min_us == 1020
+    assert [(i.start, i.requests) for i in series[B]] == [(T0 + 10, 1)]
+    eu = store.series(run_id, 1, region="eu")
+    assert [i.requests for i in eu[A]] == [2] * 25
+    assert all(i.region == "eu" for i in eu[A])
+
+
+def test_iter_series_streams_in_time_order(store: Store) -> None:
+    run_id = _run(store, True)
+    streamed = [(i.start, i.name, i.requests) for i in store.iter_series(run_id, 10)]
+    assert streamed == [(T0, "/a", 40), (T0 + 10, "/a", 40), (T0 + 10, "/b", 1),
+                        (T0 + 20, "/a", 20)]
+    with pytest.raises(ValueError, match="whole number"):
+        store.iter_series(run_id, 0)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from swarmdeck.analysis.windows import Slot, reduce_slot, worst_window
 from swarmdeck.errors import PlanError
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval
@@ -210,10 +211,18 @@ def _show(metric: str, value: float) -> str:
     return str(int(value))
 
 
+def in_scope(threshold: Threshold, interval: EndpointInterval) -> bool:
+    """Whether the interval counts for the threshold: every endpoint without one, else an
+    endpoint named ``name`` or ``METHOD name``."""
+    endpoint = threshold.endpoint
+    return (endpoint is None or interval.name == endpoint
+            or f"{interval.method} {interval.name}" == endpoint)
+
+
 def _slots(threshold: Threshold, intervals: Iterable[EndpointInterval],
            interval_s: float) -> dict[int, list[EndpointInterval]]:
     """Intervals of the threshold's scope, by slot index from the first interval start."""
-    chosen = [i for i in intervals if threshold.endpoint is None or i.name == threshold.endpoint]
+    chosen = [i for i in intervals if in_scope(threshold, i)]
     if not chosen:
         return {}
     first = min(i.start for i in chosen)
@@ -223,24 +232,41 @@ def _slots(threshold: Threshold, intervals: Iterable[EndpointInterval],
     return slots
 
 
+def observe(metric: str, histogram: LatencyHistogram | None, requests: int, failures: int,
+            duration_s: float) -> float | None:
+    """The metric of merged data covering ``duration_s`` seconds; None without data. Latency
+    in ms (``histogram`` is only read for latency metrics), error_rate a fraction."""
+    if metric in LATENCY_METRICS:
+        if histogram is None or histogram.count == 0:
+            return None
+        if metric == "max":
+            return histogram.max_us / 1000.0
+        if metric == "avg":
+            return histogram.mean_us / 1000.0
+        return histogram.percentiles([PERCENTILES[metric]])[0] / 1000.0
+    if metric == "error_rate":
+        return failures / requests if requests else None
+    if metric == "rps":
+        return requests / duration_s if duration_s > 0 else None
+    return float(requests)
+
+
+def holds(threshold: Threshold, observed: float) -> bool:
+    return OPS[threshold.op](observed, threshold.value)
+
+
+def show(metric: str, value: float | None) -> str:
+    """An observed value as reports print it."""
+    return "no data" if value is None else _show(metric, value)
+
+
 def _measure(metric: str, members: Sequence[EndpointInterval], span: int,
              interval_s: float) -> float | None:
     """The metric over ``members``, which span ``span`` interval slots; None without data."""
-    if metric in LATENCY_METRICS:
-        h = LatencyHistogram.merged([m.histogram for m in members])
-        if h.count == 0:
-            return None
-        if metric == "max":
-            return h.max_us / 1000.0
-        if metric == "avg":
-            return h.mean_us / 1000.0
-        return h.percentiles([PERCENTILES[metric]])[0] / 1000.0
-    requests = sum(m.requests for m in members)
-    if metric == "error_rate":
-        return sum(m.failures for m in members) / requests if requests else None
-    if metric == "rps":
-        return requests / (span * interval_s)
-    return float(requests)
+    histogram = (LatencyHistogram.merged([m.histogram for m in members])
+                 if metric in LATENCY_METRICS else None)
+    return observe(metric, histogram, sum(m.requests for m in members),
+                   sum(m.failures for m in members), span * interval_s)
 
 
 def _window_span(threshold: Threshold, interval_s: float) -> int:
@@ -253,30 +279,68 @@ def _members(slots: dict[int, list[EndpointInterval]], lo: int,
     return [i for k in range(lo, hi) for i in slots.get(k, ())]
 
 
-def evaluate(threshold: Threshold, intervals: Sequence[EndpointInterval],
+def _reduced_slots(threshold: Threshold, intervals: Iterable[EndpointInterval],
+                   interval_s: float) -> list[Slot]:
+    """The threshold's scope reduced slot by slot (empty slots included), from intervals in
+    time order: each slot's histograms are dropped once reduced, so a long run streams."""
+    latency = threshold.metric in LATENCY_METRICS
+    slots: list[Slot] = []
+    first: int | None = None
+    members: list[EndpointInterval] = []
+    current = -1
+
+    def close() -> None:
+        if members:
+            slots.extend(Slot() for _ in range(current - len(slots)))
+            slots.append(reduce_slot(members, latency))
+            members.clear()
+
+    for interval in intervals:
+        if not in_scope(threshold, interval):
+            continue
+        if first is None:
+            first = interval.start
+        k = round((interval.start - first) / interval_s)
+        if k != current:
+            close()
+            current = k
+        members.append(interval)
+    close()
+    return slots
+
+
+def evaluate(threshold: Threshold, intervals: Iterable[EndpointInterval],
              interval_s: float = 1.0) -> ThresholdResult:
-    """Check one threshold against a run's intervals (``interval_s`` seconds each)."""
-    slots = _slots(threshold, intervals, interval_s)
-    total = max(slots) + 1 if slots else 0
+    """Check one threshold against a run's intervals (``interval_s`` seconds each). A list
+    may be in any order; any other iterable must come in time order (Store.iter_series), and
+    is then read once, slot by slot."""
+    if isinstance(intervals, list):
+        intervals = sorted(intervals, key=lambda i: i.start)
     observed: float | None = None
-    where = f"over the whole run ({total} interval{'' if total == 1 else 's'})"
     if threshold.window_s is None:
+        slots = _slots(threshold, intervals, interval_s)
+        total = max(slots) + 1 if slots else 0
+        where = f"over the whole run ({total} interval{'' if total == 1 else 's'})"
         if slots:
             observed = _measure(threshold.metric, _members(slots, 0, total), total, interval_s)
-    elif slots:
-        n = min(_window_span(threshold, interval_s), total)
-        worse = max if threshold.metric in HIGHER_IS_WORSE else min
-        values = [(v, lo) for lo in range(total - n + 1) if (v := _measure(
-            threshold.metric, _members(slots, lo, lo + n), n, interval_s)) is not None]
-        if values:
-            observed, lo = worse(values, key=lambda vl: vl[0])
-            where = (f"in the worst {_num(threshold.window_s)} s window, starting "
-                     f"{_num(lo * interval_s)} s into the run")
+    else:
+        reduced = _reduced_slots(threshold, intervals, interval_s)
+        total = len(reduced)
+        where = f"over the whole run ({total} interval{'' if total == 1 else 's'})"
+        if reduced:
+            n = min(_window_span(threshold, interval_s), total)
+            found = worst_window(reduced, n, threshold.metric,
+                                 PERCENTILES.get(threshold.metric), interval_s,
+                                 threshold.metric in HIGHER_IS_WORSE)
+            if found is not None:
+                observed, lo = found
+                where = (f"in the worst {_num(threshold.window_s)} s window, starting "
+                         f"{_num(lo * interval_s)} s into the run")
     if observed is None:
         scope = "" if threshold.endpoint is None else f" for endpoint {threshold.endpoint!r}"
         return ThresholdResult(threshold, None, False,
                                f"{threshold.label}: no data{scope} to evaluate (failed)")
-    passed = OPS[threshold.op](observed, threshold.value)
+    passed = holds(threshold, observed)
     detail = (f"{threshold.label}: observed {_show(threshold.metric, observed)} {where} "
               f"({'passed' if passed else 'failed'})")
     return ThresholdResult(threshold, observed, passed, detail)
@@ -301,3 +365,25 @@ def breached_now(threshold: Threshold, recent_intervals: Sequence[EndpointInterv
     lo = 0 if threshold.window_s is None else max(0, total - _window_span(threshold, interval_s))
     observed = _measure(threshold.metric, _members(slots, lo, total), total - lo, interval_s)
     return observed is not None and not OPS[threshold.op](observed, threshold.value)
+
+
+def evaluate_total(threshold: Threshold, per_endpoint: Iterable[EndpointInterval],
+                   duration_s: float) -> ThresholdResult:
+    """Check a threshold without a window on whole-run data (one merged interval per
+    endpoint, e.g. the store's rollups); rps is over ``duration_s``, as the summary's is."""
+    if threshold.window_s is not None:
+        raise ValueError("evaluate_total takes thresholds without a window; use evaluate")
+    chosen = [i for i in per_endpoint if in_scope(threshold, i)]
+    histogram = (LatencyHistogram.merged([i.histogram for i in chosen])
+                 if threshold.metric in LATENCY_METRICS else None)
+    observed = None if not chosen else observe(
+        threshold.metric, histogram, sum(i.requests for i in chosen),
+        sum(i.failures for i in chosen), duration_s)
+    if observed is None:
+        scope = "" if threshold.endpoint is None else f" for endpoint {threshold.endpoint!r}"
+        return ThresholdResult(threshold, None, False,
+                               f"{threshold.label}: no data{scope} to evaluate (failed)")
+    passed = holds(threshold, observed)
+    return ThresholdResult(threshold, observed, passed,
+                           f"{threshold.label}: observed {_show(threshold.metric, observed)} "
+                           f"over the whole run ({'passed' if passed else 'failed'})")

@@ -7,9 +7,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import islice
 
-from swarmdeck.analysis.summary import (EndpointSummary, aggregate, summarize,
-                                       summarize_endpoint)
+from swarmdeck.analysis.summary import EndpointSummary, aggregate, summarize, summarize_endpoint
 from swarmdeck.metrics.interval import EndpointInterval
 from swarmdeck.store import Store
 
@@ -40,6 +40,8 @@ class Collector:
         self.failures = 0
         self.flushed_requests = 0
         self._first_start: int | None = None
+        self.intervals_added = 0  # how many intervals add() received, for added_since()
+        self._newest = 0
 
     def add(self, intervals: Iterable[EndpointInterval]) -> None:
         for interval in intervals:
@@ -48,12 +50,26 @@ class Collector:
             self.requests += interval.requests
             self.failures += interval.failures
             self._recent.append(interval)
+            self.intervals_added += 1
+            self._newest = max(self._newest, interval.start)
             pending = self._pending.get(interval.key)
             if pending is None:  # a private copy: the live deque keeps the original intact
                 pending = self._pending[interval.key] = EndpointInterval(
                     start=interval.start, method=interval.method, name=interval.name,
                     region=interval.region)
             pending.merge(interval)
+        # keep only the live window (also under -q, where live() is never called)
+        horizon = self._newest - 2 * LIVE_WINDOW_S
+        while self._recent and self._recent[0].start < horizon:
+            self._recent.popleft()
+
+    def added_since(self, count: int) -> list[EndpointInterval]:
+        """The intervals received after the first ``count`` (read-only: for the abort gate,
+        which reads every second, so they are still among the recent ones)."""
+        new = self.intervals_added - count
+        if new <= 0:
+            return []
+        return list(islice(reversed(self._recent), min(new, len(self._recent))))[::-1]
 
     def add_users(self, users: int) -> None:
         self._users.append((self.clock(), users))

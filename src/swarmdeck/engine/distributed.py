@@ -25,6 +25,7 @@ from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING
 
 from swarmdeck import __version__
 from swarmdeck.engine.collector import Collector
+from swarmdeck.engine.evidence import REPORT_KEY as EVIDENCE_KEY
 from swarmdeck.engine.handshake import (FINAL, FLUSH, HELLO, REFUSED, REPORT_KEY, WELCOME,
                                         Versions, check_hello)
 from swarmdeck.engine.run import LocalRun, RunOutcome
@@ -119,6 +120,8 @@ class MasterRun(LocalRun):
         }, client_id=msg.node_id)
 
     def _on_report(self, client_id: str, data: dict[str, Any], **_: Any) -> None:
+        if EVIDENCE_KEY in data and client_id in self.welcomed:
+            self.evidence.add_remote(client_id, data[EVIDENCE_KEY])
         intervals = data.get(REPORT_KEY)
         if not intervals or client_id not in self.welcomed or self.collector is None:
             return

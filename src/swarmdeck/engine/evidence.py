@@ -1,22 +1,331 @@
 """On every load-generating process: the little the findings need beyond the histograms
 (status codes, the target's Server header, CSRF errors, login redirects, wait times,
-generator CPU). Filled in by the findings work; kept off the hot path's expensive parts."""
+generator CPU). Filled in by the findings work; kept off the hot path's expensive parts.
+
+The hot path (``on_request``, once per request) counts the status code per endpoint and
+looks at a response body only when it is a 400 (CSRF) or a 5xx (Werkzeug's debugger), and
+then at most ``BODY_BYTES`` of it. The ``Server`` header is read on the first
+``SERVER_FIRST`` responses and then on one response in ``SERVER_EVERY``.
+
+Everything is cumulative; a worker sends a snapshot (``snapshot()``) with every report and
+the master keeps the latest one per worker (``add_remote``), so a lost or repeated report
+never double counts. ``to_details()`` merges them into ``{"evidence": {...}}``.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+import time
 from typing import Any
+
+import psutil
+
+log = logging.getLogger(__name__)
+
+KEY = "evidence"
+REPORT_KEY = "swarmdeck_evidence"  # in Locust's worker reports, beside the intervals
+OTHER = "(other)"
+MAX_ENDPOINTS = 1000  # beyond this many distinct names, counts fold into OTHER
+MAX_SERVERS = 5  # distinct Server headers kept
+SERVER_FIRST = 256  # read the Server header of this many first responses...
+SERVER_EVERY = 64  # ...then of one response in this many
+BODY_BYTES = 4096  # of a 400 or 5xx body looked at
+DEBUGGER_CHECKS = 50  # 5xx bodies looked at for Werkzeug's debugger, at most
+WAIT_SAMPLES = 5  # calls of each user class's wait_time at test_start
+CPU_EVERY_S = 5.0  # one generator CPU value per this many seconds
+LOGIN = re.compile(r"login|signin|sign-in|sign_in", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]+>")
+_DEBUGGER_MARKS = (b"Werkzeug Debugger", b"__debugger__")
+
+
+class _Endpoint:
+    __slots__ = ("csrf", "csrf_sample", "login_redirects", "method", "name", "status")
+
+    def __init__(self, method: str, name: str) -> None:
+        self.method = method
+        self.name = name
+        self.status: dict[int | None, int] = {}
+        self.csrf = 0
+        self.csrf_sample: str | None = None
+        self.login_redirects = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"method": self.method, "name": self.name,
+                "status": {("none" if code is None else str(code)): n
+                           for code, n in sorted(self.status.items(),
+                                                 key=lambda kv: (kv[0] is None, kv[0] or 0))},
+                "csrf_400": self.csrf, "csrf_sample": self.csrf_sample,
+                "login_redirects": self.login_redirects}
+
+
+def _body(response: Any) -> bytes:
+    try:
+        content = response.content
+    except Exception:  # noqa: BLE001 - a body that cannot be read is no evidence
+        return b""
+    if isinstance(content, str):
+        content = content.encode("utf-8", "replace")
+    return bytes(content[:BODY_BYTES]) if isinstance(content, (bytes, bytearray)) else b""
+
+
+def _csrf_message(body: bytes) -> str:
+    """The piece of text naming "CSRF" in an error body (between HTML tags)."""
+    text = body.decode("utf-8", "replace")
+    for piece in _TAGS.split(text):
+        if "csrf" in piece.lower():
+            return " ".join(piece.split())[:160]
+    return ""
+
+
+def _location_is_login(response: Any) -> bool:
+    headers = getattr(response, "headers", None)
+    location = headers.get("Location") if headers is not None else None
+    return bool(location) and LOGIN.search(str(location).split("?", 1)[0]) is not None
+
+
+def _final_path_is_login(response: Any) -> bool:
+    """Whether a followed redirect ended on a login page. The final URL is that of the last
+    request (requests' ``response.request``): Locust's ResponseContextManager (with
+    catch_response) reports the request's name as ``url``."""
+    url = getattr(getattr(response, "request", None), "url", None)
+    if not isinstance(url, str):
+        url = getattr(response, "url", None) or ""
+    path = str(url).split("?", 1)[0].split("://", 1)[-1]
+    path = path[path.find("/"):] if "/" in path else ""
+    return LOGIN.search(path) is not None
+
+
+def _schedstat() -> tuple[int, int] | None:
+    """(ns on a CPU, ns waiting for one) of this process's main thread, Linux only."""
+    try:
+        with open("/proc/self/schedstat", "rb") as fh:
+            ran, waited, *_ = fh.read().split()
+        return int(ran), int(waited)
+    except (OSError, ValueError):
+        return None
+
+
+def sample_wait_time(cls: type) -> dict[str, Any]:
+    """What a user class waits between tasks: its ``wait_time`` called on a bare instance a
+    few times (never constructed: no client, no connection). Custom callables that need
+    state the bare instance lacks give ``"unknown"``."""
+    result: dict[str, Any] = {"weight": getattr(cls, "weight", 1),
+                              "fixed_count": getattr(cls, "fixed_count", 0) or 0,
+                              "wait": "unknown", "wait_s": [], "error": None}
+    try:
+        instance: Any = object.__new__(cls)
+        samples = []
+        for _ in range(WAIT_SAMPLES):
+            instance._cp_last_run = time.perf_counter()  # constant_pacing/throughput state:
+            instance._cp_last_wait_time = 0  # as if a task had just ended
+            samples.append(round(float(instance.wait_time()), 4))
+    except Exception as exc:  # noqa: BLE001 - a user's callable: anything may happen
+        result["error"] = f"{exc.__class__.__name__}: {exc}"[:200]
+        return result
+    result["wait_s"] = samples
+    if all(s <= 0 for s in samples):
+        result["wait"] = "none"
+    elif max(samples) - min(samples) < 1e-3:
+        result["wait"] = "constant"
+    else:
+        result["wait"] = "varies"
+    return result
 
 
 class Evidence:
+    def __init__(self, *, clock: Any = time.monotonic) -> None:
+        self.clock = clock
+        self._endpoints: dict[tuple[str, str], _Endpoint] = {}
+        self.names_folded = 0
+        self._seen = 0
+        self.servers: list[str] = []
+        self.debugger_pages = 0
+        self.debugger_endpoint: str | None = None
+        self._debugger_checks = 0
+        self.user_classes: dict[str, dict[str, Any]] = {}
+        self.cpu: dict[str, dict[str, Any]] = {}
+        self._process: psutil.Process | None = None
+        self._started: float | None = None
+        self._sched: tuple[int, int] | None = None
+        self._last_cpu = 0.0
+        self._remote: dict[str, dict[str, Any]] = {}
+
+    # -- Locust's events ----------------------------------------------------------------
+
     def attach(self, events: Any) -> None:
         """Listen on Locust's events (request, ...)."""
+        events.request.add_listener(self.on_request)
+        events.test_start.add_listener(self.on_test_start)
+        self._start_cpu()
 
     def detach(self, events: Any) -> None:
         """Stop listening."""
+        events.request.remove_listener(self.on_request)
+        events.test_start.remove_listener(self.on_test_start)
+
+    def on_request(self, request_type: str, name: str, response: Any = None,
+                   **_: Any) -> None:
+        """Called for every request: the generator's hot path, kept to a few lookups."""
+        endpoint = self._endpoints.get((request_type, name))
+        if endpoint is None:
+            endpoint = self._endpoint(request_type, name)
+        status = getattr(response, "status_code", None) or None  # 0: no response
+        codes = endpoint.status
+        codes[status] = codes.get(status, 0) + 1
+        if response is None:
+            return
+        self._seen += 1
+        if self._seen <= SERVER_FIRST or not self._seen % SERVER_EVERY:
+            self._server(response)
+        if status is None:
+            return
+        if status < 300:
+            if getattr(response, "history", None) and _final_path_is_login(response):
+                endpoint.login_redirects += 1
+        elif status < 400:
+            if status in (301, 302, 303, 307, 308) and _location_is_login(response):
+                endpoint.login_redirects += 1
+        elif status == 400:
+            body = _body(response)
+            if b"csrf" in body.lower():
+                endpoint.csrf += 1
+                if endpoint.csrf_sample is None:
+                    endpoint.csrf_sample = _csrf_message(body)
+        elif status >= 500 and self._debugger_checks < DEBUGGER_CHECKS:
+            self._debugger_checks += 1
+            body = _body(response)
+            if any(mark in body for mark in _DEBUGGER_MARKS):
+                self.debugger_pages += 1
+                self.debugger_endpoint = self.debugger_endpoint or f"{request_type} {name}"
+
+    def _endpoint(self, method: str, name: str) -> _Endpoint:
+        if len(self._endpoints) >= MAX_ENDPOINTS:
+            self.names_folded += 1
+            key = (method, OTHER)
+            endpoint = self._endpoints.get(key)
+            if endpoint is None:
+                endpoint = self._endpoints[key] = _Endpoint(method, OTHER)
+            self._endpoints[(method, name)] = endpoint  # this name again: no second fold
+            return endpoint
+        endpoint = self._endpoints[(method, name)] = _Endpoint(method, name)
+        return endpoint
+
+    def _server(self, response: Any) -> None:
+        headers = getattr(response, "headers", None)
+        try:
+            server = headers.get("Server") if headers is not None else None
+        except Exception:  # noqa: BLE001 - an odd headers object
+            return
+        if server and len(self.servers) < MAX_SERVERS:
+            server = str(server)[:120]
+            if server not in self.servers:
+                self.servers.append(server)
+
+    def on_test_start(self, environment: Any = None, **_: Any) -> None:
+        for cls in getattr(environment, "user_classes", None) or []:
+            if cls.__name__ not in self.user_classes:
+                self.user_classes[cls.__name__] = sample_wait_time(cls)
+
+    # -- generator CPU ------------------------------------------------------------------
+
+    def _start_cpu(self) -> None:
+        try:
+            self._process = psutil.Process()
+            self._process.cpu_percent(None)  # the baseline: the first call returns 0.0
+        except psutil.Error:
+            self._process = None
+        self._sched = _schedstat()
+        self._started = self._last_cpu = self.clock()
+
+    def sample_cpu(self, key: str, role: str) -> None:
+        """This process's CPU since the last sample, as [seconds since start, CPU %, busy %]:
+        CPU % is time on a CPU (100 = one core); busy % adds the time it was ready to run
+        but waiting for a CPU (Linux's /proc/self/schedstat; equal to CPU % elsewhere). On
+        a machine shared with the target or other jobs, a generator that always wants the
+        CPU is saturated even when it gets only half of one."""
+        if self._process is None or self._started is None:
+            return
+        now = self.clock()
+        try:
+            value = self._process.cpu_percent(None)
+        except psutil.Error:
+            return
+        busy = value
+        sched = _schedstat()
+        if sched is not None and self._sched is not None and now > self._last_cpu:
+            ran, waited = (sched[0] - self._sched[0]), (sched[1] - self._sched[1])
+            busy = max(value, 100.0 * (ran + waited) / 1e9 / (now - self._last_cpu))
+        self._sched = sched
+        series = self.cpu.setdefault(key, {"role": role, "samples": []})
+        series["samples"].append([round(now - self._started, 1), round(value, 1),
+                                  round(busy, 1)])
+        self._last_cpu = now
 
     def sample(self, runner: Any) -> None:
-        """Once a second, from the pump: e.g. the generator's CPU."""
+        """Once a second, from the pump: the generator's CPU, one value per CPU_EVERY_S.
+
+        A master measures itself; its workers measure themselves (``sample_cpu`` at each of
+        their reports) and send the series with their evidence."""
+        if self._process is None or self.clock() - self._last_cpu < CPU_EVERY_S:
+            return
+        role = "master" if hasattr(runner, "clients") else "local"
+        self.sample_cpu(role, role)
+
+    # -- workers to the master ----------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything measured here, JSON-able (what a worker sends with its reports)."""
+        return {
+            "endpoints": [e.to_json() for key, e in self._endpoints.items()
+                          if key == (e.method, e.name)],
+            "names_folded": self.names_folded,
+            "servers": list(self.servers),
+            "debugger_pages": self.debugger_pages,
+            "debugger_endpoint": self.debugger_endpoint,
+            "user_classes": dict(self.user_classes),
+            "cpu": {k: {"role": v["role"], "samples": list(v["samples"])}
+                    for k, v in self.cpu.items()},
+        }
+
+    def add_remote(self, client_id: str, snapshot: Any) -> None:
+        """A worker's latest snapshot (cumulative: it replaces the previous one)."""
+        if isinstance(snapshot, dict):
+            self._remote[client_id] = snapshot
 
     def to_details(self) -> dict[str, Any]:
         """What is stored with the run (JSON-able), under the run's details."""
-        return {}
+        merged = self.snapshot()
+        for client_id, remote in sorted(self._remote.items()):
+            try:
+                _merge(merged, remote, client_id)
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                log.warning("ignoring malformed evidence from worker %s: %s", client_id, exc)
+        merged["cpu_every_s"] = CPU_EVERY_S
+        return {KEY: merged}
+
+
+def _merge(into: dict[str, Any], remote: dict[str, Any], client_id: str) -> None:
+    by_key = {(e["method"], e["name"]): e for e in into["endpoints"]}
+    for e in remote.get("endpoints", []):
+        mine = by_key.get((e["method"], e["name"]))
+        if mine is None:
+            mine = by_key[(e["method"], e["name"])] = {
+                "method": e["method"], "name": e["name"], "status": {}, "csrf_400": 0,
+                "csrf_sample": None, "login_redirects": 0}
+            into["endpoints"].append(mine)
+        for code, n in e.get("status", {}).items():
+            mine["status"][code] = mine["status"].get(code, 0) + int(n)
+        mine["csrf_400"] += int(e.get("csrf_400", 0))
+        mine["csrf_sample"] = mine["csrf_sample"] or e.get("csrf_sample")
+        mine["login_redirects"] += int(e.get("login_redirects", 0))
+    into["names_folded"] += int(remote.get("names_folded", 0))
+    for server in remote.get("servers", []):
+        if server not in into["servers"] and len(into["servers"]) < MAX_SERVERS:
+            into["servers"].append(server)
+    into["debugger_pages"] += int(remote.get("debugger_pages", 0))
+    into["debugger_endpoint"] = into["debugger_endpoint"] or remote.get("debugger_endpoint")
+    for name, cls in remote.get("user_classes", {}).items():
+        into["user_classes"].setdefault(name, cls)
+    for key, series in remote.get("cpu", {}).items():
+        into["cpu"][f"worker {client_id}" if key == "worker" else key] = series

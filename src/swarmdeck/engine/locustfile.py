@@ -67,7 +67,7 @@ def load(path_str: str) -> LoadedLocustfile:
     except SystemExit as exc:
         raise LocustfileError(f"locustfile {path} called sys.exit({exc.code}) while importing",
                               "remove the exit from module level") from None
-    except Exception as exc:  # noqa: BLE001 - any import-time error is the locustfile's
+    except Exception as exc:
         raise LocustfileError(
             f"error importing {_where(exc, path)}: {exc.__class__.__name__}: {exc}",
             "fix the locustfile (run with --debug for the traceback)",

@@ -22,6 +22,8 @@ from locust.stats import StatsError
 
 from swarmdeck import __version__
 from swarmdeck.engine import locustfile as locustfiles
+from swarmdeck.engine.evidence import REPORT_KEY as EVIDENCE_KEY
+from swarmdeck.engine.evidence import Evidence
 from swarmdeck.engine.handshake import (FINAL, FLUSH, HELLO, REFUSED, REPORT_KEY, WELCOME,
                                         Versions, version_mismatch)
 from swarmdeck.engine.recorder import Recorder
@@ -82,6 +84,8 @@ class WorkerProcess:
                                  describe_error=StatsError.parse_error)
         env.events.init.fire(environment=env, runner=runner, web_ui=None)
         self.recorder.attach(env.events)
+        self.evidence = Evidence()
+        self.evidence.attach(env.events)
         env.events.report_to_master.add_listener(self._report)
         runner.register_message(WELCOME, self._on_welcome)
         runner.register_message(REFUSED, self._on_refused)
@@ -103,6 +107,11 @@ class WorkerProcess:
     def _report(self, client_id: str, data: dict[str, Any], **_: Any) -> None:
         if self.welcomed:
             data[REPORT_KEY] = [i.to_wire() for i in self.recorder.take_all()]
+            data[EVIDENCE_KEY] = self._evidence()
+
+    def _evidence(self) -> dict[str, Any]:
+        self.evidence.sample_cpu("worker", "worker")
+        return self.evidence.snapshot()
 
     def _on_welcome(self, environment: Environment, msg: Any, **_: Any) -> None:
         data = msg.data or {}
@@ -120,7 +129,8 @@ class WorkerProcess:
 
     def _on_flush(self, environment: Environment, msg: Any, **_: Any) -> None:
         self.runner.send_message(FINAL, {REPORT_KEY: [i.to_wire()
-                                                      for i in self.recorder.take_all()]})
+                                                      for i in self.recorder.take_all()],
+                                         EVIDENCE_KEY: self._evidence()})
 
     def _expect_welcome(self) -> None:
         gevent.sleep(HANDSHAKE_TIMEOUT_S)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from swarmdeck.analysis.budgets import Budget
+from swarmdeck.analysis.thresholds import Threshold
 from swarmdeck.errors import PlanError
 from swarmdeck.plan.shape_spec import ShapeSpec
 from swarmdeck.plan.values import mask_db_url
@@ -35,6 +37,12 @@ class Plan:
     master_bind: str = "127.0.0.1:5557"
     token: str | None = None  # shared master/worker secret; never stored
     region: str = "local"
+    thresholds: tuple[Threshold, ...] = ()
+    junit_path: Path | None = None
+    markdown_path: Path | None = None
+    html_path: Path | None = None
+    compare_to: str | None = None  # a run id, "last" or "baseline:NAME" (syntax checked only)
+    max_regression: tuple[Budget, ...] = ()
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     """Where each setting's value came from, by setting name: ``default``, ``--users``,
     ``SWARMDECK_USERS`` or ``swarmdeck.toml:3``."""
@@ -83,5 +91,17 @@ class Plan:
             "master_bind": self.master_bind,
             "token": "***" if self.token else None,
             "region": self.region,
+            "thresholds": [threshold_dict(t) for t in self.thresholds],
+            "junit_path": str(self.junit_path) if self.junit_path else None,
+            "markdown_path": str(self.markdown_path) if self.markdown_path else None,
+            "html_path": str(self.html_path) if self.html_path else None,
+            "compare_to": self.compare_to,
+            "max_regression": [str(b) for b in self.max_regression],
             "sources": dict(self.sources),
         }
+
+
+def threshold_dict(threshold: Threshold) -> dict[str, Any]:
+    """A threshold as stored with the run's plan."""
+    return {"expr": str(threshold), "endpoint": threshold.endpoint, "abort": threshold.abort,
+            "grace_s": threshold.grace_s}

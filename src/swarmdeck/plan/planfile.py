@@ -62,6 +62,8 @@ class PlanFile:
                     names.append(index)
                 section = names
                 candidate: list[str | int] = section
+                if header.group(1) == "[[" and list(key) == names[:-1]:
+                    return number  # the array of tables as a whole: its first table
             else:
                 assign = _ASSIGN.match(line)
                 if not assign or line.lstrip().startswith("#"):

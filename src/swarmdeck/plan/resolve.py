@@ -150,4 +150,6 @@ def resolve(cli: Mapping[str, Any], environ: Mapping[str, str], cwd: Path) -> Pl
     values["shape"] = _resolve_shape(parsed_shapes, defaults)
     values["tags"] = values["tags"] or {}
     values["classes"] = values["classes"] or ()
+    values["thresholds"] = values["thresholds"] or ()
+    values["max_regression"] = values["max_regression"] or ()
     return Plan(**values, sources=sources)

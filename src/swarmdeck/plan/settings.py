@@ -10,21 +10,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from swarmdeck.plan.gates import parse_budgets, parse_compare_ref, parse_thresholds
 from swarmdeck.plan.shape_spec import SHAPE_NAMES, parse_shape_value
 from swarmdeck.plan.values import (
+    parse_bind,
     parse_bool,
     parse_classes,
     parse_db_url,
     parse_duration_value,
-    parse_bind,
-    parse_interval,
     parse_host,
     parse_int,
+    parse_interval,
     parse_output_path,
-    parse_text,
     parse_path,
     parse_positive_float,
     parse_tags,
+    parse_text,
 )
 
 ENV_PREFIX = "SWARMDECK_"
@@ -162,6 +163,33 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("region", "region", ("--region",), _ignore_base(parse_text), "local",
             "the region label of the load this process (or its --workers) generates",
             "eu-west", 'region = "eu-west"', metavar="NAME"),
+    Setting("thresholds", "thresholds", ("--threshold",), _ignore_base(parse_thresholds), None,
+            "fail the run (exit 1) unless [ENDPOINT:] METRIC[WINDOW] OP VALUE holds, e.g. "
+            "'p95 < 300ms', 'GET /api/products: p95[30s] < 200ms', 'error_rate < 1% "
+            "abort=10s' (repeatable; the environment variable separates them with ;); "
+            "see docs/plan.md",
+            "p95 < 300ms", 'thresholds = ["p95 < 300ms", "error_rate < 1%"]',
+            metavar="EXPR", action="append"),
+    Setting("junit", "junit_path", ("--junit",), parse_output_path, None,
+            "also write a JUnit XML report (one test case per threshold and per failing "
+            "endpoint) to this file, for CI", "junit.xml", 'junit = "reports/junit.xml"',
+            metavar="PATH"),
+    Setting("markdown", "markdown_path", ("--markdown",), parse_output_path, None,
+            "also write a short Markdown summary (for a pull-request comment) to this file",
+            "summary.md", 'markdown = "reports/summary.md"', metavar="PATH"),
+    Setting("html", "html_path", ("--html",), parse_output_path, None,
+            "also write the run's HTML report to this file", "report.html",
+            'html = "reports/report.html"', metavar="PATH"),
+    Setting("compare_to", "compare_to", ("--compare-to",), _ignore_base(parse_compare_ref),
+            None, "compare the run with another: a run id, last (the latest earlier run) or "
+            "baseline:NAME", "baseline:main", 'compare_to = "baseline:main"', metavar="REF"),
+    Setting("max_regression", "max_regression", ("--max-regression",),
+            _ignore_base(parse_budgets), None,
+            "with --compare-to, fail the run when a significant change is worse than this: "
+            "p50|p95|p99=+N%, rps=-N%, error_rate=+Npp (repeatable; the environment "
+            "variable separates them with commas)", "p95=+10%",
+            'max_regression = ["p95=+10%", "error_rate=+1pp"]', metavar="BUDGET",
+            action="append"),
 )
 
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -115,7 +115,8 @@ def run_list(rows: Sequence[RunRow]) -> RenderableType:
     for header, justify, width in (
             ("Run", "right", 4), ("UTC", "left", 11), ("Status", "left", 8),
             ("Requests", "right", 9), ("Fail %", "right", 7), ("p95 ms", "right", 7),
-            ("Users", "right", 5), ("Locustfile", "left", None), ("Host", "left", None)):
+            ("Users", "right", 5), ("Locustfile", "left", None), ("Host", "left", None),
+            ("Tags", "left", None)):
         table.add_column(header, justify=justify, no_wrap=True,  # type: ignore[arg-type]
                          overflow="ellipsis", min_width=width)
     for r in rows:
@@ -126,6 +127,7 @@ def run_list(rows: Sequence[RunRow]) -> RenderableType:
             "" if r.p95_ms is None else fmt.ms(r.p95_ms),
             "" if r.users is None else str(r.users), Path(r.locustfile).name,
             r.host.split("://", 1)[-1],
+            Text(" ".join(f"{key}={value}" for key, value in sorted(r.tags.items()))),
         )
     return table
 

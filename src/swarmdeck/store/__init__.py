@@ -7,6 +7,7 @@ from swarmdeck.store.connect import DEFAULT_URL
 from swarmdeck.store.liveness import STALE_AFTER_S
 from swarmdeck.store.records import (
     RUN_STATUSES,
+    Baseline,
     RunMeta,
     RunRecord,
     RunRow,
@@ -17,6 +18,7 @@ __all__ = [
     "DEFAULT_URL",
     "RUN_STATUSES",
     "STALE_AFTER_S",
+    "Baseline",
     "RunMeta",
     "RunRecord",
     "RunRow",

@@ -12,7 +12,7 @@ unknown run id is RunNotFound (exit code 2).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -20,7 +20,7 @@ from typing import Any, Self
 from sqlalchemy import Engine, select, update
 
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
-from swarmdeck.store import liveness, models, reads, writes
+from swarmdeck.store import baselines, liveness, models, reads, writes
 from swarmdeck.store.connect import (
     DEFAULT_URL,
     create_store_engine,
@@ -29,7 +29,14 @@ from swarmdeck.store.connect import (
     translate_errors,
     write_connection,
 )
-from swarmdeck.store.records import FINAL_STATUSES, RunMeta, RunRecord, RunRow, TimelinePoint
+from swarmdeck.store.records import (
+    FINAL_STATUSES,
+    Baseline,
+    RunMeta,
+    RunRecord,
+    RunRow,
+    TimelinePoint,
+)
 from swarmdeck.store.rollups import roll_up
 
 
@@ -146,11 +153,21 @@ class Store:
 
     # -- reading ----------------------------------------------------------------------
 
-    def list_runs(self, limit: int = 50) -> list[RunRow]:
-        """The newest runs first, with their totals."""
+    def list_runs(self, limit: int = 50, *, host: str | None = None,
+                  locustfile: str | None = None, tag: tuple[str, str] | None = None,
+                  status: str | None = None, since: datetime | None = None,
+                  until: datetime | None = None, offset: int = 0) -> list[RunRow]:
+        """The newest runs first, with their totals and tags; skips ``offset`` runs.
+
+        Only runs matching every filter given: exactly this ``host``, this ``locustfile``;
+        the tag ``(key, value)``; this ``status``; started at or after ``since`` and before
+        ``until`` (aware datetimes; naive means UTC).
+        """
         with translate_errors(self._url, "list the runs in {db}"), \
                 self._engine.connect() as connection:
-            return reads.list_runs(connection, limit)
+            return reads.list_runs(connection, limit, host=host, locustfile=locustfile,
+                                   tag=tag, status=status, since=since, until=until,
+                                   offset=offset)
 
     def get_run(self, run_id: int) -> RunRecord:
         with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
@@ -188,15 +205,31 @@ class Store:
 
     def series(self, run_id: int, step_s: int = 1, region: str | None = None
                ) -> dict[EndpointKey, list[EndpointInterval]]:
-        """Per endpoint, one interval per ``step_s`` seconds with data, in time order (the
-        stuff of charts, windowed thresholds and the comparison's bootstrap). ``region=None``
-        merges all regions. Steps that are multiples of 10 s or 60 s read rollups."""
+        """Per endpoint, one interval per ``step_s`` seconds with data, in time order.
+        Holds them all (~190 KB per decoded histogram): for short runs; long runs' readers
+        use ``iter_series``."""
+        result: dict[EndpointKey, list[EndpointInterval]] = {}
+        for interval in self.iter_series(run_id, step_s, region):
+            result.setdefault(interval.endpoint, []).append(interval)
+        return result
+
+    def iter_series(self, run_id: int, step_s: int = 1, region: str | None = None
+                    ) -> Iterator[EndpointInterval]:
+        """Per step of ``step_s`` seconds and endpoint, one merged interval, in time order
+        (then method, name), streamed from one transaction: reduce each as it comes
+        (charts, windowed thresholds, the comparison's blocks) and memory stays at one
+        step's worth. ``region=None`` merges all regions. Steps that are multiples of 10 s
+        or 60 s read rollups."""
         if int(step_s) != step_s or step_s < 1:
             raise ValueError(f"step_s must be a whole number of seconds >= 1, not {step_s!r}")
+        return self._iter_series(run_id, int(step_s), region)
+
+    def _iter_series(self, run_id: int, step_s: int, region: str | None
+                     ) -> Iterator[EndpointInterval]:
         with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
                 self._engine.connect() as connection, connection.begin():
-            return reads.series(connection, reads.load_run(connection, run_id), int(step_s),
-                                region)
+            run = reads.load_run(connection, run_id)
+            yield from reads.iter_series(connection, run, step_s, region)
 
     def user_counts(self, run_id: int) -> list[tuple[float, int]]:
         """(epoch seconds, users) samples in time order."""
@@ -205,3 +238,36 @@ class Store:
             reads.load_run(connection, run_id)
             return reads.user_counts(connection, run_id)
 
+
+    # -- baselines (named runs) and run references -----------------------------------
+
+    def set_baseline(self, name: str, run_id: int) -> None:
+        """Point the baseline ``name`` at the run (replacing where it pointed); RunNotFound
+        for an unknown run."""
+        with translate_errors(self._url, f"set the baseline {name!r} in {{db}}"):
+            baselines.set_baseline(self._engine, name, run_id)
+
+    def get_baseline(self, name: str) -> Baseline:
+        """The baseline ``name``; BadInput when there is none."""
+        with translate_errors(self._url, f"read the baseline {name!r} from {{db}}"), \
+                self._engine.connect() as connection:
+            return baselines.get_baseline(connection, name)
+
+    def list_baselines(self) -> list[Baseline]:
+        """Every baseline, by name."""
+        with translate_errors(self._url, "list the baselines in {db}"), \
+                self._engine.connect() as connection:
+            return baselines.list_baselines(connection)
+
+    def delete_baseline(self, name: str) -> None:
+        """Forget the baseline ``name`` (its run stays); BadInput when there is none."""
+        with translate_errors(self._url, f"delete the baseline {name!r} from {{db}}"):
+            baselines.delete_baseline(self._engine, name)
+
+    def resolve_ref(self, ref: str, *, before: int | None = None) -> int:
+        """The run id a reference names: a run id, ``last`` (the newest run that ran to its
+        end: passed, failed or degraded; with ``before``, the newest such run with a smaller
+        id) or ``baseline:NAME``. BadInput (RunNotFound for an unknown id) otherwise."""
+        with translate_errors(self._url, f"look up the run {ref!r} in {{db}}"), \
+                self._engine.connect() as connection:
+            return baselines.resolve_ref(connection, ref, before)

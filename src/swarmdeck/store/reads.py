@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, exists, func, literal, select
 
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.store import models
 from swarmdeck.store.records import RunMeta, RunRecord, RunRow, TimelinePoint
 from swarmdeck.store.rollups import LEVELS, RAW, RUN_LEVEL, plan_window
-from swarmdeck.store.rows import MEASURE_COLUMNS, Merger, relabel
+from swarmdeck.store.rows import MEASURE_COLUMNS, Merger, from_row, relabel
 from swarmdeck.store.writes import not_found
 
 ALL = "*"  # the region (or endpoint) label of data merged over all of them
@@ -31,14 +32,43 @@ def load_run(connection: Connection, run_id: int) -> Row[Any]:
     return row
 
 
-def list_runs(connection: Connection, limit: int) -> list[RunRow]:
+def list_runs(connection: Connection, limit: int, *, host: str | None = None,
+              locustfile: str | None = None, tag: tuple[str, str] | None = None,
+              status: str | None = None, since: datetime | None = None,
+              until: datetime | None = None, offset: int = 0) -> list[RunRow]:
+    """Newest first; every filter given must hold (``since <= started_at < until``)."""
     runs = models.runs
-    query = select(runs).order_by(runs.c.id.desc()).limit(limit)
+    query = select(runs)
+    if host is not None:
+        query = query.where(runs.c.host == host)
+    if locustfile is not None:
+        query = query.where(runs.c.locustfile == locustfile)
+    if tag is not None:
+        query = query.where(_has_tag(connection, *tag))
+    if status is not None:
+        query = query.where(runs.c.status == status)
+    if since is not None:
+        query = query.where(runs.c.started_at >= since)
+    if until is not None:
+        query = query.where(runs.c.started_at < until)
+    query = query.order_by(runs.c.id.desc()).limit(limit).offset(offset)
     return [RunRow(id=row.id, started_at=row.started_at, ended_at=row.ended_at,
                    host=row.host, locustfile=row.locustfile, users=row.users,
                    status=row.status, requests=int(row.requests),
-                   failures=int(row.failures), p95_ms=row.p95_ms)
+                   failures=int(row.failures), p95_ms=row.p95_ms,
+                   tags=dict(row.tags or {}))
             for row in connection.execute(query)]
+
+
+def _has_tag(connection: Connection, key: str, value: str) -> ColumnElement[bool]:
+    """The run's tags hold ``key`` = ``value``; any key (SQLite's JSON paths cannot quote
+    every key, so there it reads the tags through ``json_each``)."""
+    tags = models.runs.c.tags
+    if connection.dialect.name != "sqlite":
+        return tags[key].as_string() == value
+    each = func.json_each(tags).table_valued("key", "value")
+    return exists(select(literal(1)).select_from(each)
+                  .where(each.c.key == key, each.c.value == value))
 
 
 def run_record(row: Row[Any]) -> RunRecord:
@@ -147,24 +177,39 @@ def _point(start: int, data: EndpointInterval | None, users: int | None) -> Time
                          histogram.percentile_ms(95), histogram.percentile_ms(99), users)
 
 
-def series(connection: Connection, run: Row[Any], step_s: int, region: str | None
-           ) -> dict[EndpointKey, list[EndpointInterval]]:
-    """Per endpoint, one merged interval per step of ``step_s`` seconds that has data, in
-    time order (steps without requests are absent). Reads the 10 s or 60 s rollups when the
-    step is a multiple of them and the run has them, else the raw intervals."""
+def iter_series(connection: Connection, run: Row[Any], step_s: int, region: str | None
+                ) -> Iterator[EndpointInterval]:
+    """Per step of ``step_s`` seconds and endpoint, one merged interval, in time order (then
+    method, name); steps without requests are absent. Streams: only one step's intervals are
+    held at a time (a decoded histogram is ~190 KB, so a long run's raw intervals cannot all
+    be in memory). Reads the 10 s or 60 s rollups when the step is a multiple of them and
+    the run has them, else the raw intervals."""
     if run.first_interval is None:
-        return {}
+        return
     level = RAW
     if run.rolled_up_at is not None:
         level = next((size for size in LEVELS if step_s % size == 0), RAW)
-    merger = Merger[tuple[EndpointKey, int]](
-        lambda interval: (interval.endpoint, interval.start // step_s * step_s))
-    merger.add_rows(_rows(connection, run.id, level, None, None, region))
-    result: dict[EndpointKey, list[EndpointInterval]] = {}
-    for (endpoint, start), interval in sorted(merger.take().items(),
-                                              key=lambda kv: (kv[0][0], kv[0][1])):
-        interval.start = start
-        if region is None:
-            interval.region = ALL
-        result.setdefault(endpoint, []).append(interval)
-    return result
+    table = models.intervals if level == RAW else models.rollups
+    query = (_measures(level).where(table.c.run_id == run.id)
+             .order_by(table.c.start, table.c.method, table.c.name))
+    if region is not None:
+        query = query.where(table.c.region == region)
+    label = region if region is not None else ALL
+    current: int | None = None
+    merger = Merger[EndpointKey](lambda interval: interval.endpoint)
+    for row in connection.execute(query).yield_per(1000):
+        step = int(row.start) // step_s * step_s
+        if step != current:
+            if current is not None:
+                yield from _step_out(merger, current, label)
+            current = step
+        merger.add(from_row(row))
+    if current is not None:
+        yield from _step_out(merger, current, label)
+
+
+def _step_out(merger: Merger[EndpointKey], start: int, region: str
+              ) -> Iterator[EndpointInterval]:
+    for _, interval in sorted(merger.take().items()):
+        interval.start, interval.region = start, region
+        yield interval

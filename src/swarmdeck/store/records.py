@@ -50,6 +50,7 @@ class RunRow:
     requests: int
     failures: int
     p95_ms: float | None  # None until the run is finished and rolled up
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,3 +83,12 @@ class TimelinePoint:
     p95_ms: float | None
     p99_ms: float | None
     users: int | None  # the last user count sampled in or before the step
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A name pointing at a run (``swarmdeck baseline set NAME RUN``)."""
+
+    name: str
+    run_id: int
+    set_at: datetime  # UTC

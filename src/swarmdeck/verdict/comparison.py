@@ -1,16 +1,84 @@
-"""The comparison of a run with another (--compare-to), budgets applied (compare work fills
-this)."""
+"""The comparison of two stored runs (``swarmdeck compare``), and of a run with the one
+``--compare-to`` names, with ``--max-regression`` budgets applied.
+
+The store supplies each run's per-endpoint series; ``swarmdeck.analysis.compare`` does the
+statistics, over blocks of ``block_seconds(duration)``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from swarmdeck.analysis.budgets import Budget
+from swarmdeck.analysis.compare import RunSeries, budget_failures, compare
+from swarmdeck.errors import BadInput
 from swarmdeck.plan import Plan
 from swarmdeck.store import Store
 from swarmdeck.store.records import RunRecord
 
 
+def block_seconds(duration_s: float) -> int:
+    """The bootstrap's block: 1 s up to 2 minutes, 10 s up to 20 minutes, then 60 s (the
+    store's rollup steps); between 20 and 120 blocks per run once past 2 minutes, enough
+    for the bootstrap and cheap to read (each block of each endpoint is one histogram)."""
+    if duration_s <= 120:
+        return 1
+    return 10 if duration_s <= 1200 else 60
+
+
+def duration_s(record: RunRecord) -> float:
+    """From the start to the end (or the last interval of a run without an end)."""
+    meta = record.meta
+    if record.ended_at is not None:
+        return max((record.ended_at - meta.started_at).total_seconds(), 0.0)
+    if record.last_interval is None:
+        return 0.0
+    end = record.last_interval + meta.interval_s
+    return max(end - meta.started_at.timestamp(), 0.0)
+
+
+def run_series(store: Store, record: RunRecord) -> RunSeries:
+    duration = duration_s(record)
+    return RunSeries(store.iter_series(record.id, block_seconds(duration)), duration)
+
+
+def ref_info(record: RunRecord, ref: str | None = None) -> dict[str, Any]:
+    started: datetime = record.meta.started_at
+    return {"run_id": record.id, "ref": ref if ref is not None else str(record.id),
+            "started_at": started.isoformat(), "host": record.meta.host,
+            "tags": dict(record.meta.tags)}
+
+
+def compare_runs(store: Store, base_id: int, candidate_id: int, *, metric: str = "p95",
+                 budgets: Sequence[Budget] = (), base_ref: str | None = None,
+                 candidate_ref: str | None = None) -> dict[str, Any]:
+    """The comparison JSON of two stored runs, with budget failures and ``passed``."""
+    base, candidate = store.get_run(base_id), store.get_run(candidate_id)
+    result = compare(run_series(store, base), run_series(store, candidate), metric=metric)
+    data = result.to_json()
+    failures = budget_failures(data["rows"], budgets)
+    return {"base": ref_info(base, base_ref), "candidate": ref_info(candidate, candidate_ref),
+            "metric": data["metric"], "confidence": data["confidence"],
+            "min_change": data["min_change"], "rows": data["rows"],
+            "budgets": [str(b) for b in budgets], "budget_failures": failures,
+            "passed": not failures}
+
+
 def compare_for_run(store: Store, record: RunRecord, plan: Plan) -> dict[str, Any] | None:
     """None without --compare-to; otherwise the comparison's JSON, with
     ``budget_failures``: one sentence per significant regression beyond --max-regression."""
-    return None
+    ref = getattr(plan, "compare_to", None)
+    if ref is None:
+        return None
+    budgets = tuple(getattr(plan, "max_regression", ()))
+    try:
+        base_id = store.resolve_ref(ref, before=record.id)
+    except BadInput as exc:  # the run is stored: say why it was not compared, in its verdict
+        message = f"cannot compare with {ref}: {exc}"
+        return {"base": None, "candidate": ref_info(record), "error": message,
+                "metric": "p95", "rows": [], "budgets": [str(b) for b in budgets],
+                # a gate that cannot be checked fails, rather than passing unseen
+                "budget_failures": [message] if budgets else [], "passed": not budgets}
+    return compare_runs(store, base_id, record.id, budgets=budgets, base_ref=ref)

@@ -1,15 +1,62 @@
-"""The plan's thresholds, evaluated on the run's stored intervals (gates work fills this)."""
+"""The plan's thresholds, evaluated on the run's stored data (never on live state).
+
+Thresholds without a window read the whole-run data per endpoint (the rollups); their rps is
+over the run's duration, as the summary's is. Windowed ones read the run's series at the
+plan's interval and take the worst window.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from swarmdeck.analysis.thresholds import (
+    Threshold,
+    ThresholdResult,
+    evaluate,
+    evaluate_total,
+    in_scope,
+    show,
+)
 from swarmdeck.plan import Plan
 from swarmdeck.store import Store
 from swarmdeck.store.records import RunRecord
 
 
+def result_dict(result: ThresholdResult, no_requests_to: str | None = None) -> dict[str, Any]:
+    """The shared JSON shape of a threshold result."""
+    t = result.threshold
+    text = (f"no requests to {no_requests_to}" if no_requests_to is not None
+            else show(t.metric, result.observed))
+    return {"expr": str(t), "endpoint": t.endpoint, "observed": result.observed,
+            "observed_text": text, "passed": result.passed, "abort": t.abort}
+
+
+def _duration_s(record: RunRecord) -> float:
+    end = record.ended_at or datetime.now(record.meta.started_at.tzinfo)
+    return max((end - record.meta.started_at).total_seconds(), 0.0)
+
+
 def evaluate_run(store: Store, record: RunRecord, plan: Plan) -> list[dict[str, Any]]:
-    """One JSON-able result per threshold: expr, endpoint, observed, observed_text, passed,
-    abort."""
-    return []
+    """One JSON-able result per threshold of ``plan``: expr, endpoint, observed,
+    observed_text, passed, abort. An endpoint threshold whose endpoint had no requests
+    fails, saying so (a misspelt name must not pass silently)."""
+    thresholds: tuple[Threshold, ...] = plan.thresholds
+    if not thresholds:
+        return []
+    totals = list(store.endpoint_data(record.id).values())
+    step = max(1, int(plan.interval_s))
+    results: list[dict[str, Any]] = []
+    for threshold in thresholds:
+        scoped = [i for i in totals if in_scope(threshold, i)]
+        if threshold.endpoint is not None and not any(i.requests for i in scoped):
+            results.append(result_dict(ThresholdResult(threshold, None, False, ""),
+                                       no_requests_to=threshold.endpoint))
+            continue
+        if threshold.window_s is None:
+            result = evaluate_total(threshold, scoped, _duration_s(record))
+        else:
+            # streamed slot by slot: a long run's histograms never all sit in memory
+            result = evaluate(threshold, store.iter_series(record.id, step), float(step))
+        results.append(result_dict(result))
+    return results

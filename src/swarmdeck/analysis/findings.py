@@ -1,0 +1,319 @@
+"""Findings: is this test even valid? Pure heuristics over plain data (the evidence the
+load generators captured, per-endpoint summaries, the timeline, the stored warnings).
+
+Every threshold is a module constant, and docs/findings.md explains each one. Findings come
+out errors first, then warnings, then info.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from swarmdeck.analysis.knee import Step, find_knee
+from swarmdeck.analysis.summary import EndpointSummary
+
+SEVERITIES = ("error", "warning", "info")
+
+# csrf-missing: 400s whose body names the CSRF token, on one endpoint
+CSRF_MIN_COUNT = 3  # at least this many...
+CSRF_MIN_SHARE = 0.5  # ...or (with fewer) at least this share of the endpoint's responses
+# auth-failing: 401 + 403 + redirects to a login page, on one endpoint
+AUTH_MIN_SHARE = 0.2
+AUTH_MIN_COUNT = 5
+# name-explosion: distinct names that are the same once ids are replaced
+NAME_GROUP_MIN = 10
+# no-wait-time: every sampled wait_time below this many seconds
+NO_WAIT_S = 0.01
+# generator-saturated: samples (one per 5 s) at least this % busy (on a CPU or waiting
+# for one; 100 = one core)...
+GEN_CPU_PCT = 90.0
+GEN_WARN_SHARE = 0.2  # ...in this share of a process's samples: warning
+GEN_ERROR_SHARE = 0.5  # ...in this share, and at least GEN_ERROR_MIN samples: error
+GEN_ERROR_MIN = 2
+
+WERKZEUG = re.compile(r"^\s*werkzeug\b", re.IGNORECASE)
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_HEX = re.compile(r"(?<![0-9A-Za-z])(?=[0-9A-Za-z]*\d)[0-9a-fA-F]{8,}(?![0-9A-Za-z])")
+_TOKEN = re.compile(r"(?<![0-9A-Za-z])(?=[A-Za-z_-]*\d)(?=[0-9A-Za-z_-]*[A-Za-z])"
+                    r"[0-9A-Za-z_-]{16,}(?![0-9A-Za-z])")
+_DIGITS = re.compile(r"\d+")
+FOLDED = "(other)"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str  # "error" | "warning" | "info"
+    endpoint: str | None
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    fix: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "severity": self.severity, "endpoint": self.endpoint,
+                "message": self.message, "evidence": self.evidence, "fix": self.fix}
+
+
+@dataclass(frozen=True)
+class FindingInputs:
+    evidence: Mapping[str, Any]  # details["evidence"] (engine/evidence.py), {} when absent
+    endpoints: Sequence[EndpointSummary] = ()
+    steps: Sequence[Step] = ()
+    duration_s: float = 0.0
+    warnings: Sequence[str] = ()
+
+
+def find(inputs: FindingInputs) -> list[Finding]:
+    found: list[Finding] = []
+    for heuristic in (dev_server, csrf_missing, auth_failing, name_explosion, no_wait_time,
+                      generator_saturated, saturation):
+        found += heuristic(inputs)
+    return sorted(found, key=lambda f: (SEVERITIES.index(f.severity), f.code,
+                                        f.endpoint or ""))
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.0f}%"
+
+
+def _statuses(entry: Mapping[str, Any]) -> dict[str, int]:
+    return {str(k): int(v) for k, v in (entry.get("status") or {}).items()}
+
+
+def label(method: str, name: str) -> str:
+    """An endpoint as the user named it: "GET /x", or the name alone when it already starts
+    with the method (the guide's name="GET /x")."""
+    return name if name.startswith(f"{method} ") or not method else f"{method} {name}"
+
+
+def _label(entry: Mapping[str, Any]) -> str:
+    return label(str(entry.get("method", "")), str(entry.get("name", "")))
+
+
+def dev_server(inputs: FindingInputs) -> list[Finding]:
+    """Any ``Server: Werkzeug/...`` header, or any Werkzeug debugger page in a 5xx body."""
+    ev = inputs.evidence
+    servers = [str(s) for s in ev.get("servers", [])]
+    werkzeug = [s for s in servers if WERKZEUG.match(s)]
+    pages = int(ev.get("debugger_pages", 0) or 0)
+    if not werkzeug and not pages:
+        return []
+    what = []
+    if werkzeug:
+        what.append(f"answered with Server: {werkzeug[0]}")
+    if pages:
+        what.append(f"returned Werkzeug's interactive debugger page {pages} time"
+                    f"{'s' * (pages != 1)} (on {ev.get('debugger_endpoint') or '?'})")
+    return [Finding(
+        "dev-server", "error", None,
+        f"the target {' and '.join(what)}: this is Flask's development server, single "
+        "process and unoptimised (and with the debugger, able to run code for anyone) — "
+        "these results do not represent production",
+        {"servers": servers, "debugger_pages": pages,
+         "debugger_endpoint": ev.get("debugger_endpoint")},
+        "run the app under a production WSGI server, as in production: "
+        "gunicorn -w 4 -b 0.0.0.0:8000 'app:create_app()' (behind your usual proxy), "
+        "with debug off; never load-test `flask run` or app.run(debug=True)")]
+
+
+def csrf_missing(inputs: FindingInputs) -> list[Finding]:
+    """Per endpoint: 400 responses whose body names the CSRF token."""
+    found = []
+    for entry in inputs.evidence.get("endpoints", []):
+        count = int(entry.get("csrf_400", 0) or 0)
+        total = sum(_statuses(entry).values())
+        share = count / total if total else 0.0
+        if count == 0 or (count < CSRF_MIN_COUNT and share < CSRF_MIN_SHARE):
+            continue
+        sample = entry.get("csrf_sample") or ""
+        found.append(Finding(
+            "csrf-missing", "error", _label(entry),
+            f"{count} of {total} responses ({_pct(share)}) were 400 naming the CSRF token"
+            + (f" (\"{sample}\")" if sample else "")
+            + ": the script does not send csrf_token, so these posts never did their work",
+            {"csrf_400": count, "responses": total, "share": round(share, 4),
+             "sample": sample or None},
+            "GET the form page first, extract the token "
+            "(<input name=\"csrf_token\" value=\"...\">) and send it with the form as "
+            "csrf_token; for JSON/AJAX posts send it as the X-CSRFToken header. Flask-WTF "
+            "refuses any form post without it"))
+    return found
+
+
+def auth_failing(inputs: FindingInputs) -> list[Finding]:
+    """Per endpoint: 401 + 403 + redirects to a login page, as a share of its responses."""
+    found = []
+    for entry in inputs.evidence.get("endpoints", []):
+        codes = _statuses(entry)
+        total = sum(codes.values())
+        unauthorized, forbidden = codes.get("401", 0), codes.get("403", 0)
+        redirects = int(entry.get("login_redirects", 0) or 0)
+        count = unauthorized + forbidden + redirects
+        share = count / total if total else 0.0
+        if count < AUTH_MIN_COUNT or share < AUTH_MIN_SHARE:
+            continue
+        parts = [f"{n} {what}" for n, what in ((unauthorized, "× 401"), (forbidden, "× 403"),
+                                               (redirects, "redirects to a login page"))
+                 if n]
+        found.append(Finding(
+            "auth-failing", "error", _label(entry),
+            f"{count} of {total} responses ({_pct(share)}) were refused for authentication "
+            f"({', '.join(parts)}): the script's login is not working, so this endpoint "
+            "was measured as an error page"
+            + (" (Locust counts a redirect to the login page as a success)"
+               if redirects else ""),
+            {"responses": total, "status_401": unauthorized, "status_403": forbidden,
+             "login_redirects": redirects, "share": round(share, 4)},
+            "check the login in on_start: open it with catch_response=True, fail when it does "
+            "not succeed (e.g. response.url still ends in /login), and send what it returns "
+            "(the session cookie, a CSRF token with the login form, or the JWT as "
+            "Authorization: Bearer) with every request"))
+    return found
+
+
+def normalise_name(name: str) -> str:
+    """A request name with its ids replaced: uuids, long hex, tokens, then digit runs."""
+    name = _UUID.sub("{uuid}", name)
+    name = _HEX.sub("{hex}", name)
+    name = _TOKEN.sub("{token}", name)
+    return _DIGITS.sub("{n}", name)
+
+
+def name_explosion(inputs: FindingInputs) -> list[Finding]:
+    """Groups of NAME_GROUP_MIN+ names equal once ids are replaced; names folded into
+    (other) by the recorder's cap."""
+    requests: dict[tuple[str, str], int] = {}
+    for e in inputs.endpoints:
+        requests[(e.method, e.name)] = e.requests
+    for entry in inputs.evidence.get("endpoints", []):
+        key = (str(entry.get("method", "")), str(entry.get("name", "")))
+        requests.setdefault(key, sum(_statuses(entry).values()))
+    groups: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for (method, name), n in requests.items():
+        if name == FOLDED:
+            continue
+        groups.setdefault((method, normalise_name(name)), []).append((name, n))
+    found = []
+    for (method, pattern), names in sorted(groups.items()):
+        if len(names) < NAME_GROUP_MIN:
+            continue
+        names.sort()
+        found.append(Finding(
+            "name-explosion", "warning", label(method, pattern),
+            f"{len(names)} distinct request names differ only in ids (e.g. "
+            f"{', '.join(n for n, _ in names[:3])}): each is its own row with too few "
+            "requests for its percentiles to mean anything",
+            {"pattern": pattern, "names": len(names), "examples": [n for n, _ in names[:5]],
+             "requests": sum(n for _, n in names)},
+            f"group them with name=: self.client.get(f\"{names[0][0]}\", "
+            f"name=\"{pattern.replace('{n}', '[id]')}\")"))
+    folded_rows = [e for e in inputs.endpoints if e.name == FOLDED]
+    folded_names = int(inputs.evidence.get("names_folded", 0) or 0)
+    if folded_rows or folded_names:
+        found.append(Finding(
+            "name-explosion", "warning", None,
+            f"too many distinct request names: {sum(e.requests for e in folded_rows)} "
+            f"requests were folded into {FOLDED!r} and cannot be told apart",
+            {"folded_requests": sum(e.requests for e in folded_rows),
+             "names_folded": folded_names,
+             "warnings": [w for w in inputs.warnings if FOLDED in w]},
+            "pass name= for URLs that carry ids or query strings, e.g. "
+            "self.client.get(f\"/items/{item_id}\", name=\"/items/[id]\")"))
+    return found
+
+
+def no_wait_time(inputs: FindingInputs) -> list[Finding]:
+    """User classes whose sampled wait_time is always below NO_WAIT_S seconds."""
+    classes = inputs.evidence.get("user_classes") or {}
+    total_weight = sum(max(int(c.get("weight", 1) or 0), 0) for c in classes.values()
+                       if not c.get("fixed_count"))
+    found = []
+    for name, c in sorted(classes.items()):
+        samples = [float(s) for s in c.get("wait_s") or []]
+        if not samples or max(samples) >= NO_WAIT_S:
+            continue
+        fixed = int(c.get("fixed_count", 0) or 0)
+        weight = int(c.get("weight", 1) or 0)
+        share = 1.0 if fixed == 0 and total_weight == weight else (
+            weight / total_weight if total_weight and not fixed else None)
+        who = (f"{fixed} fixed user{'s' * (fixed != 1)}" if fixed else
+               f"weight {weight}" + (f", {_pct(share)} of the users" if share is not None
+                                     else ""))
+        found.append(Finding(
+            "no-wait-time", "warning", None,
+            f"user class {name} ({who}) has no wait time: each user fires its next task as "
+            "soon as the last one ends, a request rate no real user has — the load depends "
+            "on the target's speed, not on the number of users",
+            {"user_class": name, "weight": weight, "fixed_count": fixed,
+             "weight_share": None if share is None else round(share, 4),
+             "wait_s_samples": samples},
+            f"give {name} a wait_time like real users' pauses (wait_time = between(1, 5)), "
+            "or a fixed pace (wait_time = constant_throughput(2)); if hammering is the point "
+            "(a stress test), ignore this"))
+    return found
+
+
+def generator_saturated(inputs: FindingInputs) -> list[Finding]:
+    """Per load-generating process: the share of its samples at or above GEN_CPU_PCT busy
+    (on a CPU, or ready to run and waiting for one: a generator starved by other processes
+    queues its requests just the same)."""
+    found = []
+    every = float(inputs.evidence.get("cpu_every_s", 5.0) or 5.0)
+    for process, series in sorted((inputs.evidence.get("cpu") or {}).items()):
+        samples = [s for s in series.get("samples") or [] if len(s) >= 2]
+        busy = [float(s[2] if len(s) > 2 else s[1]) for s in samples]
+        cpu = [float(s[1]) for s in samples]
+        hot = [v for v in busy if v >= GEN_CPU_PCT]
+        if not busy or not hot:
+            continue
+        share = len(hot) / len(busy)
+        if share < GEN_WARN_SHARE:
+            continue
+        severity = "error" if share >= GEN_ERROR_SHARE and len(hot) >= GEN_ERROR_MIN \
+            else "warning"
+        starved = max(busy) - max(cpu) >= 20
+        found.append(Finding(
+            "generator-saturated", severity, None,
+            f"load generator {process} was {GEN_CPU_PCT:.0f}% busy or more in "
+            f"{len(hot)} of {len(busy)} samples ({_pct(share)} of the time; peak "
+            f"{max(busy):.0f}% busy, {max(cpu):.0f}% on a CPU"
+            + (": the rest waiting for a CPU that other processes held" if starved else "")
+            + "): latencies include the generator's own queueing and the load it made is "
+            "less than asked for",
+            {"process": process, "role": series.get("role"), "hot_samples": len(hot),
+             "samples": len(busy), "share": round(share, 4), "max_pct": max(busy),
+             "max_cpu_pct": max(cpu), "mean_pct": round(sum(busy) / len(busy), 1),
+             "every_s": every},
+            "add load generators: --workers N (about one per core) or remote "
+            "`swarmdeck worker`s, on machines not shared with the target; use FastHttpUser "
+            "for cheaper requests; keep heavy Python work out of tasks"))
+    return found
+
+
+def saturation(inputs: FindingInputs) -> list[Finding]:
+    """The knee (analysis/knee.py): info, or warning when throughput then fell below
+    80% of the knee's."""
+    knee = find_knee(inputs.steps)
+    if knee is None:
+        return []
+    b, a = knee.before, knee.after
+    users_growth = a.users / b.users - 1.0
+    rps_growth = a.rps / b.rps - 1.0
+    return [Finding(
+        "saturation", "warning" if knee.retrograde else "info", None,
+        f"the knee: requests/s stopped growing at about {b.users:.0f} users and "
+        f"{b.rps:.1f} req/s — at {a.users:.0f} users ({users_growth:+.0%}) it was "
+        f"{a.rps:.1f} req/s ({rps_growth:+.0%}) while p95 rose from {b.p95_ms:.0f} ms to "
+        f"{a.p95_ms:.0f} ms" + (": throughput collapsed past it" if knee.retrograde else ""),
+        {"knee_users": round(b.users, 1), "knee_rps": round(b.rps, 2),
+         "p95_before_ms": round(b.p95_ms, 2), "after_users": round(a.users, 1),
+         "after_rps": round(a.rps, 2), "p95_after_ms": round(a.p95_ms, 2),
+         "scaling_efficiency": round(knee.efficiency, 3),
+         "levels": [lv.to_json() for lv in knee.levels]},
+        f"this is the capacity of the target as tested (about {b.rps:.0f} req/s): find what "
+        "saturates there (server CPU, database, too few Gunicorn workers: -w 2×cores+1, "
+        "N+1 queries, uncached pages), and keep SLO tests below ~"
+        f"{b.users:.0f} users until it is fixed")]

@@ -1,0 +1,292 @@
+"""The data document of a run's HTML report (and of the dashboard's run page): a JSON-able
+dict built from the store only, never from live runner state, so that any past run (or a
+run still in progress) renders from what is stored.
+
+    doc = run_document(store, run_id)                 # one run
+    doc = compare_document(store, base_id, cand_id)   # two runs and their comparison
+
+Shape (``schema`` 1): ``header``, ``totals``, ``endpoints`` (table rows), ``timeline``
+(overall, ``t`` in seconds since the run's start), ``endpoint_timelines`` (one step for
+all endpoints, possibly coarser than the overall one to bound the work), ``distributions``
+(log-spaced response-time buckets per endpoint key and ``"Aggregated"``), ``failures``
+(grouped by reason), ``stages``, ``regions``, ``thresholds``, ``findings``, ``comparison``.
+Endpoints are keyed ``"METHOD name"``. Documented in docs/report.md.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from swarmdeck.analysis.summary import TOTAL_NAME, EndpointSummary
+from swarmdeck.metrics.histogram import LatencyHistogram
+from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
+from swarmdeck.report.model import RunReport, load_report
+from swarmdeck.store import Store
+
+SCHEMA = 1
+MAX_POINTS = 400  # per chart line
+ENDPOINT_POINT_BUDGET = 4000  # endpoints x points for the per-endpoint timelines
+STEPS = (1, 10, 60, 300, 600, 1800, 3600)  # 10 s and 60 s multiples read rollups
+BUCKETS_PER_DECADE = 12
+MAX_REASONS = 100
+MAX_TEXT = 2000  # characters kept of one failure reason
+_PLAN_HIDDEN = frozenset({"db_url", "token", "sources", "quiet", "debug", "json_path",
+                          "master_bind", "host", "locustfile", "tags"})
+_SUMMARY_KEYS = ("requests", "failures", "rps", "avg_ms", "p50_ms", "p90_ms", "p95_ms",
+                 "p99_ms", "p999_ms", "max_ms")
+
+
+def endpoint_key(method: str, name: str) -> str:
+    """How the document names an endpoint: ``"GET /cart"`` (just the name without method)."""
+    return f"{method} {name}" if method else name
+
+
+def choose_step(duration_s: float, endpoints: int = 1, max_points: int = MAX_POINTS,
+                budget: int = ENDPOINT_POINT_BUDGET) -> int:
+    """The finest chart step (from ``STEPS``) that keeps a line under ``max_points`` and
+    all endpoints' lines together under ``budget`` points (each point is a histogram to
+    read and three percentiles to compute: the budget bounds the report's time)."""
+    for step in STEPS:
+        points = duration_s / step
+        if points <= max_points and points * max(endpoints, 1) <= budget:
+            return step
+    return max(STEPS[-1], math.ceil(duration_s / max_points / 3600) * 3600)
+
+
+def run_document(store: Store, run_id: int, *, max_points: int = MAX_POINTS,
+                 endpoint_point_budget: int = ENDPOINT_POINT_BUDGET) -> dict[str, Any]:
+    """Everything the report page shows of one run (see the module docstring)."""
+    report = load_report(store, run_id)
+    record = store.get_run(run_id)
+    t0 = record.meta.started_at.timestamp()
+    end = t0 + report.duration_s
+    step = choose_step(report.duration_s, len(report.endpoints), max_points,
+                       endpoint_point_budget)
+    # whole-run data per endpoint: one row each from the rollups of a finished run; a run
+    # without rollups (in progress) would merge every raw row again, so merge the series
+    merged: dict[EndpointKey, EndpointInterval] | None = None if record.rolled_up else {}
+    timeline, endpoint_timelines = _timelines(store.iter_series(run_id, step),
+                                              store.user_counts(run_id), step, t0, end,
+                                              merged)
+    per_endpoint = store.endpoint_data(run_id) if merged is None else merged
+    return {
+        "kind": "run",
+        "schema": SCHEMA,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "header": _header(report, record),
+        "totals": _summary(report.totals),
+        "endpoints": [_summary(e) for e in report.endpoints],
+        "timeline": timeline,
+        "endpoint_timelines": endpoint_timelines,
+        "distributions": _distributions(per_endpoint),
+        "failures": _failures(per_endpoint),
+        "stages": [{**_summary(st.totals), "key": st.name, "method": "", "name": st.name,
+                    "start_s": _num(st.start_s), "end_s": _num(st.end_s), "users": st.users}
+                   for st in report.stages],
+        "regions": {name: _summary(s) for name, s in report.regions.items()}
+        if len(report.regions) > 1 else {},
+        "thresholds": report.thresholds,
+        "findings": report.findings,
+        "comparison": report.comparison,
+    }
+
+
+def compare_document(store: Store, base_id: int, candidate_id: int) -> dict[str, Any]:
+    """Both runs' documents and their comparison: the one stored with the candidate's
+    verdict when it was compared with this base (it carries the run's budgets), else
+    ``swarmdeck.verdict.comparison.compare_runs``."""
+    from swarmdeck.verdict.comparison import compare_runs
+
+    base = run_document(store, base_id)
+    candidate = run_document(store, candidate_id)
+    stored = candidate.get("comparison") or {}
+    comparison = (stored if (stored.get("base") or {}).get("run_id") == base_id
+                  else compare_runs(store, base_id, candidate_id))
+    return {"kind": "compare", "schema": SCHEMA,
+            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "base": base, "candidate": candidate, "comparison": comparison}
+
+
+# -- pieces ---------------------------------------------------------------------------
+
+
+def _num(value: float | None, digits: int = 3) -> float | None:
+    """Rounded to ``digits`` significant digits (what an HDR histogram holds), at most 3
+    decimals; None stays None."""
+    if value is None or not math.isfinite(value):
+        return None
+    if value == 0:
+        return 0
+    decimals = max(0, min(3, digits - 1 - math.floor(math.log10(abs(value)))))
+    rounded = round(value, decimals)
+    return int(rounded) if decimals == 0 or rounded.is_integer() else rounded
+
+
+def _summary(s: EndpointSummary) -> dict[str, Any]:
+    data: dict[str, Any] = {"key": endpoint_key(s.method, s.name) if s.name != TOTAL_NAME
+                            else TOTAL_NAME, "method": s.method, "name": s.name}
+    for key in _SUMMARY_KEYS:
+        value = getattr(s, key)
+        data[key] = value if isinstance(value, int) else _num(value, 4)
+    data["failure_pct"] = _num(s.failure_pct, 4)
+    data["bytes"] = s.bytes
+    return data
+
+
+def _header(report: RunReport, record: Any) -> dict[str, Any]:
+    meta = record.meta
+    plan = {k: v for k, v in (meta.plan or {}).items()
+            if k not in _PLAN_HIDDEN and v not in (None, [], {}, False)}
+    return {
+        "run_id": report.run_id, "status": report.status, "message": report.message,
+        "host": report.host, "locustfile": report.locustfile,
+        "locustfile_sha256": meta.locustfile_sha256, "plan": plan,
+        "users": report.users, "spawn_rate": meta.spawn_rate, "run_time_s": meta.run_time_s,
+        "shape": report.shape, "started_at": report.started_at.isoformat(),
+        "ended_at": report.ended_at.isoformat() if report.ended_at else None,
+        "duration_s": round(report.duration_s, 1), "interval_s": meta.interval_s,
+        "versions": {"swarmdeck": meta.swarmdeck_version, "locust": meta.locust_version,
+                     "python": meta.python_version},
+        "git_commit": meta.git_commit, "tags": dict(report.tags),
+        "hostname": meta.hostname, "warnings": list(report.warnings),
+        "workers": len(report.workers), "regions": sorted(report.regions),
+        "locust": report.locust,
+    }
+
+
+def _span(start: float, step: int, t0: float, end: float) -> float:
+    """Seconds of ``[start, start + step)`` inside the run (edge steps are partial)."""
+    return max(min(start + step, end) - max(start, t0), min(step, 1.0))
+
+
+@dataclass
+class _Point:
+    """One chart point, reduced as soon as its interval is read (histograms are big)."""
+
+    requests: int
+    failures: int
+    p50: int | None
+    p95: int | None
+    p99: int | None
+
+
+def _point(iv: EndpointInterval) -> _Point:
+    values = iv.histogram.percentiles((50, 95, 99)) if iv.requests else (None, None, None)
+    return _Point(iv.requests, iv.failures, *values)
+
+
+def _line(points: Sequence[_Point | None], starts: Sequence[int], step: int,
+          t0: float, end: float) -> dict[str, list[Any]]:
+    """requests/s, failures/s and p50/p95/p99 per step (0 and None for a step without
+    requests); edge steps count only their part inside the run."""
+    line: dict[str, list[Any]] = {k: [] for k in ("rps", "fps", "p50", "p95", "p99")}
+    for start, point in zip(starts, points):
+        span = _span(start, step, t0, end)
+        requests, failures = (point.requests, point.failures) if point else (0, 0)
+        line["rps"].append(_num(requests / span))
+        line["fps"].append(_num(failures / span))
+        for name in ("p50", "p95", "p99"):
+            value = getattr(point, name) if point and requests else None
+            line[name].append(None if value is None else _num(value / 1000))
+    return line
+
+
+def _timelines(intervals: Iterable[EndpointInterval], samples: Sequence[tuple[float, int]],
+               step: int, t0: float, end: float,
+               merged: dict[EndpointKey, EndpointInterval] | None = None
+               ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The overall line (with users) and one per endpoint, on one grid of ``step`` s, from
+    intervals in time order (Store.iter_series): each is reduced to its point as it comes,
+    and only the current step's overall histogram is kept. ``merged``, when given, also
+    receives each endpoint's whole-run merge."""
+    points: dict[EndpointKey, dict[int, _Point]] = {}
+    overall: dict[int, _Point] = {}
+    current: EndpointInterval | None = None
+    for iv in intervals:
+        points.setdefault(iv.endpoint, {})[iv.start] = _point(iv)
+        if current is not None and current.start != iv.start:
+            overall[current.start] = _point(current)
+            current = None
+        if current is None:
+            current = EndpointInterval(start=iv.start, method="", name=TOTAL_NAME, region="*")
+        current.merge(iv)
+        if merged is not None:
+            total = merged.get(iv.endpoint)
+            if total is None:
+                total = merged[iv.endpoint] = EndpointInterval(
+                    start=0, method=iv.method, name=iv.name, region="*")
+            total.merge(iv)
+    if current is not None:
+        overall[current.start] = _point(current)
+    starts = list(range(min(overall), max(overall) + 1, step)) if overall else []
+    t = [round(max(start - t0, 0.0), 1) for start in starts]
+    lines = {endpoint_key(key.method, key.name):
+             _line([points[key].get(start) for start in starts], starts, step, t0, end)
+             for key in sorted(points, key=lambda k: (k.name, k.method))}
+    users = [_users_by(samples, start + step) for start in starts]
+    return ({"step_s": step, "t": t, "users": users,
+             **_line([overall.get(start) for start in starts], starts, step, t0, end)},
+            {"step_s": step, "t": t, "series": lines})
+
+
+def _users_by(samples: Sequence[tuple[float, int]], end: float) -> int | None:
+    """The last user count sampled before ``end``."""
+    i = bisect_left(samples, end, key=lambda sample: sample[0])
+    return samples[i - 1][1] if i else None
+
+
+def percentiles(histogram: LatencyHistogram, ps: Sequence[float]) -> list[int]:
+    """``LatencyHistogram.percentiles`` (kept for the callers of this module)."""
+    return histogram.percentiles(ps)
+
+
+def distribution(histogram: LatencyHistogram) -> dict[str, list[Any]]:
+    """Log-spaced buckets (``BUCKETS_PER_DECADE`` per decade of ms) from the first to the
+    last non-empty one: ``edges_ms`` has one more entry than ``counts``."""
+    if histogram.count == 0:
+        return {"edges_ms": [], "counts": []}
+    hdr = histogram._hdr
+    lo, counts = histogram.bucket_counts()
+    binned: dict[int, int] = {}
+    for offset, count in enumerate(counts):
+        if count:
+            value_ms = max(hdr.get_value_from_index(lo + offset), 1) / 1000.0
+            b = math.floor(math.log10(value_ms) * BUCKETS_PER_DECADE + 1e-9)
+            binned[b] = binned.get(b, 0) + count
+    first, last = min(binned), max(binned)
+    edges = [_num(10 ** (b / BUCKETS_PER_DECADE)) for b in range(first, last + 2)]
+    return {"edges_ms": edges, "counts": [binned.get(b, 0) for b in range(first, last + 1)]}
+
+
+def _distributions(per_endpoint: dict[EndpointKey, EndpointInterval]
+                   ) -> dict[str, dict[str, list[Any]]]:
+    total = LatencyHistogram()
+    result = {}
+    for key, data in sorted(per_endpoint.items(), key=lambda kv: (kv[0].name, kv[0].method)):
+        result[endpoint_key(key.method, key.name)] = distribution(data.histogram)
+        total.merge(data.histogram)
+    return {TOTAL_NAME: distribution(total), **result}
+
+
+def _failures(per_endpoint: dict[EndpointKey, EndpointInterval]) -> dict[str, Any]:
+    """Failures grouped by reason, most frequent first, each with the endpoints it hit."""
+    reasons: dict[str, dict[str, int]] = {}
+    for key, data in per_endpoint.items():
+        for reason, count in data.errors.items():
+            if count > 0:
+                by = reasons.setdefault(reason, {})
+                name = endpoint_key(key.method, key.name)
+                by[name] = by.get(name, 0) + count
+    ordered = sorted(reasons.items(), key=lambda rb: (-sum(rb[1].values()), rb[0]))
+    kept = [{"reason": reason if len(reason) <= MAX_TEXT else reason[:MAX_TEXT] + " [...]",
+             "count": sum(by.values()),
+             "endpoints": [{"key": k, "count": c}
+                           for k, c in sorted(by.items(), key=lambda kc: (-kc[1], kc[0]))]}
+            for reason, by in ordered[:MAX_REASONS]]
+    return {"total": sum(sum(by.values()) for by in reasons.values()), "reasons": kept,
+            "more_reasons": len(ordered) - len(kept)}

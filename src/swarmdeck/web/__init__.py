@@ -1,0 +1,103 @@
+"""The dashboard: a read-only Flask app over the results store (``swarmdeck serve``).
+
+    app = create_app({"SWARMDECK_DB": "sqlite:///runs.db"})
+
+Config keys: ``SWARMDECK_DB`` (the store URL; default the CLI's default), ``AUTH`` (a
+``swarmdeck.web.config.Auth``; default none), ``SECRET_KEY`` (signs the login cookie and
+CSRF tokens; random per app when absent). The store is opened once per app and closed
+by ``close_app``. Nothing here imports Locust or gevent.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, jsonify, render_template, request
+from flask_wtf import CSRFProtect
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from swarmdeck.errors import BadInput, RunNotFound, SwarmdeckError
+from swarmdeck.store import Store
+from swarmdeck.store.connect import DEFAULT_URL
+from swarmdeck.web import api, pages, security
+from swarmdeck.web.config import Auth
+from swarmdeck.web.live import LiveCache
+
+__all__ = ["Auth", "close_app", "create_app"]
+
+REPORT_STATIC = Path(__file__).resolve().parent.parent / "report" / "static"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(
+        SWARMDECK_DB=DEFAULT_URL,
+        AUTH=Auth(),
+        SECRET_KEY=secrets.token_hex(32),
+        SESSION_COOKIE_NAME="swarmdeck_session",
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=64 * 1024,
+    )
+    if config:
+        app.config.update(config)
+    app.debug = False
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    store = app.extensions["swarmdeck_store"] = Store.open(app.config["SWARMDECK_DB"])
+    app.extensions["swarmdeck_live"] = LiveCache(store)
+    CSRFProtect(app)
+    security.init_app(app, app.config["AUTH"])
+    app.register_blueprint(Blueprint("report_assets", __name__, static_folder=REPORT_STATIC,
+                                     static_url_path="/assets/report"))
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    _error_handlers(app)
+    app.jinja_env.globals["auth_token"] = bool(app.config["AUTH"].token)
+    return app
+
+
+def close_app(app: Flask) -> None:
+    """Close the app's store (its connection pool)."""
+    store: Store | None = app.extensions.pop("swarmdeck_store", None)
+    if store is not None:
+        store.close()
+
+
+def _error(status: int, message: str) -> Response | tuple[str, int]:
+    if request.path.startswith("/api/"):
+        response = jsonify(error=message)
+        response.status_code = status
+        return response
+    return render_template("error.html", status=status, message=message), status
+
+
+def _error_handlers(app: Flask) -> None:
+    @app.errorhandler(RunNotFound)
+    def run_not_found(exc: RunNotFound) -> Any:
+        return _error(404, exc.message)
+
+    @app.errorhandler(BadInput)
+    def bad_input(exc: BadInput) -> Any:
+        return _error(400, str(exc))
+
+    @app.errorhandler(SwarmdeckError)
+    def store_error(exc: SwarmdeckError) -> Any:
+        app.logger.error("%s", exc)
+        return _error(503, str(exc))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        if exc.code in (301, 302, 303, 307, 308):
+            return exc
+        return _error(exc.code or 500, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def internal_error(exc: Exception) -> Any:
+        app.logger.exception("internal error on %s", request.path)
+        return _error(500, "internal error (the server log has the details)")

@@ -1,0 +1,41 @@
+"""`make demo` in small: both profiles under real Gunicorn, gated, compared, reported.
+The README's first command must keep working; this runs it end to end (shorter)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+from .test_run import ENV
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_demo_runs_both_profiles_compares_them_and_writes_the_report(
+        tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    work = tmp_path / "demo"
+    result = subprocess.run(
+        [sys.executable, "-m", "swarmdeck.demo", "--scale", "1", "-u", "6", "-t", "10s",
+         "--workers", "2", "--workdir", str(work), "--db", db],
+        cwd=REPO, text=True, capture_output=True, timeout=400, env=ENV)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    naive = json.loads((work / "naive.json").read_text())
+    tuned = json.loads((work / "tuned.json").read_text())
+    assert naive["tags"]["profile"] == "naive" and tuned["tags"]["profile"] == "tuned"
+    for run in (naive, tuned):
+        assert run["totals"]["requests"] > 0
+        assert [t["expr"] for t in run["thresholds"]] == ["p95 < 1s", "error_rate < 1%"]
+        assert "findings" in run
+    assert tuned["comparison"]["base"]["run_id"] == naive["run_id"]
+    assert "swarmdeck compare" in out and "Findings" in out
+    report = work / "report.html"
+    assert report.is_file() and report.stat().st_size > 10_000
+    assert f"file://{report}" in out
+    assert "swarmdeck serve" in out

@@ -1,0 +1,70 @@
+"""Runs made through the store API for the report tests (document, HTML, browser)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+from tests.store.factories import make_interval, make_meta
+
+from swarmdeck.plan.shape_spec import Defaults, ShapeSpec
+from swarmdeck.store import Store
+
+T0 = 1_714_564_800  # 2024-05-01 12:00:00 UTC
+SCRIPT_NAME = "/<script>alert(1)</script>"
+IMG_NAME = '/<img src=x onerror="window.__pwned = 1">'
+CLOSING_NAME = '/x</script><script>window.__pwned = 2</script>'
+HOSTILE_REASON = '<img src=x onerror="window.__pwned = 3"> & </script>'
+HOSTILE_TAG = '<script>window.__pwned = 4</script>'
+
+
+def make_run(store: Store, *, seconds: int = 120, names: tuple[str, ...] = ("/a", "/b"),
+             scale_us: int = 5_000, seed: int = 1, shape: bool = True,
+             start: int = T0, verdict: dict[str, Any] | None = None,
+             tags: dict[str, str] | None = None) -> int:
+    """A finished run: GET on each name (POST on the second), users ramping to 10 over
+    the first 10 s, /a's latency doubling halfway, failures "HTTP 500" on /b."""
+    rng = random.Random(seed)
+    shape_dict = (ShapeSpec.build("step", {}, Defaults(users=10, spawn_rate=5.0,
+                                                         run_time_s=seconds)).to_dict()
+                  if shape else None)
+    meta = make_meta(started_at=datetime.fromtimestamp(start, UTC),
+                     plan={"users": 10, "shape": shape_dict, "run_time_s": seconds},
+                     shape="step" if shape else None, run_time_s=float(seconds),
+                     tags=tags if tags is not None else {"branch": "main"})
+    run_id = store.create_run(meta)
+    for second in range(seconds):
+        batch = []
+        for index, name in enumerate(names):
+            slow = 2 if (name == "/a" and second >= seconds // 2) else 1
+            samples = [int(rng.lognormvariate(0, 0.5) * scale_us * slow * (1 + index))
+                       for _ in range(rng.randint(5, 15))]
+            failures = 1 if index >= 1 and second % 10 == 0 else 0
+            batch.append(make_interval(
+                start + second, name, samples, method="POST" if index == 1 else "GET",
+                failures=failures, errors={"HTTP 500" if index == 1 else HOSTILE_REASON:
+                                           failures} if failures else None,
+                nbytes=100 * len(samples)))
+        store.add_intervals(run_id, batch)
+    store.add_user_counts(run_id, [(start + s + 0.5, min(10, s + 1)) for s in range(seconds)])
+    store.finish_run(run_id, "passed", datetime.fromtimestamp(start + seconds, UTC))
+    if verdict is not None:
+        store.record_verdict(run_id, verdict)
+    return run_id
+
+
+THRESHOLDS = [
+    {"expr": "p95 < 500ms", "endpoint": None, "observed": 21.5, "observed_text": "21.5 ms",
+     "passed": True, "abort": False},
+    {"expr": "error_rate < 0.1%", "endpoint": "POST /b", "observed": 0.0083,
+     "observed_text": "0.83%", "passed": False, "abort": False},
+]
+FINDINGS = [
+    {"code": "dev-server", "severity": "warning", "endpoint": None,
+     "message": "The target answered with Werkzeug's development server.",
+     "evidence": {"server": "Werkzeug/3.0"}, "fix": "Run it under Gunicorn."},
+    {"code": "csrf-missing", "severity": "error", "endpoint": IMG_NAME,
+     "message": "POST answered 400: " + HOSTILE_REASON, "evidence": {"status": 400},
+     "fix": "Read the CSRF token first."},
+]

@@ -1,0 +1,77 @@
+"""The comparison in the terminal and in Markdown, from its JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+
+from swarmdeck.report.comparison_view import comparison_markdown, renderables
+
+
+def stats(p95: float, rps: float, error_rate: float = 0.0) -> dict[str, Any]:
+    return {"requests": 1000, "rps": rps, "p50_ms": p95 / 2, "p95_ms": p95, "p99_ms": p95 * 2,
+            "error_rate": error_rate}
+
+
+def change(pct: float, low: float, high: float, significant: bool) -> dict[str, Any]:
+    return {"change_pct": pct, "ci_low_pct": low, "ci_high_pct": high,
+            "significant": significant}
+
+
+COMPARISON: dict[str, Any] = {
+    "base": {"run_id": 3, "ref": "baseline:main", "started_at": "2026-01-01T00:00:00+00:00",
+             "host": "http://x", "tags": {}},
+    "candidate": {"run_id": 7, "ref": "7", "started_at": "2026-01-02T00:00:00+00:00",
+                  "host": "http://x", "tags": {}},
+    "metric": "p95", "confidence": 0.95, "min_change": 0.1,
+    "rows": [
+        {"method": "", "name": "Aggregated", "overall": True, "base": stats(50, 100),
+         "candidate": stats(60, 98), "changes": {"p95": change(20.0, 12.1, 28.3, True)},
+         "verdict": "slower"},
+        {"method": "GET", "name": "/blog", "overall": False, "base": stats(80, 20),
+         "candidate": stats(120, 19, 0.012), "changes": {"p95": change(50.0, 31.5, 70.2, True)},
+         "verdict": "slower"},
+        {"method": "GET", "name": "/new", "overall": False, "base": None,
+         "candidate": stats(5, 10), "changes": {}, "verdict": "only in candidate"},
+    ],
+    "budgets": ["p95=+10%"],
+    "budget_failures": [("GET /blog: p95 changed by +50.0% (CI +31.5% to +70.2%), beyond "
+                         "the budget p95=+10%")],
+    "passed": False,
+}
+
+
+def render(data: Any) -> str:
+    console = Console(width=200, record=True, color_system=None)
+    for part in renderables(data):
+        console.print(part)
+    return console.export_text()
+
+
+def test_terminal_table() -> None:
+    text = render(COMPARISON)
+    assert "Comparison: run 3 (baseline:main) → run 7" in text and "verdicts on p95" in text
+    blog = next(line for line in text.splitlines() if "GET /blog" in line)
+    for cell in ("80.0 ms → 120 ms", "+50.0% [+31.5, +70.2]", "20.0 → 19.0",
+                 "0.00% → 1.20%", "slower"):
+        assert cell in blog, cell
+    lines = text.splitlines()
+    assert "2 endpoints: 1 slower, 1 only in candidate" in lines
+    assert lines[-1].startswith("budget failed: GET /blog: p95 changed by +50.0%")
+
+
+def test_nothing_without_a_comparison_and_an_error_line_when_it_could_not_run() -> None:
+    assert renderables(None) == []
+    text = render({"error": "cannot compare with last: no finished run before run 1",
+                   "budget_failures": []})
+    assert "comparison: cannot compare with last" in text
+
+
+def test_markdown() -> None:
+    text = comparison_markdown(COMPARISON)
+    assert text.startswith("### Performance comparison: run 3 (baseline:main) → run 7\n")
+    assert ("| `GET /blog` | 80.0 ms | 120 ms | +50.0% [+31.5, +70.2] | 20.0 | 19.0 | 0.00% "
+            "| 1.20% | **slower** |") in text
+    assert "| **overall** |" in text and "at least 10%" in text
+    assert "- GET /blog: p95 changed by +50.0%" in text
