@@ -23,8 +23,9 @@ from shopfront.seed import init_db
 from shopfront.server import GunicornServer, ServerError
 
 PROFILES = ("naive", "tuned")
-# The SLO the demo gates on: the naive profile is expected to miss it, the tuned one to hold.
-THRESHOLDS = ("p95 < 1s", "error_rate < 1%")
+# The SLO the demo gates on: the home page's p95 (the naive profile is expected to miss it,
+# the tuned one to hold), and no errors anywhere. (Logins take ~0.5 s by design: scrypt.)
+THRESHOLDS = ("GET /: p95 < 500ms", "error_rate < 1%")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -31,10 +31,11 @@ def test_the_demo_runs_both_profiles_compares_them_and_writes_the_report(
     assert naive["tags"]["profile"] == "naive" and tuned["tags"]["profile"] == "tuned"
     for run in (naive, tuned):
         assert run["totals"]["requests"] > 0
-        assert [t["expr"] for t in run["thresholds"]] == ["p95 < 1s", "error_rate < 1%"]
+        gates = [(t["endpoint"], t["expr"]) for t in run["thresholds"]]
+        assert gates == [("GET /", "p95 < 500ms"), (None, "error_rate < 1%")]
         assert "findings" in run
     assert tuned["comparison"]["base"]["run_id"] == naive["run_id"]
-    assert "swarmdeck compare" in out and "Findings" in out
+    assert "swarmdeck compare" in out and "Thresholds" in out
     report = work / "report.html"
     assert report.is_file() and report.stat().st_size > 10_000
     assert f"file://{report}" in out

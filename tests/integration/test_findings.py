@@ -198,14 +198,14 @@ def test_naive_profile_under_steps_shows_the_knee(naive_one_worker: GunicornServ
         from locust import HttpUser, LoadTestShape, constant, task
 
         class Shopper(HttpUser):
-            wait_time = constant(0.2)
+            wait_time = constant(0.05)
 
             @task
             def listing(self):
                 self.client.get("/api/products?limit=50", name="GET /api/products")
 
         class Steps(LoadTestShape):
-            stages = [(4, 1), (8, 3), (12, 8), (16, 16)]  # (until second, users)
+            stages = [(4, 1), (8, 4), (12, 16), (16, 32)]  # (until second, users)
 
             def tick(self):
                 t = self.get_run_time()

@@ -80,3 +80,17 @@ def assert_same(actual: dict[Any, EndpointInterval], expected: dict[Any, Endpoin
     assert sorted(actual) == sorted(expected)
     for key, data in expected.items():
         assert measures(actual[key]) == measures(data), key
+
+
+def brute_series(intervals: Iterable[EndpointInterval], step_s: int,
+                 region: str | None = None) -> dict[tuple[int, EndpointKey], EndpointInterval]:
+    """The reference for series: intervals merged per step of ``step_s`` and endpoint."""
+    merged: dict[tuple[int, EndpointKey], EndpointInterval] = {}
+    for interval in intervals:
+        if region is not None and interval.region != region:
+            continue
+        step = interval.start // step_s * step_s
+        target = merged.setdefault((step, interval.endpoint), EndpointInterval(
+            start=step, method=interval.method, name=interval.name, region="*"))
+        target.merge(interval)
+    return merged

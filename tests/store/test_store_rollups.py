@@ -149,17 +149,17 @@ def test_an_interval_written_during_the_rollup_is_not_lost(
     intervals = [make_interval(T0 + s, "/a", [1000 + s]) for s in range(40)]
     store.add_intervals(run_id, intervals)
     late = make_interval(T0 + 12, "/a", [777_000])
-    real_build = rollups._build
+    real_read = rollups._raw_in_order
     calls: list[int] = []
 
-    def build_then_write(connection: Any, run: int) -> Any:
-        built = real_build(connection, run)
+    def read_then_write(connection: Any, run: int, lo: Any, hi: Any
+                        ) -> Iterator[EndpointInterval]:
+        yield from real_read(connection, run, lo, hi)
         if not calls:  # the collector flushes while the rollup is being computed
             store.add_intervals(run_id, [late])
         calls.append(run)
-        return built
 
-    monkeypatch.setattr(rollups, "_build", build_then_write)
+    monkeypatch.setattr(rollups, "_raw_in_order", read_then_write)
     store.finish_run(run_id, "passed", ENDED)
     assert len(calls) == 2
     everything = [*intervals, late]

@@ -32,7 +32,7 @@ from swarmdeck.engine.gate import Gate
 from swarmdeck.engine.preflight import check_target
 from swarmdeck.engine.recorder import OTHER, Recorder
 from swarmdeck.engine.shapes import build_shape
-from swarmdeck.errors import PlanError
+from swarmdeck.errors import PlanError, StoreError
 from swarmdeck.plan import Plan
 from swarmdeck.store import RunMeta, Store
 
@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 TICK_S = 1.0
 FLUSH_EVERY_S = 2.0
+ROLL_EVERY_S = 30.0  # write the rollups of settled minutes (Store.roll_forward) this often
+SETTLE_S = 20.0  # intervals older than this are settled: worker reports are in by then
 
 
 class RunView(Protocol):
@@ -287,8 +289,17 @@ class LocalRun:
             pump.join(timeout=60)
             pump.kill()  # no-op when it has ended
 
+    def _roll_forward(self, run_id: int) -> None:
+        """Rollups of the settled minutes, so that reads of this running run (dashboard,
+        report) stay fast and finishing it is quick. Only an optimisation: a failure is
+        logged and the run goes on (finish_run rolls up whatever is left)."""
+        try:
+            self.store.roll_forward(run_id, settled_before=time.time() - SETTLE_S)
+        except StoreError as exc:
+            log.warning("could not write rollups during the run: %s", exc)
+
     def _pump(self, runner: Any, collector: Collector, started: float) -> None:
-        last_flush = time.monotonic()
+        last_flush = last_roll = time.monotonic()
         try:
             while not self._pump_stop.wait(TICK_S):
                 self._collect(collector)
@@ -302,6 +313,9 @@ class LocalRun:
                 if time.monotonic() - last_flush >= FLUSH_EVERY_S:
                     collector.flush()
                     last_flush = time.monotonic()
+                    if last_flush - last_roll >= ROLL_EVERY_S:
+                        self._roll_forward(collector.run_id)
+                        last_roll = time.monotonic()
                 if self.view.wants_live:
                     self.view.tick(collector.live(), runner.user_count,
                                    time.monotonic() - started)

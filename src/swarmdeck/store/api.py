@@ -3,7 +3,8 @@
     with Store.open(url) as store:                 # migrates; marks dead runs crashed
         run_id = store.create_run(meta)
         store.add_intervals(run_id, intervals)     # same key twice merges exactly
-        store.finish_run(run_id, "passed", ended_at)   # writes the rollups
+        store.roll_forward(run_id, time.time() - 20)   # now and then: rollups so far
+        store.finish_run(run_id, "passed", ended_at)   # writes the rest of the rollups
         per_endpoint = store.endpoint_data(run_id)     # whole run, from the rollups
 
 Every database failure is a StoreError (exit code 3) naming the URL, password masked; an
@@ -37,7 +38,7 @@ from swarmdeck.store.records import (
     RunRow,
     TimelinePoint,
 )
-from swarmdeck.store.rollups import roll_up
+from swarmdeck.store.rollups import roll_forward, roll_up
 
 
 class Store:
@@ -102,6 +103,14 @@ class Store:
         """Store (epoch seconds, users) samples."""
         with translate_errors(self._url, f"write user counts of run {run_id} to {{db}}"):
             writes.add_user_counts(self._engine, run_id, samples)
+
+    def roll_forward(self, run_id: int, settled_before: float) -> None:
+        """During a run: write the 10 s and 60 s rollups of every whole minute before
+        ``settled_before`` (epoch s) not rolled yet, so that reads of the running run merge
+        them instead of raw intervals. Intervals arriving later for those minutes are still
+        merged exactly. Cheap when called often (one minute of 30 endpoints: ~1,800 rows)."""
+        with translate_errors(self._url, f"roll up intervals of run {run_id} in {{db}}"):
+            roll_forward(self._engine, run_id, settled_before)
 
     def finish_run(self, run_id: int, status: str, ended_at: datetime,
                    message: str | None = None, details: dict[str, Any] | None = None) -> None:
@@ -195,7 +204,8 @@ class Store:
     def timeline(self, run_id: int, step_s: int) -> list[TimelinePoint]:
         """Totals per step of ``step_s`` seconds (aligned to multiples of it), first to last.
 
-        Steps that are multiples of 10 s or 60 s read rollups once the run has them.
+        Steps that are multiples of 10 s or 60 s read rollups where they exist (a running
+        run's: below its watermark, see ``roll_forward``).
         """
         if int(step_s) != step_s or step_s < 1:
             raise ValueError(f"step_s must be a whole number of seconds >= 1, not {step_s!r}")

@@ -98,7 +98,10 @@ class Run(Base):
     # bumped by every write of intervals; rollups are written only against the revision
     # they were computed from (see swarmdeck.store.rollups)
     revision: Mapped[int] = mapped_column(Integer)
-    rolled_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rolled_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # level 0 written
+    # epoch s, a multiple of 60: the 10 s and 60 s rollups of every block starting before it
+    # are written and exact (``Store.roll_forward`` during the run); None = none yet
+    rolled_until: Mapped[int | None] = mapped_column(BigInteger)
     first_interval: Mapped[int | None] = mapped_column(BigInteger)
     last_interval: Mapped[int | None] = mapped_column(BigInteger)
     requests: Mapped[int] = mapped_column(BigInteger)  # exact, kept by add_intervals

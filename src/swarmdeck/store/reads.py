@@ -1,7 +1,8 @@
 """Reading runs back: lists, records, per-endpoint and per-region data, timelines.
 
-Queries on a run with rollups read them (see ``swarmdeck.store.rollups``); queries on a run
-without (still running, or its finish interrupted) merge raw intervals.
+Queries read rollups where they exist (see ``swarmdeck.store.rollups``): all of a finished
+run's, and those below the watermark ``rolled_until`` of a running run; raw intervals for
+the rest (the last minute or so of a running run, sub-10 s edges of windows).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import ColumnElement, Connection, Row, Select, exists, func, lit
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.store import models
 from swarmdeck.store.records import RunMeta, RunRecord, RunRow, TimelinePoint
-from swarmdeck.store.rollups import LEVELS, RAW, RUN_LEVEL, plan_window
+from swarmdeck.store.rollups import LEVELS, MINUTE, RAW, RUN_LEVEL, floor_minute, plan_window
 from swarmdeck.store.rows import MEASURE_COLUMNS, Merger, from_row, relabel
 from swarmdeck.store.writes import not_found
 
@@ -78,7 +79,7 @@ def run_record(row: Row[Any]) -> RunRecord:
                      heartbeat_at=row.heartbeat_at, requests=int(row.requests),
                      failures=int(row.failures), p95_ms=row.p95_ms,
                      first_interval=row.first_interval, last_interval=row.last_interval,
-                     rolled_up=row.rolled_up_at is not None)
+                     rolled_up=row.rolled_up_at is not None, rolled_until=row.rolled_until)
 
 
 def _measures(level: int) -> Select[Any]:
@@ -105,19 +106,45 @@ def _ceil(value: float | None) -> int | None:
 
 
 def window_pieces(run: Row[Any], lo: int | None, hi: int | None) -> list[tuple[int, int, int]]:
-    """What to read for interval starts in [lo, hi): (level, lo, hi) pieces."""
+    """What to read for interval starts in [lo, hi): (level, lo, hi) pieces. A finished run
+    reads rollups only (raw for sub-10 s edges); a running one reads rollups below its
+    watermark ``rolled_until`` and raw intervals from it on."""
     first, last = run.first_interval, run.last_interval
     if first is None:
         return []
-    if run.rolled_up_at is None:
-        return [(RAW, first if lo is None else lo, last + 1 if hi is None else hi)]
     lo = first if lo is None else max(lo, first)
     hi = last + 1 if hi is None else min(hi, last + 1)
     if lo >= hi:
         return []
-    if lo <= first and hi > last:
+    if run.rolled_up_at is not None and lo <= first and hi > last:
         return [(RUN_LEVEL, 0, 1)]
-    return plan_window(lo, hi)
+    # no data before the first interval or after the last: widen to whole minutes there
+    if lo <= first:
+        lo = floor_minute(first)
+    if hi > last:
+        hi = floor_minute(last) + MINUTE
+    if run.rolled_up_at is not None:
+        return plan_window(lo, hi)
+    until = run.rolled_until
+    if until is None or until <= lo:
+        return [(RAW, lo, hi)]
+    pieces = plan_window(lo, min(hi, until))
+    if hi > until:
+        pieces.append((RAW, until, hi))
+    return pieces
+
+
+def _step_sources(run: Row[Any], step_s: int) -> list[tuple[int, int | None, int | None]]:
+    """What to read, in start order, for steps of ``step_s``: (level, lo, hi) pieces. The
+    10 s or 60 s rollups when the step is a multiple of them (below the watermark of a
+    running run), else raw intervals."""
+    level = next((size for size in LEVELS if step_s % size == 0), RAW)
+    if level == RAW or run.rolled_up_at is not None:
+        return [(level, None, None)]
+    until = run.rolled_until
+    if until is None:
+        return [(RAW, None, None)]
+    return [(level, None, until), (RAW, until, None)]
 
 
 def endpoint_data(connection: Connection, run: Row[Any], start: float | None,
@@ -150,11 +177,9 @@ def user_counts(connection: Connection, run_id: int) -> list[tuple[float, int]]:
 def timeline(connection: Connection, run: Row[Any], step_s: int) -> list[TimelinePoint]:
     if run.first_interval is None:
         return []
-    level = RAW
-    if run.rolled_up_at is not None:
-        level = next((size for size in LEVELS if step_s % size == 0), RAW)
     merger = Merger[int](lambda interval: interval.start // step_s * step_s)
-    merger.add_rows(_rows(connection, run.id, level, None, None, None))
+    for level, lo, hi in _step_sources(run, step_s):
+        merger.add_rows(_rows(connection, run.id, level, lo, hi, None))
     merged = merger.take()
     samples = user_counts(connection, run.id)
     first = run.first_interval // step_s * step_s
@@ -183,21 +208,13 @@ def iter_series(connection: Connection, run: Row[Any], step_s: int, region: str 
     method, name); steps without requests are absent. Streams: only one step's intervals are
     held at a time (a decoded histogram is ~190 KB, so a long run's raw intervals cannot all
     be in memory). Reads the 10 s or 60 s rollups when the step is a multiple of them and
-    the run has them, else the raw intervals."""
+    the run has them (below the watermark of a running run), else the raw intervals."""
     if run.first_interval is None:
         return
-    level = RAW
-    if run.rolled_up_at is not None:
-        level = next((size for size in LEVELS if step_s % size == 0), RAW)
-    table = models.intervals if level == RAW else models.rollups
-    query = (_measures(level).where(table.c.run_id == run.id)
-             .order_by(table.c.start, table.c.method, table.c.name))
-    if region is not None:
-        query = query.where(table.c.region == region)
     label = region if region is not None else ALL
     current: int | None = None
     merger = Merger[EndpointKey](lambda interval: interval.endpoint)
-    for row in connection.execute(query).yield_per(1000):
+    for row in _ordered_rows(connection, run.id, _step_sources(run, step_s), region):
         step = int(row.start) // step_s * step_s
         if step != current:
             if current is not None:
@@ -206,6 +223,23 @@ def iter_series(connection: Connection, run: Row[Any], step_s: int, region: str 
         merger.add(from_row(row))
     if current is not None:
         yield from _step_out(merger, current, label)
+
+
+def _ordered_rows(connection: Connection, run_id: int,
+                  sources: list[tuple[int, int | None, int | None]], region: str | None
+                  ) -> Iterator[Any]:
+    """The rows of each source in start order; sources cover consecutive start ranges."""
+    for level, lo, hi in sources:
+        table = models.intervals if level == RAW else models.rollups
+        query = (_measures(level).where(table.c.run_id == run_id)
+                 .order_by(table.c.start, table.c.method, table.c.name))
+        if lo is not None:
+            query = query.where(table.c.start >= lo)
+        if hi is not None:
+            query = query.where(table.c.start < hi)
+        if region is not None:
+            query = query.where(table.c.region == region)
+        yield from connection.execute(query).yield_per(1000)
 
 
 def _step_out(merger: Merger[EndpointKey], start: int, region: str

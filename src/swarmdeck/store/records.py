@@ -69,7 +69,9 @@ class RunRecord:
     p95_ms: float | None
     first_interval: int | None  # epoch seconds of the first interval's start
     last_interval: int | None  # epoch seconds of the last interval's start
-    rolled_up: bool = field(default=False)
+    rolled_up: bool = field(default=False)  # finished rollups (the whole-run rows) exist
+    # the 10 s / 60 s rollups cover every interval starting before this (epoch s); None: none
+    rolled_until: int | None = field(default=None)
 
 
 @dataclass(frozen=True)

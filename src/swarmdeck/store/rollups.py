@@ -1,45 +1,65 @@
-"""Rollups: intervals pre-merged so that any window of a finished run is answered fast.
+"""Rollups: intervals pre-merged so that any window of a run is answered fast, while it
+runs and after.
 
 The scheme
 ----------
 Raw intervals (one row per interval start, endpoint and region; 1 s by default) are what
-the run wrote. When a run finishes (``Store.finish_run``) or is found crashed, they are
-merged once, per endpoint and region, into three levels of the ``rollups`` table:
+the run wrote. They are merged, per endpoint and region, into three levels of the
+``rollups`` table:
 
 * level 10: blocks ``[t, t + 10)`` with ``t`` a multiple of 10 epoch seconds,
 * level 60: blocks ``[t, t + 60)`` with ``t`` a multiple of 60,
-* level 0: the whole run (``start`` = 0).
+* level 0: the whole run (``start`` = 0), written once the run is over.
 
 An interval belongs to the block holding its start, so a block never straddles a window
 boundary that is aligned to its size, whatever the interval length. A window
 ``[start, end)`` is covered greedily (``plan_window``): the whole minutes inside it from
 level 60, then the whole 10 s blocks inside the remaining edges from level 10, then the
-raw intervals of the last edges (under 10 s each side). A window holding all of the run's
-data reads level 0 only. A 10-minute window of a 30-endpoint run thus merges about 10 x 30
-minute rows, up to 2 x 5 x 30 ten-second rows and up to 2 x 9 x 30 raw rows, instead of
-18,000 raw rows; the whole-run summary merges 30 rows instead of 108,000. HDR histograms
-add bucket by bucket, so every level is exact, not an approximation.
+raw intervals of the last edges (under 10 s each side). A window holding all of a finished
+run's data reads level 0 only. A 10-minute window of a 30-endpoint run thus merges about
+10 x 30 minute rows, up to 2 x 5 x 30 ten-second rows and up to 2 x 9 x 30 raw rows,
+instead of 18,000 raw rows; the whole-run summary merges 30 rows instead of 108,000. HDR
+histograms add bucket by bucket, so every level is exact, not an approximation.
 
-Writing rollups reads all raw rows once, in start order, streaming: raw rows merge into the
+During the run (``roll_forward``)
+---------------------------------
+The engine calls ``Store.roll_forward(run_id, settled_before)`` every ~30 s with
+``settled_before`` ~20 s in the past. It writes the 10 s and 60 s rows of the whole minutes
+from the watermark ``runs.rolled_until`` (a multiple of 60; NULL = nothing rolled yet, the
+start is then the minute of the first interval) up to ``settled_before`` rounded down to a
+minute, and advances the watermark. Invariant: for every block starting before
+``rolled_until``, the 10 s and 60 s rows exist (when the block has data) and are exact.
+Reads of a running run use the rollups below the watermark and raw intervals from it on,
+so a dashboard poll of a 1-hour run merges ~60 x 30 minute rows plus at most ~1.5 minutes of
+raw rows. ``finish_run`` (or finding the run crashed) then rolls only the rest and builds
+the whole-run row from the minute rows below the watermark plus the tail: seconds, not a
+re-read of every raw row. ``rolled_up_at`` still means "finished: level 0 exists".
+
+Writing rollups reads raw rows once, in start order, streaming: raw rows merge into the
 open 10 s block, a closed 10 s block is written and merged into the open minute, a closed
-minute into the run. Memory holds one block per level per endpoint and region.
+minute into the run (when finishing). Memory holds one block per level per endpoint and
+region, plus the encoded rows to write.
 
 Consistency: every write of intervals bumps ``runs.revision``. Rollups are computed from a
-read (no lock held), then written in a write transaction only if the revision is still the
-one they were computed from; otherwise they are computed again (and, after a few tries,
-under the write lock). Until a run has rollups, every query merges raw intervals: correct,
-slower. A late interval arriving after the rollups were written (a slow worker's last
-report) is merged into its raw row and, in the same transaction, into its 10 s block, its
-minute and the whole-run row (``merge_late``), so rollups stay exact.
+read (no lock held), then written in a write transaction only if the run's revision,
+watermark and finished state are still the ones they were computed from; otherwise they
+are computed again (and, after a few tries, under the write lock). An interval arriving for
+a start below the watermark (a slow worker's report), or any interval after the finish, is
+merged into its raw row and, in the same transaction under the run's lock, into its 10 s
+block and its minute (``merge_blocks``) and, once finished, the whole-run row
+(``merge_late``), so rollups stay exact. Nothing is lost or counted twice: a rollup
+computed before such a write is thrown away by the revision check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
 
 from swarmdeck.metrics.interval import EndpointInterval
 from swarmdeck.store import models
@@ -55,6 +75,7 @@ from swarmdeck.store.rows import (
 from swarmdeck.store.upsert import merge_rows
 
 LEVELS = (60, 10)  # block sizes in seconds, coarsest first
+MINUTE = LEVELS[0]
 RUN_LEVEL = 0  # the whole run
 RAW = 1  # pieces of a window read from the raw intervals
 OPTIMISTIC_TRIES = 3
@@ -64,10 +85,16 @@ Piece = tuple[int, int, int]  # (level, lo, hi): starts in [lo, hi) from that le
 Region = tuple[str, str, str]  # (method, name, region)
 RollupKey = tuple[int, int, str, str, str]  # (level, start, method, name, region)
 ROLLUP_KEY = ("level", "start", "method", "name", "region")
+Built = tuple[list[dict[str, Any]], dict[Region, EndpointInterval]]
+T = TypeVar("T")
 
 
 def block_start(start: int, level: int) -> int:
     return 0 if level == RUN_LEVEL else start // level * level
+
+
+def floor_minute(at: float) -> int:
+    return math.floor(at / MINUTE) * MINUTE
 
 
 def plan_window(start: int, end: int, levels: tuple[int, ...] = LEVELS) -> list[Piece]:
@@ -94,14 +121,15 @@ def plan_window(start: int, end: int, levels: tuple[int, ...] = LEVELS) -> list[
 
 
 class RollupBuilder:
-    """Streams raw intervals, in start order, into rollup rows for all levels."""
+    """Streams raw intervals, in start order, into 10 s and 60 s rollup rows and, when
+    ``whole``, the whole-run rows (fed also with minute rows already written)."""
 
-    def __init__(self, run_id: int) -> None:
+    def __init__(self, run_id: int, *, whole: bool = True) -> None:
         self.run_id = run_id
         self.rows: list[dict[str, Any]] = []
         self._open = {level: -1 for level in LEVELS}
         self._blocks = {level: Merger[Region](_region_key) for level in LEVELS}
-        self._run = Merger[Region](_region_key)
+        self._run = Merger[Region](_region_key) if whole else None
 
     def add(self, interval: EndpointInterval) -> None:
         for depth, level in enumerate(LEVELS):
@@ -111,10 +139,15 @@ class RollupBuilder:
                 self._open[level] = block
         self._blocks[LEVELS[-1]].add(interval)
 
-    def finish(self) -> tuple[list[dict[str, Any]], dict[Region, EndpointInterval]]:
+    def add_minute(self, interval: EndpointInterval) -> None:
+        """A minute row already stored: counts towards the whole run only."""
+        if self._run is not None:
+            self._run.add(interval)
+
+    def finish(self) -> Built:
         """The rollup rows, and the whole-run intervals per endpoint and region."""
         self._close(0)
-        whole = self._run.take()
+        whole = self._run.take() if self._run is not None else {}
         for key, interval in whole.items():
             self.rows.append(self._row(RUN_LEVEL, 0, key, interval))
         return self.rows, whole
@@ -126,7 +159,8 @@ class RollupBuilder:
             parent = self._blocks[LEVELS[index - 1]] if index > 0 else self._run
             for key, interval in self._blocks[level].take().items():
                 self.rows.append(self._row(level, self._open[level], key, interval))
-                parent.add(interval)
+                if parent is not None:
+                    parent.add(interval)
 
     def _row(self, level: int, start: int, key: Region,
              interval: EndpointInterval) -> dict[str, Any]:
@@ -145,78 +179,167 @@ def p95_ms(whole: Iterable[EndpointInterval]) -> float | None:
     return total.histogram.percentile_ms(95) if total.requests else None
 
 
-def roll_up(engine: Engine, run_id: int) -> None:
-    """Write the rollups of a run (once; late intervals keep them exact afterwards)."""
+@dataclass(frozen=True)
+class RunState:
+    """What a rollup was computed from; it is written only if this still holds."""
+
+    revision: int
+    rolled_up: bool
+    rolled_until: int | None
+    first_interval: int | None
+
+
+def _state(connection: Connection, run_id: int, *, lock: bool = False) -> RunState | None:
+    runs = models.runs
+    query = select(runs.c.revision, runs.c.rolled_up_at, runs.c.rolled_until,
+                   runs.c.first_interval).where(runs.c.id == run_id)
+    row = connection.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        return None
+    return RunState(int(row.revision), row.rolled_up_at is not None, row.rolled_until,
+                    row.first_interval)
+
+
+def _optimistically(engine: Engine, run_id: int,
+                    compute: Callable[[Connection, RunState], T | None],
+                    write: Callable[[Connection, RunState, T], None]) -> None:
+    """Compute from a read, write if the run's state did not change meanwhile; retry, and
+    at last compute under the run's write lock."""
     for _ in range(OPTIMISTIC_TRIES):
         with engine.connect() as connection, connection.begin():
             state = _state(connection, run_id)
-            if state is None or state[1]:
-                return
-            built = _build(connection, run_id)
+            work = compute(connection, state) if state is not None else None
+        if state is None or work is None:
+            return
         with write_connection(engine) as connection:
-            current = _state(connection, run_id, lock=True)
-            if current is None or current[1]:
-                return
-            if current[0] == state[0]:
-                _write(connection, run_id, *built)
+            if _state(connection, run_id, lock=True) == state:
+                write(connection, state, work)
                 return
     with write_connection(engine) as connection:
-        current = _state(connection, run_id, lock=True)
-        if current is not None and not current[1]:
-            _write(connection, run_id, *_build(connection, run_id))
+        state = _state(connection, run_id, lock=True)
+        work = compute(connection, state) if state is not None else None
+        if state is not None and work is not None:
+            write(connection, state, work)
 
 
-def _state(connection: Connection, run_id: int, *,
-           lock: bool = False) -> tuple[int, bool] | None:
-    query = select(models.runs.c.revision, models.runs.c.rolled_up_at).where(
-        models.runs.c.id == run_id)
-    row = connection.execute(query.with_for_update() if lock else query).first()
-    return None if row is None else (int(row.revision), row.rolled_up_at is not None)
+def roll_forward(engine: Engine, run_id: int, settled_before: float) -> None:
+    """Write the 10 s and 60 s rollups of the whole minutes from the watermark up to
+    ``settled_before`` (rounded down to a minute) and advance the watermark there."""
+    target = floor_minute(settled_before)
+
+    def compute(connection: Connection, state: RunState) -> tuple[int, int, Built] | None:
+        if state.rolled_up or state.first_interval is None:
+            return None
+        lo = (state.rolled_until if state.rolled_until is not None
+              else floor_minute(state.first_interval))
+        if lo >= target:
+            return None
+        builder = RollupBuilder(run_id, whole=False)
+        for interval in _raw_in_order(connection, run_id, lo, target):
+            builder.add(interval)
+        return lo, target, builder.finish()
+
+    def write(connection: Connection, state: RunState,
+              work: tuple[int, int, Built]) -> None:
+        lo, hi, (rows, _) = work
+        table = models.rollups
+        connection.execute(delete(table).where(
+            table.c.run_id == run_id, table.c.level.in_(LEVELS), table.c.start >= lo,
+            table.c.start < hi))
+        _insert(connection, rows)
+        connection.execute(update(models.runs).where(models.runs.c.id == run_id)
+                           .values(rolled_until=hi))
+
+    _optimistically(engine, run_id, compute, write)
 
 
-def _build(connection: Connection,
-           run_id: int) -> tuple[list[dict[str, Any]], dict[Region, EndpointInterval]]:
-    builder = RollupBuilder(run_id)
-    for interval in _raw_in_order(connection, run_id):
-        builder.add(interval)
-    return builder.finish()
+def roll_up(engine: Engine, run_id: int) -> None:
+    """Finish the rollups of a run (once; late intervals keep them exact afterwards): the
+    10 s and 60 s rows from the watermark on, and the whole-run rows from the minute rows
+    below it plus those."""
+
+    def compute(connection: Connection, state: RunState) -> Built | None:
+        if state.rolled_up:
+            return None
+        since = state.rolled_until
+        builder = RollupBuilder(run_id)
+        if since is not None:
+            for row in _rollup_rows(connection, run_id, MINUTE, since):
+                builder.add_minute(from_row(row))
+        for interval in _raw_in_order(connection, run_id, since, None):
+            builder.add(interval)
+        return builder.finish()
+
+    def write(connection: Connection, state: RunState, built: Built) -> None:
+        rows, whole = built
+        table = models.rollups
+        stale = delete(table).where(table.c.run_id == run_id)
+        if state.rolled_until is not None:  # keep the blocks below the watermark
+            stale = stale.where(or_(table.c.level == RUN_LEVEL,
+                                    table.c.start >= state.rolled_until))
+        connection.execute(stale)
+        _insert(connection, rows)
+        connection.execute(update(models.runs).where(models.runs.c.id == run_id).values(
+            rolled_up_at=datetime.now(UTC), p95_ms=p95_ms(whole.values())))
+
+    _optimistically(engine, run_id, compute, write)
 
 
-def _raw_in_order(connection: Connection, run_id: int) -> Iterator[EndpointInterval]:
+def _rollup_rows(connection: Connection, run_id: int, level: int,
+                 before: int) -> Iterable[Any]:
+    table = models.rollups
+    query = select(*(table.c[name] for name in MEASURE_COLUMNS)).where(
+        table.c.run_id == run_id, table.c.level == level, table.c.start < before)
+    return connection.execute(query.execution_options(yield_per=_INSERT_CHUNK))
+
+
+def _raw_in_order(connection: Connection, run_id: int, lo: int | None,
+                  hi: int | None) -> Iterator[EndpointInterval]:
     table = models.intervals
     query = (select(*(table.c[name] for name in MEASURE_COLUMNS))
              .where(table.c.run_id == run_id).order_by(table.c.start))
-    result = connection.execution_options(yield_per=_INSERT_CHUNK).execute(query)
-    for row in result:
+    if lo is not None:
+        query = query.where(table.c.start >= lo)
+    if hi is not None:
+        query = query.where(table.c.start < hi)
+    # on the statement, not the connection: that may go on to write (no server-side cursor)
+    for row in connection.execute(query.execution_options(yield_per=_INSERT_CHUNK)):
         yield from_row(row)
 
 
-def _write(connection: Connection, run_id: int, rows: list[dict[str, Any]],
-           whole: dict[Region, EndpointInterval]) -> None:
-    connection.execute(delete(models.rollups).where(models.rollups.c.run_id == run_id))
+def _insert(connection: Connection, rows: list[dict[str, Any]]) -> None:
     for offset in range(0, len(rows), _INSERT_CHUNK):
         connection.execute(insert(models.rollups), rows[offset:offset + _INSERT_CHUNK])
-    connection.execute(update(models.runs).where(models.runs.c.id == run_id).values(
-        rolled_up_at=datetime.now(UTC), p95_ms=p95_ms(whole.values())))
 
 
-def merge_late(connection: Connection, run_id: int,
-               deltas: Iterable[EndpointInterval]) -> float | None:
-    """Merge intervals that arrived after the rollups into every level; the new p95.
+def merge_blocks(connection: Connection, run_id: int, deltas: Sequence[EndpointInterval],
+                 levels: Sequence[int] = LEVELS) -> dict[RollupKey, EndpointInterval]:
+    """Merge intervals into their rollup rows of ``levels`` (creating missing rows); the
+    stored rows of the last level after the merge.
 
     The caller holds the run's write lock and has merged ``deltas`` into the raw rows.
     """
-    deltas = list(deltas)
     table = models.rollups
-    whole: dict[RollupKey, EndpointInterval] = {}
-    for level in (*LEVELS, RUN_LEVEL):
+    merged: dict[RollupKey, EndpointInterval] = {}
+    for level in levels:
         per_block = Merger[RollupKey](_block_key(level))
         for interval in deltas:
             per_block.add(copy_interval(interval))
         blocks = per_block.take()
         starts = sorted({key[1] for key in blocks})
-        whole = merge_rows(connection, table, run_id, ROLLUP_KEY, blocks,
-                           [table.c.level == level, table.c.start.in_(starts)])
+        merged = merge_rows(connection, table, run_id, ROLLUP_KEY, blocks,
+                            [table.c.level == level, table.c.start.in_(starts)])
+    return merged
+
+
+def merge_late(connection: Connection, run_id: int,
+               deltas: Iterable[EndpointInterval]) -> float | None:
+    """Merge intervals that arrived after the finish into every level; the new p95.
+
+    The caller holds the run's write lock and has merged ``deltas`` into the raw rows.
+    """
+    whole = merge_blocks(connection, run_id, list(deltas), (*LEVELS, RUN_LEVEL))
+    table = models.rollups
     others = connection.execute(
         select(*(table.c[name] for name in MEASURE_COLUMNS))
         .where(table.c.run_id == run_id, table.c.level == RUN_LEVEL))

@@ -20,7 +20,7 @@ from swarmdeck.store import models
 from swarmdeck.store.connect import write_connection
 from swarmdeck.store.liveness import db_now
 from swarmdeck.store.records import RUN_STATUSES, RunMeta
-from swarmdeck.store.rollups import merge_late
+from swarmdeck.store.rollups import merge_blocks, merge_late
 from swarmdeck.store.rows import copy_interval
 from swarmdeck.store.upsert import merge_rows
 
@@ -106,6 +106,10 @@ def add_intervals(engine: Engine, run_id: int, intervals: Iterable[EndpointInter
             changes["heartbeat_at"] = db_now(connection)
         if run.rolled_up_at is not None:
             changes["p95_ms"] = merge_late(connection, run_id, deltas.values())
+        elif run.rolled_until is not None and starts[0] < run.rolled_until:
+            # a late report below the watermark: keep the rollups written so far exact
+            merge_blocks(connection, run_id,
+                         [d for d in deltas.values() if d.start < run.rolled_until])
         connection.execute(update(models.runs).where(models.runs.c.id == run_id)
                            .values(**changes))
 
