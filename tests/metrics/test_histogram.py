@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from swarmdeck.metrics.histogram import HIGHEST_US, LatencyHistogram
+from swarmdeck.metrics.histogram import HIGHEST_US, LatencyHistogram, bucket_values
 
 PERCENTILES = [50, 75, 90, 95, 99, 99.9]
 
@@ -73,6 +73,27 @@ def test_merging_interval_histograms_equals_one_histogram_of_all_samples(
     for p in PERCENTILES:
         assert merged.percentile(p) == whole.percentile(p)
     assert merged.min_us == whole.min_us and merged.max_us == whole.max_us
+    assert LatencyHistogram.decode(merged.encode()) == whole  # a merge stores whole
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(latencies, min_size=1, max_size=300))
+def test_percentiles_are_hdr_s_own_clamped_into_min_and_max(values: list[int]) -> None:
+    """The fast percentile path gives what the hdrhistogram package itself computes."""
+    histogram = LatencyHistogram()
+    for value in values:
+        histogram.record(value)
+    ps = [0.5, 25, *PERCENTILES, 100]
+    expected = [min(max(histogram._hdr.get_value_at_percentile(p), min(values)), max(values))
+                for p in ps]
+    assert histogram.percentiles(ps) == expected
+
+
+def test_bucket_values_are_hdr_s_highest_equivalent_value_of_every_bucket() -> None:
+    hdr = LatencyHistogram()._hdr
+    expected = [hdr.get_highest_equivalent_value(hdr.get_value_from_index(i))
+                for i in range(hdr.counts_len)]
+    assert bucket_values().tolist() == expected
 
 
 @settings(max_examples=40, deadline=None)

@@ -78,7 +78,7 @@ def test_running_run_document(client: FlaskClient, api_schema: ApiSchema,
                            client.get(f"/api/runs/{seeded.ids['running']}/document"))
     assert doc["header"]["status"] == "running"
     assert doc["totals"]["requests"] == 20 * 2 * 5
-    assert doc["live"]["settle_s"] > 0  # served from the live cache, not the rollups
+    assert doc["timeline"]["t"] and doc["endpoint_timelines"]["series"]
 
 
 def test_unknown_run_is_404_json(client: FlaskClient, api_schema: ApiSchema) -> None:

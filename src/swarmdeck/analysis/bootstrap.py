@@ -21,14 +21,8 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from hdrh.histogram import HdrHistogram
 
-from swarmdeck.metrics.histogram import (
-    HIGHEST_US,
-    LOWEST_US,
-    SIGNIFICANT_DIGITS,
-    LatencyHistogram,
-)
+from swarmdeck.metrics.histogram import LatencyHistogram, bucket_values
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 
 RESOLUTION = 0.005  # width of a resampling bin, relative
@@ -41,9 +35,7 @@ Floats = npt.NDArray[np.float64]
 def _tables() -> tuple[Floats, npt.NDArray[np.int64], Floats]:
     """Per HDR counts index: its value (highest equivalent, µs) and its resampling bin;
     per bin: its representative value (the highest HDR value in it)."""
-    hdr = HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS)
-    values = np.array([hdr.get_highest_equivalent_value(hdr.get_value_from_index(i))
-                       for i in range(hdr.counts_len)], dtype=np.float64)
+    values = bucket_values().astype(np.float64)
     bins = np.floor(np.log(np.maximum(values, 1.0)) / np.log1p(RESOLUTION)).astype(np.int64)
     representative = np.zeros(int(bins.max()) + 1, dtype=np.float64)
     np.maximum.at(representative, bins, values)
@@ -53,7 +45,7 @@ def _tables() -> tuple[Floats, npt.NDArray[np.int64], Floats]:
 def _nonzero(histogram: LatencyHistogram) -> tuple[npt.NDArray[np.intp], Floats]:
     """(indices, counts) of the non-empty HDR buckets, looked for only between min and max."""
     lo, counts = histogram.bucket_counts()
-    dense = np.asarray(counts, dtype=np.float64)
+    dense = counts.astype(np.float64)
     nonzero = np.flatnonzero(dense)
     return lo + nonzero, dense[nonzero]
 

@@ -11,39 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from swarmdeck.metrics.histogram import LatencyHistogram
+from swarmdeck.metrics.histogram import bucket_values
 from swarmdeck.metrics.interval import EndpointInterval
 
-_TEMPLATE = LatencyHistogram()._hdr  # bucket layout only: every histogram shares it
-_COUNTS_LEN = int(_TEMPLATE.counts_len)
+_COUNTS_LEN = len(bucket_values())
 _NO_MIN = np.iinfo(np.int64).max
-
-
-def _bucket_values() -> npt.NDArray[np.int64]:
-    return np.array([_TEMPLATE.get_highest_equivalent_value(_TEMPLATE.get_value_from_index(i))
-                     for i in range(_COUNTS_LEN)], dtype=np.int64)
-
-
-_VALUES: npt.NDArray[np.int64] | None = None
-
-
-def bucket_values() -> npt.NDArray[np.int64]:
-    """The value (µs) each HDR bucket index stands for, computed once."""
-    global _VALUES
-    if _VALUES is None:
-        _VALUES = _bucket_values()
-    return _VALUES
-
-
-def _counts(histogram: LatencyHistogram) -> tuple[int, npt.NDArray[Any]]:
-    """(first bucket index, the counts from there to the bucket of the maximum)."""
-    lo, counts = histogram.bucket_counts()
-    return lo, np.asarray(counts, dtype=np.int64)
 
 
 @dataclass
@@ -74,13 +50,13 @@ def reduce_slot(members: Sequence[EndpointInterval], latency: bool) -> Slot:
         slot.sum_us += h.sum_us
         slot.min_us = min(slot.min_us, h.min_us)
         slot.max_us = max(slot.max_us, h.max_us)
-        parts.append(_counts(h))
+        parts.append(h.bucket_counts())
     if not parts:
         return slot
     start = min(lo for lo, _ in parts)
     dense = np.zeros(max(lo + len(c) for lo, c in parts) - start, np.int64)
     for lo, counts in parts:
-        dense[lo - start:lo - start + len(counts)] += counts.astype(np.int64)
+        dense[lo - start:lo - start + len(counts)] += counts
     nonzero = np.flatnonzero(dense)
     slot.index, slot.counts = nonzero + start, dense[nonzero]
     return slot

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+
 from swarmdeck.analysis.summary import TOTAL_NAME, EndpointSummary
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
@@ -250,14 +252,12 @@ def distribution(histogram: LatencyHistogram) -> dict[str, list[Any]]:
     last non-empty one: ``edges_ms`` has one more entry than ``counts``."""
     if histogram.count == 0:
         return {"edges_ms": [], "counts": []}
-    hdr = histogram._hdr
     lo, counts = histogram.bucket_counts()
     binned: dict[int, int] = {}
-    for offset, count in enumerate(counts):
-        if count:
-            value_ms = max(hdr.get_value_from_index(lo + offset), 1) / 1000.0
-            b = math.floor(math.log10(value_ms) * BUCKETS_PER_DECADE + 1e-9)
-            binned[b] = binned.get(b, 0) + count
+    for offset in np.flatnonzero(counts).tolist():
+        value_ms = max(histogram.bucket_floor(lo + offset), 1) / 1000.0
+        b = math.floor(math.log10(value_ms) * BUCKETS_PER_DECADE + 1e-9)
+        binned[b] = binned.get(b, 0) + int(counts[offset])
     first, last = min(binned), max(binned)
     edges = [_num(10 ** (b / BUCKETS_PER_DECADE)) for b in range(first, last + 2)]
     return {"edges_ms": edges, "counts": [binned.get(b, 0) for b in range(first, last + 1)]}

@@ -25,7 +25,7 @@ from swarmdeck.store import Store
 from swarmdeck.store.connect import DEFAULT_URL
 from swarmdeck.web import api, pages, security
 from swarmdeck.web.config import Auth
-from swarmdeck.web.live import LiveCache
+from swarmdeck.web.documents import DocumentCache
 
 __all__ = ["Auth", "close_app", "create_app"]
 
@@ -50,7 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.debug = False
     app.config["PROPAGATE_EXCEPTIONS"] = False
     store = app.extensions["swarmdeck_store"] = Store.open(app.config["SWARMDECK_DB"])
-    app.extensions["swarmdeck_live"] = LiveCache(store)
+    app.extensions["swarmdeck_documents"] = DocumentCache(store)
     CSRFProtect(app)
     security.init_app(app, app.config["AUTH"])
     app.register_blueprint(Blueprint("report_assets", __name__, static_folder=REPORT_STATIC,

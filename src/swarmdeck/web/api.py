@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from swarmdeck.errors import BadInput
 from swarmdeck.store import Store
 from swarmdeck.web import queries, trends
-from swarmdeck.web.live import LiveCache
+from swarmdeck.web.documents import DocumentCache
 from swarmdeck.web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -38,9 +38,9 @@ def run(run_id: int) -> Response:
 
 @bp.get("/runs/<int:run_id>/document")
 def run_document(run_id: int) -> Response:
-    """From the rollups once finished; while running, kept up to date incrementally."""
-    live: LiveCache = current_app.extensions["swarmdeck_live"]
-    return jsonify(live.document(run_id))
+    """The report's document, from the store (cached until the run's row changes)."""
+    documents: DocumentCache = current_app.extensions["swarmdeck_documents"]
+    return jsonify(documents.document(run_id))
 
 
 @bp.get("/compare")

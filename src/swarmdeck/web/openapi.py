@@ -136,11 +136,6 @@ RUN_DOCUMENT = _object(
         "thresholds": {"type": "array", "items": _ref("Threshold")},
         "findings": {"type": "array", "items": _ref("Finding")},
         "comparison": {"oneOf": [{"type": "null"}, _ref("Comparison")]},
-        "live": _object(["settled_until", "settle_s"], {
-            "settled_until": _nullable("integer"), "settle_s": {"type": "integer"}},
-            extra=True) | {"description": "Only while the run is running: intervals "
-                           "starting before settled_until (epoch s) are folded into the "
-                           "server's live totals; later ones are re-read on each poll."},
     })
 COMPARISON = _object(["base", "candidate", "metric", "rows", "passed"], {
     "base": {"type": "object"}, "candidate": {"type": "object"}, "metric": {"type": "string"},
