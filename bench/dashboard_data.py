@@ -4,20 +4,21 @@
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres | --no-postgres]
         [--no-sqlite]
 
-Builds the synthetic run of bench/store_queries.py through the store API (one
+Builds the synthetic run of bench/synthetic.py through the store API (one
 ``add_intervals`` per second of 30 one-second intervals) in a temp SQLite file (and a temp
-PostgreSQL database when reachable), first leaving it *running* (no rollups: what the
-live run page polls every 2 s; the first request folds the whole run into the app's live
-cache, "cold", the later ones read only the unsettled tail), then finished (rolled up). Each time it requests, through
-the dashboard app's WSGI interface (Flask test client: routing, store reads, document,
-JSON), ``/api/runs/<id>/document`` (the run page's data), and also ``/api/runs``, the runs
-page and ``/api/trends``, in rounds alternating their order. Prints medians.
+PostgreSQL database when reachable), first leaving it *running* with its rollups written
+during the run as the engine writes them (``roll_forward`` every 30 s, 20 s settling: what
+the live run page polls every 2 s), then finished (rolled up). Each time it requests,
+through the dashboard app's WSGI interface (Flask test client: routing, store reads,
+document, JSON), ``/api/runs/<id>/document`` (the run page's data) with the app's document
+cache emptied first (as each poll of a running run finds it, new intervals having
+arrived) and again cached, and also ``/api/runs``, the runs page and ``/api/trends``, in
+rounds alternating their order. Prints medians.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import statistics
 import sys
 import tempfile
@@ -25,18 +26,17 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import store_queries
-from store_queries import DEFAULT_POSTGRES, build, postgres_database
+from synthetic import DEFAULT_POSTGRES, postgres_database, write_run
 
 from swarmdeck.store import Store
 from swarmdeck.web import close_app, create_app
 
 TARGET_S = 0.5
-original_meta = store_queries.meta
 
 
 def _timed_get(client: object, path: str) -> tuple[float, int]:
@@ -53,36 +53,40 @@ def measure(url: str, run_id: int, rounds: int, state: str) -> float:
         store.heartbeat(run_id)  # a running run stays "running" for the app's open
     app = create_app({"SWARMDECK_DB": url})
     client = app.test_client()
-    paths: dict[str, str] = {
-        "document": f"/api/runs/{run_id}/document",
-        "runs api": "/api/runs",
-        "runs page": "/",
-        "trends": "/api/trends?host=http://127.0.0.1:8000",
-    }
-    times: dict[str, list[float]] = {name: [] for name in paths}
+    document = f"/api/runs/{run_id}/document"
+    cache = app.extensions["swarmdeck_documents"]
+
+    def uncached() -> tuple[float, int]:
+        cache.entries.clear()  # as after new intervals: each poll of a running run
+        return _timed_get(client, document)
+
+    jobs: dict[str, Callable[[], tuple[float, int]]] = {
+        "document": uncached,
+        "document (cached)": partial(_timed_get, client, document),
+        **{name: partial(_timed_get, client, path) for name, path in (
+            ("runs api", "/api/runs"), ("runs page", "/"),
+            ("trends", "/api/trends?host=http://127.0.0.1:8000"))}}
+    times: dict[str, list[float]] = {name: [] for name in jobs}
     sizes: dict[str, int] = {}
-    jobs: list[tuple[str, Callable[[], tuple[float, int]]]] = [
-        (name, (lambda p=path: _timed_get(client, p))) for name, path in paths.items()]
     try:
-        cold, _ = _timed_get(client, paths["document"])
-        print(f"  {state}: first request of the document (cold) {cold * 1000:.0f} ms",
-              flush=True)
+        first, _ = _timed_get(client, document)
+        print(f"  {state}: first request of the document {first * 1000:.0f} ms", flush=True)
         for round_ in range(rounds):
-            order = jobs if round_ % 2 == 0 else list(reversed(jobs))
-            for name, job in order:
-                elapsed, size = job()
+            names = list(jobs) if round_ % 2 == 0 else list(reversed(jobs))
+            for name in names:
+                elapsed, size = jobs[name]()
                 times[name].append(elapsed)
                 sizes[name] = size
             print(f"  {state} round {round_ + 1}: " + ", ".join(
-                f"{name} {times[name][-1] * 1000:.0f} ms" for name in paths), flush=True)
+                f"{name} {times[name][-1] * 1000:.0f} ms" for name in jobs), flush=True)
     finally:
         close_app(app)
     median = statistics.median(times["document"])
-    print(f"  {state}: run page data (/api/runs/{run_id}/document) median "
+    print(f"  {state}: run page data ({document}, not cached) median "
           f"{median * 1000:.0f} ms ({'OK' if median < TARGET_S else 'OVER'} < "
           f"{TARGET_S * 1000:.0f} ms), {sizes['document'] / 1e3:.0f} kB; " + ", ".join(
               f"{name} median {statistics.median(times[name]) * 1000:.0f} ms"
-              for name in paths if name != "document"), flush=True)
+              for name in jobs if name != "document"), flush=True)
     return median
 
 
@@ -95,18 +99,15 @@ def _heartbeat(url: str, run_id: int, stop: threading.Event) -> None:
 def bench(label: str, url: str, seconds: int, endpoints: int, rounds: int) -> None:
     print(f"\n== {label}: {seconds} s x {endpoints} endpoints", flush=True)
     # a run that started `seconds` ago, as a running run being watched would have
-    t0 = store_queries.T0 = int(time.time()) - seconds
-    started = datetime.fromtimestamp(t0, UTC)
-    store_queries.meta = lambda: dataclasses.replace(original_meta(), started_at=started)
+    t0 = int(time.time()) - seconds
     with Store.open(url) as store:
-        original_finish = store.finish_run
-        store.finish_run = lambda *a, **k: None  # type: ignore[method-assign]
-        run_id, written, _ = build(store, seconds, endpoints)
-        store.finish_run = original_finish  # type: ignore[method-assign]
-        print(f"  built in {written:.0f} s", flush=True)
+        run = write_run(store, start=t0, seconds=seconds, endpoints=endpoints, finish=False,
+                        roll_every_s=30, tag="dashboard_data")  # as the engine rolls up
+        run_id = run.run_id
+        print(f"  built in {run.write_s:.0f} s", flush=True)
     alive = threading.Event()
     beating = threading.Thread(target=_heartbeat, args=(url, run_id, alive), daemon=True)
-    beating.start()  # the run stays "running" (not crashed) however long the cold read
+    beating.start()  # the run stays "running" (not crashed) however long the reads
     try:
         measure(url, run_id, rounds, "running")
     finally:

@@ -3,7 +3,7 @@
     .venv/bin/python bench/report_render.py [--seconds 3600] [--endpoints 30] [--rounds 5]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres | --no-postgres]
 
-Builds the synthetic run of bench/store_queries.py through the store API (one
+Builds the synthetic run of bench/synthetic.py through the store API (one
 ``add_intervals`` per second of 30 one-second intervals, then ``finish_run`` and its
 rollups) in a temp SQLite file, and in a temp PostgreSQL database when the server is
 reachable. Then times, in rounds, ``run_document`` (the store reads and the document) and
@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from store_queries import DEFAULT_POSTGRES, build, postgres_database
+from synthetic import DEFAULT_POSTGRES, T0, postgres_database, write_run
 
 from swarmdeck.report.document import run_document
 from swarmdeck.report.html import render_html, write_html
@@ -39,8 +39,10 @@ def bench(label: str, url: str, seconds: int, endpoints: int, rounds: int,
           out: Path, compare: bool = False) -> None:
     print(f"\n== {label}: {seconds} s x {endpoints} endpoints", flush=True)
     with Store.open(url) as store:
-        run_id, written, finished = build(store, seconds, endpoints)
-        print(f"  built in {written:.0f} s (+ {finished:.1f} s rollups)", flush=True)
+        run = write_run(store, start=T0, seconds=seconds, endpoints=endpoints,
+                        tag="report_render")
+        run_id = run.run_id
+        print(f"  built in {run.write_s:.0f} s (+ {run.finish_s:.1f} s rollups)", flush=True)
         times: dict[str, list[float]] = {"document": [], "render": [], "write": []}
         path = out / f"report-{label}.html"
         for round_ in range(rounds):
@@ -64,7 +66,8 @@ def bench(label: str, url: str, seconds: int, endpoints: int, rounds: int,
                   flush=True)
         document = run_document(store, run_id)
         if compare:
-            other, _, _ = build(store, seconds, endpoints)
+            other = write_run(store, start=T0, seconds=seconds, endpoints=endpoints,
+                              tag="report_render").run_id
             compare_times = []
             for _ in range(rounds):
                 began = time.perf_counter()

@@ -3,32 +3,31 @@
     .venv/bin/python bench/rollup_progress.py [--seconds 3600] [--endpoints 30] [--rounds 3]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres | --no-postgres]
 
-Per round, writes two synthetic runs through the store API as the engine does (one
-``add_intervals`` of 2 s x 30 one-second intervals every 2 s of simulated time): run A the
-old way, run B calling ``roll_forward(run, settled_before=now - 20)`` every 30 s, as
-``engine/run.py`` does. Then, with both still running (B's watermark about a minute behind
-the last interval), times ``endpoint_data`` (whole run), ``timeline(run, 60)`` and
-``iter_series(run, 60)`` on each, alternating which goes first, and checks both give the
-same numbers. Then finishes both (alternating) and times ``finish_run``. Also reports the
-cost of each ``roll_forward`` call that rolled a minute. SQLite (temp file) and PostgreSQL
-(a temp database, when reachable). Prints medians over the rounds.
+Per round, writes two synthetic runs (bench/synthetic.py) through the store API as the
+engine does (one ``add_intervals`` of 2 s x 30 one-second intervals every 2 s of simulated
+time): run A the old way, run B calling ``roll_forward(run, settled_before=now - 20)``
+every 30 s, as ``engine/run.py`` does, but for the last minute. Then, with both still
+running (B's watermark about a minute behind the last interval), times ``endpoint_data``
+(whole run), ``timeline(run, 60)`` and ``iter_series(run, 60)`` on each, alternating which
+goes first, and checks both give the same numbers. Then finishes both (alternating) and
+times ``finish_run``. Also reports the cost of each ``roll_forward`` call that rolled a
+minute. SQLite (temp file) and PostgreSQL (a temp database, when reachable). Prints medians
+over the rounds.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from store_queries import DEFAULT_POSTGRES, T0, histogram_pool, meta, postgres_database
+from synthetic import DEFAULT_POSTGRES, T0, postgres_database, write_run
 
 from swarmdeck.metrics import EndpointInterval
 from swarmdeck.store import Store
@@ -36,42 +35,9 @@ from swarmdeck.store import Store
 FLUSH_S = 2  # the engine's FLUSH_EVERY_S
 ROLL_EVERY_S = 30  # the engine's ROLL_EVERY_S
 SETTLE_S = 20  # the engine's SETTLE_S
+UNROLLED_TAIL_S = 60  # the last minute is not rolled: reads see a watermark 83 s behind
+# (the engine's cadence leaves it 20-110 s behind)
 QUERIES = ("endpoint_data", "timeline_60", "iter_series_60")
-
-
-def write_run(store: Store, seconds: int, endpoints: int, *, roll: bool
-              ) -> tuple[int, list[float]]:
-    """A running run of ``seconds``; (run id, seconds per roll_forward call that rolled)."""
-    rng = random.Random(1)  # both runs get the same data
-    pool = histogram_pool(endpoints, rng)
-    run_id = store.create_run(meta())
-    roll_costs: list[float] = []
-    batch: list[EndpointInterval] = []
-    for second in range(seconds):
-        for index in range(endpoints):
-            histogram = rng.choice(pool[index])
-            failures = 1 if rng.random() < 0.02 else 0
-            batch.append(EndpointInterval(
-                start=T0 + second, method="POST" if index % 5 == 0 else "GET",
-                name=f"/api/endpoint/{index:02d}", region="local",
-                requests=histogram.count, failures=failures, bytes=512 * histogram.count,
-                histogram=histogram, errors=Counter({"HTTP 500": failures} if failures else {})))
-        now = T0 + second + 1  # the simulated clock: interval `second` just closed
-        if (second + 1) % FLUSH_S == 0:
-            store.add_intervals(run_id, batch)
-            batch = []
-        # the last minute is not rolled: reads see a watermark 83 s behind (the engine's
-        # cadence leaves it 20-110 s behind)
-        if roll and (second + 1) % ROLL_EVERY_S == 0 and second + 1 <= seconds - 60:
-            before = store.get_run(run_id).rolled_until
-            began = time.perf_counter()
-            store.roll_forward(run_id, settled_before=now - SETTLE_S)
-            elapsed = time.perf_counter() - began
-            if store.get_run(run_id).rolled_until != before:
-                roll_costs.append(elapsed)
-    if batch:
-        store.add_intervals(run_id, batch)
-    return run_id, roll_costs
 
 
 def numbers(data: Any) -> Any:
@@ -110,9 +76,14 @@ def bench(label: str, url: str, seconds: int, endpoints: int, rounds: int) -> No
             runs: dict[bool, int] = {}
             for roll in order:
                 began = time.perf_counter()
-                runs[roll], costs = write_run(store, seconds, endpoints, roll=roll)
+                run = write_run(  # both runs get the same data; left running
+                    store, start=T0, seconds=seconds, endpoints=endpoints, finish=False,
+                    roll_every_s=ROLL_EVERY_S if roll else None, settle_s=SETTLE_S,
+                    unrolled_tail_s=UNROLLED_TAIL_S, flush_s=FLUSH_S, progress=False,
+                    tag="rollup_progress")
                 note(f"write_{'rolled' if roll else 'old'}", time.perf_counter() - began)
-                rolls.extend(costs)
+                runs[roll] = run.run_id
+                rolls.extend(run.roll_s)
             record = store.get_run(runs[True])
             behind = (record.last_interval or 0) + 1 - (record.rolled_until or 0)
             answers: dict[tuple[str, bool], Any] = {}

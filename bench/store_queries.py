@@ -3,7 +3,7 @@
     .venv/bin/python bench/store_queries.py [--seconds 3600] [--endpoints 30] [--rounds 3]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres | --no-postgres]
 
-Builds a synthetic run through the store API (one ``add_intervals`` per second of 30
+Builds the synthetic run of bench/synthetic.py through the store API (one ``add_intervals`` per second of 30
 one-second intervals, as the collector writes them: 108,000 histograms) in a temp SQLite
 file, and in a temp PostgreSQL database when the server is reachable. Then, in alternating
 rounds, times the whole-run summary and a random 10-minute window answered by the store
@@ -17,80 +17,23 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import socket
 import statistics
-import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from synthetic import DEFAULT_POSTGRES, T0, postgres_database, write_run
 
 from swarmdeck.metrics import EndpointInterval, EndpointKey, LatencyHistogram
-from swarmdeck.store import RunMeta, Store
+from swarmdeck.store import Store
 
 T = TypeVar("T")
-T0 = 1_700_000_003  # a run start not aligned to 10 s or to a minute
 WINDOW_S = 600
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-def meta() -> RunMeta:
-    return RunMeta(
-        host="http://127.0.0.1:8000", locustfile="bench.py", locustfile_sha256="0" * 64,
-        plan={}, tags={"bench": "store_queries"}, users=500, spawn_rate=50.0,
-        run_time_s=3600.0, shape=None, swarmdeck_version="bench", locust_version="bench",
-        python_version=sys.version.split()[0], git_commit=None,
-        started_at=datetime.fromtimestamp(T0, UTC), pid=0, hostname="bench")
-
-
-def histogram_pool(endpoints: int, rng: random.Random) -> list[list[LatencyHistogram]]:
-    """A few realistic per-second histograms per endpoint (10-60 requests, lognormal)."""
-    pool = []
-    for index in range(endpoints):
-        scale = 2_000 * (1 + index % 7)  # endpoints differ: 2 ms to 14 ms medians
-        variants = []
-        for _ in range(8):
-            histogram = LatencyHistogram()
-            for _ in range(rng.randint(10, 60)):
-                histogram.record(int(rng.lognormvariate(0, 0.6) * scale))
-            variants.append(histogram)
-        pool.append(variants)
-    return pool
-
-
-def build(store: Store, seconds: int, endpoints: int) -> tuple[int, float, float]:
-    """Write the run; (run id, seconds spent writing, seconds spent finishing)."""
-    rng = random.Random(1)
-    pool = histogram_pool(endpoints, rng)
-    run_id = store.create_run(meta())
-    began = time.perf_counter()
-    for second in range(seconds):
-        batch = []
-        for index in range(endpoints):
-            histogram = rng.choice(pool[index])
-            failures = 1 if rng.random() < 0.02 else 0
-            batch.append(EndpointInterval(
-                start=T0 + second, method="POST" if index % 5 == 0 else "GET",
-                name=f"/api/endpoint/{index:02d}", region="local",
-                requests=histogram.count, failures=failures, bytes=512 * histogram.count,
-                histogram=histogram, errors=Counter({"HTTP 500": failures} if failures else {})))
-        store.add_intervals(run_id, batch)
-        if second % 600 == 599:
-            print(f"  wrote {second + 1} s of intervals", flush=True)
-    written = time.perf_counter() - began
-    began = time.perf_counter()
-    store.finish_run(run_id, "passed", datetime.fromtimestamp(T0 + seconds, UTC))
-    return run_id, written, time.perf_counter() - began
 
 
 def brute_force(url: str, run_id: int, start: int | None,
@@ -141,9 +84,11 @@ def bench(label: str, url: str, seconds: int, endpoints: int, rounds: int) -> No
     print(f"\n== {label}: {seconds} s x {endpoints} endpoints "
           f"= {seconds * endpoints:,} interval histograms", flush=True)
     with Store.open(url) as store:
-        run_id, written, finished = build(store, seconds, endpoints)
-        print(f"  write: {written:.1f} s ({written / seconds * 1000:.1f} ms per 1-s flush of "
-              f"{endpoints} intervals); finish_run with rollups: {finished:.1f} s")
+        run = write_run(store, start=T0, seconds=seconds, endpoints=endpoints,
+                        tag="store_queries")
+        run_id = run.run_id
+        print(f"  write: {run.write_s:.1f} s ({run.write_s / seconds * 1000:.1f} ms per 1-s "
+              f"flush of {endpoints} intervals); finish_run with rollups: {run.finish_s:.1f} s")
         rng = random.Random(7)
         times: dict[str, list[float]] = {name: [] for name in
                                          ("whole", "whole_ref", "window", "window_ref")}
@@ -177,28 +122,6 @@ def bench(label: str, url: str, seconds: int, endpoints: int, rounds: int) -> No
               f"{'OK' if fast < 1.0 else 'OVER'} (< 1 s)")
     print(f"  {label} timeline(60 s, {len(points)} points): {timeline_s * 1000:.1f} ms; "
           f"list_runs: {list_s * 1000:.1f} ms")
-
-
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str | None]:
-    parts = urlsplit(admin_url.replace("+psycopg", ""))
-    try:
-        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432),
-                                 timeout=2).close()
-    except OSError:
-        print(f"\n(PostgreSQL not reachable at {parts.hostname}:{parts.port}; skipped)")
-        yield None
-        return
-    name = f"swarmdeck_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from swarmdeck.analysis.thresholds import (
     evaluate,
     evaluate_all,
     parse,
+    show,
 )
 from swarmdeck.errors import ExitCode, PlanError
 from swarmdeck.metrics.histogram import LatencyHistogram
@@ -280,3 +281,11 @@ def test_breached_now_uses_the_latest_window() -> None:
     assert not breached_now(t, data, elapsed_s=120)  # the spike is over
     assert breached_now(t, [d for d in data if d.start < 1050], elapsed_s=50)
     assert not breached_now(parse("p95 < 500ms", abort=True), data, elapsed_s=120)
+
+
+@pytest.mark.parametrize(("metric", "value", "text"), [
+    ("p95", 348.159, "348.2 ms"), ("p99", 1234.5, "1,234 ms"), ("avg", 0.5123, "0.5123 ms"),
+    ("max", 20.0, "20 ms"), ("error_rate", 0.0083, "0.83%"), ("p95", None, "no data")])
+def test_observed_values_print_without_false_precision(metric: str, value: float | None,
+                                                       text: str) -> None:
+    assert show(metric, value) == text

@@ -137,6 +137,17 @@ def test_running_region_data_equals_a_brute_force_merge(
         assert data.histogram.encode() == merged.encode()
 
 
+def test_running_endpoint_region_data_equals_a_brute_force_merge(
+        running: tuple[Store, int, list[EndpointInterval]]) -> None:
+    """The one read the reports fold their table and regions from."""
+    store, run_id, intervals = running
+    pairs = store.endpoint_region_data(run_id)
+    assert {region for _, region in pairs} == set(REGIONS)
+    for region in REGIONS:
+        assert_same({key: data for (key, r), data in pairs.items() if r == region},
+                    brute_force(intervals, region=region))
+
+
 def test_reads_of_a_running_run_use_the_rollups_below_the_watermark(
         running: tuple[Store, int, list[EndpointInterval]]) -> None:
     store, run_id, intervals = running
@@ -332,3 +343,21 @@ def test_a_run_crashed_after_rolling_forward_is_rolled_up_exactly(store_url: str
             store, _finished_reference(store, intervals))
         assert store.endpoint_data(run_id)[EndpointKey("GET", "/")].requests == sum(
             iv.requests for iv in intervals if iv.name == "/")
+
+
+def test_roll_forward_pauses_every_few_intervals_and_writes_the_same_rollups(
+        store: Store) -> None:
+    """A load generator rolls up on its own event loop: roll_forward hands control back
+    every PAUSE_EVERY intervals read, and what it writes does not depend on that."""
+    rng = random.Random(5)
+    intervals = [iv for s in range(150) for iv in _second(rng, s)]
+    paused, plain = store.create_run(make_meta()), store.create_run(make_meta())
+    store.add_intervals(paused, intervals)
+    store.add_intervals(plain, intervals)
+    pauses: list[float] = []
+    store.roll_forward(paused, T0 + 140, pause=lambda: pauses.append(time.perf_counter()))
+    store.roll_forward(plain, T0 + 140)
+    rolled = [iv for iv in intervals if iv.start < T0 + 93]  # whole minutes before T0 + 120
+    assert len(pauses) == len(rolled) // rollups.PAUSE_EVERY > 0
+    assert _rollup_table(store, paused) == _rollup_table(store, plain)
+    assert store.get_run(paused).rolled_until == store.get_run(plain).rolled_until == T0 + 93

@@ -35,7 +35,7 @@ def test_running_run_document_follows_new_intervals(tmp_path: Path) -> None:
     with Store.open(f"sqlite:///{tmp_path / 'runs.db'}") as store:
         run_id = seed_run(store, started_at=started, seconds=130, endpoints=ENDPOINTS,
                           status="running", failure_every=7, seed=3)
-        cache = DocumentCache(store)
+        cache = DocumentCache(store, min_rebuild_s=0, build_share=1e9)  # rebuild each time
         first = cache.document(run_id)
         assert first["header"]["status"] == "running"
         assert set(first["endpoint_timelines"]["series"]) == {
@@ -92,4 +92,21 @@ def test_a_document_is_kept_until_the_run_changes(tmp_path: Path) -> None:
         other = seed_run(store, started_at=started, seconds=10, endpoints=ENDPOINTS,
                          status="passed")
         cache.document(other)
-        assert list(cache.documents) == [other]  # keeps only the last `keep` runs
+        assert list(cache.entries) == [other]  # keeps only the last `keep` runs
+
+
+def test_a_running_run_is_rebuilt_at_most_every_few_seconds(tmp_path: Path) -> None:
+    started = datetime.now(UTC) - timedelta(seconds=60)
+    with Store.open(f"sqlite:///{tmp_path / 'runs.db'}") as store:
+        run_id = seed_run(store, started_at=started, seconds=40, endpoints=ENDPOINTS,
+                          status="running")
+        cache = DocumentCache(store, min_rebuild_s=3600)
+        first = cache.document(run_id)
+        t0 = int(started.timestamp())
+        store.add_intervals(run_id, [interval(t0 + 40, "/", [5000], method="GET")])
+        assert cache.document(run_id) is first  # new data, but rebuilt too recently
+
+        store.finish_run(run_id, "passed", datetime.now(UTC))
+        final = cache.document(run_id)  # the end is shown at once
+        assert final["header"]["status"] == "passed"
+        assert final["totals"]["requests"] == first["totals"]["requests"] + 1

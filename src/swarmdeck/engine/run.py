@@ -294,7 +294,8 @@ class LocalRun:
         report) stay fast and finishing it is quick. Only an optimisation: a failure is
         logged and the run goes on (finish_run rolls up whatever is left)."""
         try:
-            self.store.roll_forward(run_id, settled_before=time.time() - SETTLE_S)
+            self.store.roll_forward(run_id, settled_before=time.time() - SETTLE_S,
+                                    pause=gevent.sleep)  # let responses be timed meanwhile
         except StoreError as exc:
             log.warning("could not write rollups during the run: %s", exc)
 

@@ -27,7 +27,7 @@ import numpy as np
 from swarmdeck.analysis.summary import TOTAL_NAME, EndpointSummary
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
-from swarmdeck.report.model import RunReport, load_report
+from swarmdeck.report.model import RunReport, load_report, per_endpoint
 from swarmdeck.store import Store
 
 SCHEMA = 1
@@ -63,19 +63,16 @@ def choose_step(duration_s: float, endpoints: int = 1, max_points: int = MAX_POI
 def run_document(store: Store, run_id: int, *, max_points: int = MAX_POINTS,
                  endpoint_point_budget: int = ENDPOINT_POINT_BUDGET) -> dict[str, Any]:
     """Everything the report page shows of one run (see the module docstring)."""
-    report = load_report(store, run_id)
+    pairs = store.endpoint_region_data(run_id)  # one read for the table and the regions
+    report = load_report(store, run_id, pairs)
     record = store.get_run(run_id)
     t0 = record.meta.started_at.timestamp()
     end = t0 + report.duration_s
     step = choose_step(report.duration_s, len(report.endpoints), max_points,
                        endpoint_point_budget)
-    # whole-run data per endpoint: one row each from the rollups of a finished run; a run
-    # without rollups (in progress) would merge every raw row again, so merge the series
-    merged: dict[EndpointKey, EndpointInterval] | None = None if record.rolled_up else {}
     timeline, endpoint_timelines = _timelines(store.iter_series(run_id, step),
-                                              store.user_counts(run_id), step, t0, end,
-                                              merged)
-    per_endpoint = store.endpoint_data(run_id) if merged is None else merged
+                                              store.user_counts(run_id), step, t0, end)
+    endpoints = per_endpoint(pairs)
     return {
         "kind": "run",
         "schema": SCHEMA,
@@ -85,8 +82,8 @@ def run_document(store: Store, run_id: int, *, max_points: int = MAX_POINTS,
         "endpoints": [_summary(e) for e in report.endpoints],
         "timeline": timeline,
         "endpoint_timelines": endpoint_timelines,
-        "distributions": _distributions(per_endpoint),
-        "failures": _failures(per_endpoint),
+        "distributions": _distributions(endpoints),
+        "failures": _failures(endpoints),
         "stages": [{**_summary(st.totals), "key": st.name, "method": "", "name": st.name,
                     "start_s": _num(st.start_s), "end_s": _num(st.end_s), "users": st.users}
                    for st in report.stages],
@@ -199,13 +196,10 @@ def _line(points: Sequence[_Point | None], starts: Sequence[int], step: int,
 
 
 def _timelines(intervals: Iterable[EndpointInterval], samples: Sequence[tuple[float, int]],
-               step: int, t0: float, end: float,
-               merged: dict[EndpointKey, EndpointInterval] | None = None
-               ) -> tuple[dict[str, Any], dict[str, Any]]:
+               step: int, t0: float, end: float) -> tuple[dict[str, Any], dict[str, Any]]:
     """The overall line (with users) and one per endpoint, on one grid of ``step`` s, from
     intervals in time order (Store.iter_series): each is reduced to its point as it comes,
-    and only the current step's overall histogram is kept. ``merged``, when given, also
-    receives each endpoint's whole-run merge."""
+    and only the current step's overall histogram is kept."""
     points: dict[EndpointKey, dict[int, _Point]] = {}
     overall: dict[int, _Point] = {}
     current: EndpointInterval | None = None
@@ -217,12 +211,6 @@ def _timelines(intervals: Iterable[EndpointInterval], samples: Sequence[tuple[fl
         if current is None:
             current = EndpointInterval(start=iv.start, method="", name=TOTAL_NAME, region="*")
         current.merge(iv)
-        if merged is not None:
-            total = merged.get(iv.endpoint)
-            if total is None:
-                total = merged[iv.endpoint] = EndpointInterval(
-                    start=0, method=iv.method, name=iv.name, region="*")
-            total.merge(iv)
     if current is not None:
         overall[current.start] = _point(current)
     starts = list(range(min(overall), max(overall) + 1, step)) if overall else []

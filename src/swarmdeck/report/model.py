@@ -3,13 +3,17 @@ so that any past run renders exactly as it did when it ended."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from swarmdeck.analysis.summary import EndpointSummary, summarize, summarize_endpoint
+from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.plan import ShapeSpec
 from swarmdeck.store import Store
+
+Pairs = dict[tuple[EndpointKey, str], EndpointInterval]  # Store.endpoint_region_data
 
 
 @dataclass(frozen=True)
@@ -95,15 +99,40 @@ class RunReport:
         }
 
 
-def load_report(store: Store, run_id: int) -> RunReport:
+def per_endpoint(pairs: Pairs) -> dict[EndpointKey, EndpointInterval]:
+    """Each endpoint over all regions (region "*"), from ``Store.endpoint_region_data``."""
+    result: dict[EndpointKey, EndpointInterval] = {}
+    for (key, _), data in pairs.items():
+        target = result.get(key)
+        if target is None:
+            target = result[key] = EndpointInterval(start=data.start, method=key.method,
+                                                    name=key.name, region="*")
+        target.merge(data)
+    return result
+
+
+def _merged(intervals: Iterable[EndpointInterval]) -> EndpointInterval:
+    total = EndpointInterval(start=0, method="*", name="*", region="*")
+    for interval in intervals:
+        total.merge(interval)
+    return total
+
+
+def load_report(store: Store, run_id: int, pairs: Pairs | None = None) -> RunReport:
+    """The run's report; ``pairs``: its ``Store.endpoint_region_data`` when already read."""
     run = store.get_run(run_id)
     meta = run.meta
     ended = run.ended_at
     end = ended if ended is not None else datetime.now(meta.started_at.tzinfo)
     duration = max((end - meta.started_at).total_seconds(), 0.0)
-    totals, endpoints = summarize(store.endpoint_data(run_id), duration)
-    regions = {name: summarize_endpoint(data, duration, name=name, method="")
-               for name, data in sorted(store.region_data(run_id).items())}
+    if pairs is None:
+        pairs = store.endpoint_region_data(run_id)
+    totals, endpoints = summarize(per_endpoint(pairs), duration)
+    by_region: dict[str, dict[EndpointKey, EndpointInterval]] = {}
+    for (key, region), data in pairs.items():
+        by_region.setdefault(region, {})[key] = data
+    regions = {name: summarize_endpoint(_merged(data.values()), duration, name=name, method="")
+               for name, data in sorted(by_region.items())}
     details = run.details or {}
     return RunReport(
         run_id=run_id, status=run.status, message=run.message, host=meta.host,
@@ -115,23 +144,23 @@ def load_report(store: Store, run_id: int) -> RunReport:
                 if "locust_requests" in details else None),
         stages=_stages(store, run_id, meta.plan.get("shape"), meta.started_at, duration),
         workers=list(details.get("workers", [])),
-        endpoint_regions=_endpoint_regions(store, run_id, list(regions), duration),
+        endpoint_regions=_endpoint_regions(by_region, duration),
         thresholds=list(details.get("thresholds", [])),
         findings=list(details.get("findings", [])),
         comparison=details.get("comparison"),
     )
 
 
-def _endpoint_regions(store: Store, run_id: int, regions: list[str], duration_s: float
-                      ) -> dict[tuple[str, str], dict[str, EndpointSummary]]:
+def _endpoint_regions(by_region: dict[str, dict[EndpointKey, EndpointInterval]],
+                      duration_s: float) -> dict[tuple[str, str], dict[str, EndpointSummary]]:
     """Each endpoint broken down by region, when there is more than one region."""
-    if len(regions) < 2:
+    if len(by_region) < 2:
         return {}
     result: dict[tuple[str, str], dict[str, EndpointSummary]] = {}
-    for region in regions:
-        for key, data in store.endpoint_data(run_id, region=region).items():
+    for region, data in sorted(by_region.items()):
+        for key, interval in data.items():
             result.setdefault((key.method, key.name), {})[region] = summarize_endpoint(
-                data, duration_s, name=key.name, method=key.method)
+                interval, duration_s, name=key.name, method=key.method)
     return result
 
 

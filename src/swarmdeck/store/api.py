@@ -13,7 +13,7 @@ unknown run id is RunNotFound (exit code 2).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -104,13 +104,16 @@ class Store:
         with translate_errors(self._url, f"write user counts of run {run_id} to {{db}}"):
             writes.add_user_counts(self._engine, run_id, samples)
 
-    def roll_forward(self, run_id: int, settled_before: float) -> None:
+    def roll_forward(self, run_id: int, settled_before: float,
+                     pause: Callable[[], None] | None = None) -> None:
         """During a run: write the 10 s and 60 s rollups of every whole minute before
         ``settled_before`` (epoch s) not rolled yet, so that reads of the running run merge
         them instead of raw intervals. Intervals arriving later for those minutes are still
-        merged exactly. Cheap when called often (one minute of 30 endpoints: ~1,800 rows)."""
+        merged exactly. Cheap when called often (one minute of 30 endpoints: ~1,800 rows).
+        ``pause`` is called every few milliseconds of work (a load generator passes
+        ``gevent.sleep`` to keep timing its responses)."""
         with translate_errors(self._url, f"roll up intervals of run {run_id} in {{db}}"):
-            roll_forward(self._engine, run_id, settled_before)
+            roll_forward(self._engine, run_id, settled_before, pause)
 
     def finish_run(self, run_id: int, status: str, ended_at: datetime,
                    message: str | None = None, details: dict[str, Any] | None = None) -> None:
@@ -194,6 +197,14 @@ class Store:
                 self._engine.connect() as connection, connection.begin():
             run = reads.load_run(connection, run_id)
             return reads.endpoint_data(connection, run, start, end, region)
+
+    def endpoint_region_data(self, run_id: int
+                             ) -> dict[tuple[EndpointKey, str], EndpointInterval]:
+        """Per (endpoint, region), the whole run merged: one read that ``endpoint_data``
+        and ``region_data`` of the whole run can both be folded from."""
+        with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
+                self._engine.connect() as connection, connection.begin():
+            return reads.endpoint_region_data(connection, reads.load_run(connection, run_id))
 
     def region_data(self, run_id: int) -> dict[str, EndpointInterval]:
         """Per region, every endpoint merged over the whole run (method and name "*")."""

@@ -157,6 +157,15 @@ def endpoint_data(connection: Connection, run: Row[Any], start: float | None,
     return relabel(merger.take(), start=label, region=region if region is not None else ALL)
 
 
+def endpoint_region_data(connection: Connection, run: Row[Any]
+                         ) -> dict[tuple[EndpointKey, str], EndpointInterval]:
+    merger = Merger[tuple[EndpointKey, str]](lambda interval: (interval.endpoint,
+                                                               interval.region))
+    for level, lo, hi in window_pieces(run, None, None):
+        merger.add_rows(_rows(connection, run.id, level, lo, hi, None))
+    return relabel(merger.take(), start=run.first_interval)
+
+
 def region_data(connection: Connection, run: Row[Any]) -> dict[str, EndpointInterval]:
     merger = Merger[str](lambda interval: interval.region)
     for level, lo, hi in window_pieces(run, None, None):

@@ -80,6 +80,7 @@ RUN_LEVEL = 0  # the whole run
 RAW = 1  # pieces of a window read from the raw intervals
 OPTIMISTIC_TRIES = 3
 _INSERT_CHUNK = 2000
+PAUSE_EVERY = 50  # intervals read by roll_forward between pauses (a few ms of work)
 
 Piece = tuple[int, int, int]  # (level, lo, hi): starts in [lo, hi) from that level
 Region = tuple[str, str, str]  # (method, name, region)
@@ -222,9 +223,12 @@ def _optimistically(engine: Engine, run_id: int,
             write(connection, state, work)
 
 
-def roll_forward(engine: Engine, run_id: int, settled_before: float) -> None:
+def roll_forward(engine: Engine, run_id: int, settled_before: float,
+                 pause: Callable[[], None] | None = None) -> None:
     """Write the 10 s and 60 s rollups of the whole minutes from the watermark up to
-    ``settled_before`` (rounded down to a minute) and advance the watermark there."""
+    ``settled_before`` (rounded down to a minute) and advance the watermark there.
+    ``pause``, when given, is called every ``PAUSE_EVERY`` intervals read (a load
+    generator passes ``gevent.sleep`` so that its responses are timed meanwhile)."""
     target = floor_minute(settled_before)
 
     def compute(connection: Connection, state: RunState) -> tuple[int, int, Built] | None:
@@ -235,8 +239,10 @@ def roll_forward(engine: Engine, run_id: int, settled_before: float) -> None:
         if lo >= target:
             return None
         builder = RollupBuilder(run_id, whole=False)
-        for interval in _raw_in_order(connection, run_id, lo, target):
+        for count, interval in enumerate(_raw_in_order(connection, run_id, lo, target), 1):
             builder.add(interval)
+            if pause is not None and count % PAUSE_EVERY == 0:
+                pause()
         return lo, target, builder.finish()
 
     def write(connection: Connection, state: RunState,

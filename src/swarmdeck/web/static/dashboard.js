@@ -1,7 +1,8 @@
 /* swarmdeck dashboard: loads a page's document from the JSON API and hands it to the
    report's own renderer (report/static/report.js, global SwarmdeckReport), so the
    dashboard and the HTML report look and behave the same. While a run is in progress the
-   run page polls its document every 2 s and calls SwarmdeckReport.update(doc). */
+   run page polls its document every 2 s (the server may answer with the same document
+   for a few seconds: see web/documents.py) and calls SwarmdeckReport.update(doc). */
 (function () {
   "use strict";
 
