@@ -1,16 +1,17 @@
 """The pictures in docs/img/, from real runs: the HTML report (report.png,
 report-compare.png) and the dashboard's pages (dashboard-runs/run/compare/trends.png).
 
-    .venv/bin/python bench/screenshots.py [-t 20s] [-u 20] [--out docs/img]
+    .venv/bin/python bench/screenshots.py [-t 60s] [-u 40] [--scale 10] [--out docs/img]
 
-Seeds shopfront (scale 2, SQLite) in a temp folder and serves it under Gunicorn, on one
-port (the trends are per host), in its ``naive``, then ``tuned``, then ``tuned`` profile
-again; loads each with ``swarmdeck run`` as the demo does (corrected scenarios, step
-shape, the demo's thresholds; the tuned runs ``--compare-to`` the naive one) into a temp
-results database, makes the first tuned run the baseline ``release``, writes the reports
-with ``swarmdeck report`` and photographs them and the pages of ``swarmdeck serve`` in
-headless Chromium (Debian's, via Playwright). Bounded: about a minute of load on
-127.0.0.1.
+With the demo's defaults (seed scale, users, duration, 4 Gunicorn workers): seeds
+shopfront (SQLite) in a temp folder and serves it under Gunicorn, on one port (the trends
+are per host), in its ``naive``, then ``tuned``, then ``tuned`` profile again; loads each
+with ``swarmdeck run`` as the demo does (corrected scenarios, step shape, the demo's
+thresholds; the tuned runs ``--compare-to`` the naive one) into a temp results database,
+makes the first tuned run the baseline ``release``, writes the reports with ``swarmdeck
+report`` and photographs them and the pages of ``swarmdeck serve`` in headless Chromium
+(Debian's, via Playwright). Bounded: three runs of ``-t`` each (3 minutes by default), on
+127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ def swarmdeck(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, cwd=REPO, timeout=300)
 
 
-def record_runs(work: Path, results: str, run_time: str, users: int) -> list[int]:
+def record_runs(work: Path, results: str, run_time: str, users: int, scale: int
+                ) -> list[int]:
     secret = "screenshots-" + "0" * 32
-    seed(work / "seed.db", 2, secret, work / "uploads")
+    seed(work / "seed.db", scale, secret, work / "uploads")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
@@ -59,7 +61,7 @@ def record_runs(work: Path, results: str, run_time: str, users: int) -> list[int
         summary = work / f"run-{i}.json"
         gates = [a for t in THRESHOLDS for a in ("--threshold", t)]
         compare = ["--compare-to", str(run_ids[0])] if run_ids else []
-        with GunicornServer(env, workers=2, port=port) as server:
+        with GunicornServer(env, workers=4, port=port) as server:
             done = swarmdeck("run", "-f", "scenarios/locustfile.py", "--host", server.url,
                              "--shape", "step", "-u", str(users), "-t", run_time, "-q",
                              "--tag", f"profile={profile}", "--tag", f"build={100 + i}",
@@ -86,8 +88,9 @@ def shoot(page: Any, url: str, ready: str, target: Path, height: int | None) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-t", "--run-time", default="20s")
-    parser.add_argument("-u", "--users", type=int, default=20)
+    parser.add_argument("-t", "--run-time", default="60s")
+    parser.add_argument("-u", "--users", type=int, default=40)
+    parser.add_argument("--scale", type=int, default=10, help="shopfront's seed scale")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "img")
     parser.add_argument("--height", type=int, default=2200,
                         help="clip the screenshots to this many pixels (0: full page)")
@@ -100,7 +103,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="swarmdeck-shots-") as folder:
         work = Path(folder)
         results = f"sqlite:///{work / 'results.db'}"
-        naive, tuned, _ = record_runs(work, results, args.run_time, args.users)
+        naive, tuned, _ = record_runs(work, results, args.run_time, args.users, args.scale)
         reports = {"report": swarmdeck("report", str(tuned), "-o", str(work / "r.html"),
                                        "--db", results),
                    "report-compare": swarmdeck("report", str(tuned), "--compare-to",

@@ -72,6 +72,23 @@ class Written:
     write_s: float  # the intervals' writes (and the roll_forward calls, if any)
     finish_s: float | None  # finish_run with its rollups; None when the run is left running
     roll_s: list[float] = field(default_factory=list)  # each roll_forward that rolled a minute
+    # of each of those: the longest stretch between its pauses (what a load generator's
+    # event loop waits at most while it runs; see Store.roll_forward's pause)
+    roll_block_s: list[float] = field(default_factory=list)
+
+
+class _Pauses:
+    """A roll_forward pause callback that notes the longest stretch without one."""
+
+    def __init__(self) -> None:
+        self.last = self.longest = 0.0
+
+    def start(self) -> None:
+        self.last, self.longest = time.perf_counter(), 0.0
+
+    def __call__(self) -> None:
+        now = time.perf_counter()
+        self.longest, self.last = max(self.longest, now - self.last), now
 
 
 def write_run(store: Store, *, start: int, seconds: int, endpoints: int, seed: int = 1,
@@ -90,6 +107,8 @@ def write_run(store: Store, *, start: int, seconds: int, endpoints: int, seed: i
     rng = random.Random(seed)
     run_id = store.create_run(meta(start, tag))
     roll_s: list[float] = []
+    roll_block_s: list[float] = []
+    pauses = _Pauses()
     batch: list[EndpointInterval] = []
     began = time.perf_counter()
     for second in range(seconds):
@@ -109,20 +128,23 @@ def write_run(store: Store, *, start: int, seconds: int, endpoints: int, seed: i
                 and second + 1 <= seconds - unrolled_tail_s):
             before = store.get_run(run_id).rolled_until
             rolling = time.perf_counter()
-            store.roll_forward(run_id, settled_before=now - settle_s)
+            pauses.start()
+            store.roll_forward(run_id, settled_before=now - settle_s, pause=pauses)
+            pauses()
             elapsed = time.perf_counter() - rolling
             if store.get_run(run_id).rolled_until != before:
                 roll_s.append(elapsed)
+                roll_block_s.append(pauses.longest)
         if progress and (second + 1) % PROGRESS_EVERY_S == 0:
             print(f"  wrote {second + 1} s of intervals", flush=True)
     if batch:
         store.add_intervals(run_id, batch)
     write_s = time.perf_counter() - began
     if not finish:
-        return Written(run_id, write_s, None, roll_s)
+        return Written(run_id, write_s, None, roll_s, roll_block_s)
     began = time.perf_counter()
     store.finish_run(run_id, "passed", datetime.fromtimestamp(start + seconds, UTC))
-    return Written(run_id, write_s, time.perf_counter() - began, roll_s)
+    return Written(run_id, write_s, time.perf_counter() - began, roll_s, roll_block_s)
 
 
 @contextmanager

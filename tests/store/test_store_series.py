@@ -48,3 +48,20 @@ def test_iter_series_streams_in_time_order(store: Store) -> None:
                         (T0 + 20, "/a", 20)]
     with pytest.raises(ValueError, match="whole number"):
         store.iter_series(run_id, 0)
+
+
+@pytest.mark.parametrize("finish", [False, True], ids=["raw", "rollups"])
+def test_iter_series_by_region_keeps_each_region(store: Store, finish: bool) -> None:
+    run_id = _run(store, finish)
+    streamed = [(i.start, i.name, i.region, i.requests)
+                for i in store.iter_series(run_id, 10, by_region=True)]
+    assert streamed == [(T0, "/a", "eu", 20), (T0, "/a", "us", 20),
+                        (T0 + 10, "/a", "eu", 20), (T0 + 10, "/a", "us", 20),
+                        (T0 + 10, "/b", "local", 1),
+                        (T0 + 20, "/a", "eu", 10), (T0 + 20, "/a", "us", 10)]
+
+
+@pytest.mark.parametrize("finish", [False, True], ids=["running", "finished"])
+def test_endpoint_keys(store: Store, finish: bool) -> None:
+    assert store.endpoint_keys(_run(store, finish)) == {A, B}
+    assert store.endpoint_keys(store.create_run(make_meta())) == set()

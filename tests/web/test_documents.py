@@ -110,3 +110,34 @@ def test_a_running_run_is_rebuilt_at_most_every_few_seconds(tmp_path: Path) -> N
         final = cache.document(run_id)  # the end is shown at once
         assert final["header"]["status"] == "passed"
         assert final["totals"]["requests"] == first["totals"]["requests"] + 1
+
+
+def test_a_running_run_with_two_regions_shows_what_it_shows_once_finished(
+        tmp_path: Path) -> None:
+    """A running run's table and regions are gathered from its series read; a finished
+    one's come from its whole-run rows: the same numbers."""
+    started = datetime.now(UTC) - timedelta(seconds=100)
+    t0 = int(started.timestamp())
+    with Store.open(f"sqlite:///{tmp_path / 'runs.db'}") as store:
+        run_id = seed_run(store, started_at=started, seconds=0, status="running")
+        batch = []
+        for s in range(90):
+            for region, slow in (("eu-west", 1), ("us-east", 3)):
+                for method, name in ENDPOINTS:
+                    iv = interval(t0 + s, name, [4000 * slow, 9000 * slow], method=method,
+                                  failures=s % 11 == 0)
+                    iv.region = region
+                    batch.append(iv)
+        store.add_intervals(run_id, batch)
+        running = run_document(store, run_id)
+        assert set(running["regions"]) == {"eu-west", "us-east"}
+        assert running["regions"]["us-east"]["p50_ms"] > running["regions"]["eu-west"]["p50_ms"]
+        store.finish_run(run_id, "passed", started + timedelta(seconds=90))
+        finished = run_document(store, run_id)
+
+    def without_rates(summary: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in summary.items() if k != "rps"}
+
+    assert _numbers(running) == _numbers(finished)
+    assert {name: without_rates(s) for name, s in running["regions"].items()} == {
+        name: without_rates(s) for name, s in finished["regions"].items()}

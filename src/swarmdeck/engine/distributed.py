@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,16 @@ from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING
 from swarmdeck import __version__
 from swarmdeck.engine.collector import Collector
 from swarmdeck.engine.evidence import REPORT_KEY as EVIDENCE_KEY
-from swarmdeck.engine.handshake import (FINAL, FLUSH, HELLO, REFUSED, REPORT_KEY, WELCOME,
-                                        Versions, check_hello)
+from swarmdeck.engine.handshake import (
+    FINAL,
+    FLUSH,
+    HELLO,
+    REFUSED,
+    REPORT_KEY,
+    WELCOME,
+    Versions,
+    check_hello,
+)
 from swarmdeck.engine.run import LocalRun, RunOutcome
 from swarmdeck.errors import CouldNotRun, Interrupted, PlanError
 from swarmdeck.metrics.interval import EndpointInterval
@@ -80,7 +88,6 @@ class MasterRun(LocalRun):
         self._ending = False
         self.unflushed: list[str] = []
         self.processes: list[subprocess.Popen[bytes]] = []
-        self.collector: Collector | None = None
         self._logs = Path(tempfile.mkdtemp(prefix="swarmdeck-workers-"))
 
     # -- Locust's master, and the handshake -------------------------------------------
@@ -208,7 +215,7 @@ class MasterRun(LocalRun):
         super()._final_status(outcome)
         if self.lost and not self.interrupts:
             when = ", ".join(
-                f"{cid} at {datetime.fromtimestamp(t, timezone.utc):%H:%M:%S}Z"
+                f"{cid} at {datetime.fromtimestamp(t, UTC):%H:%M:%S}Z"
                 for cid, t in sorted(self.lost.items(), key=lambda kv: kv[1]))
             outcome.status = "degraded"
             if len(self.lost) >= len(self.welcomed):

@@ -19,7 +19,7 @@ OTHER = "(other)"
 class Recorder:
     def __init__(self, *, interval_s: int = 1, region: str = DEFAULT_REGION,
                  max_names: int = 500, clock: Callable[[], float] = time.time,
-                 describe_error: Callable[[BaseException], str] = repr) -> None:
+                 describe_error: Callable[[Any], str] = repr) -> None:
         self.interval_s = interval_s
         self.region = region
         self.max_names = max_names

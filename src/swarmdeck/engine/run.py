@@ -13,7 +13,7 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import gevent
@@ -95,6 +95,7 @@ class LocalRun:
     def __init__(self, plan: Plan, store: Store, view: RunView,
                  locust_args: list[str] | None = None) -> None:
         self.plan = plan
+        self.collector: Collector | None = None  # while running
         self.locust_args = list(locust_args or [])
         self.store = store
         self.view = view
@@ -120,11 +121,12 @@ class LocalRun:
                 "use one: drop --shape/[shape], or the shape class")
         self.shape = build_shape(plan.shape) if plan.shape is not None else self.loaded.shape
         self.total_s = plan.end_s
-        self.host = plan.host or next(
+        host = plan.host or next(
             (c.host for c in self.user_classes if getattr(c, "host", None)), None)
-        if not self.host:
+        if not host:
             raise PlanError(f"no host to load: no --host and no `host` on the User classes of "
                             f"{plan.locustfile}", "pass --host http://127.0.0.1:8000")
+        self.host: str = host
         check_target(self.host)
         args = ["-f", str(self.loaded.path), "--headless", "--host", self.host,
                 "-u", str(plan.users), "-r", str(plan.spawn_rate),
@@ -142,7 +144,7 @@ class LocalRun:
             interval_s=float(plan.interval_s), swarmdeck_version=__version__,
             locust_version=locust.__version__, python_version=platform.python_version(),
             git_commit=_git_commit(str(self.loaded.path.parent.resolve())),
-            started_at=datetime.now(timezone.utc), pid=os.getpid(), hostname=socket.gethostname(),
+            started_at=datetime.now(UTC), pid=os.getpid(), hostname=socket.gethostname(),
         )
 
     def _on_interrupt(self) -> None:
@@ -278,7 +280,7 @@ class LocalRun:
             **self.evidence.to_details(),
             **self._more_details(),
         }
-        self.store.finish_run(outcome.run_id, outcome.status, datetime.now(timezone.utc),
+        self.store.finish_run(outcome.run_id, outcome.status, datetime.now(UTC),
                               message=outcome.message, details=details)
 
     def _stop_pump(self, pump: Any) -> None:

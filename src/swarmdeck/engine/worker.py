@@ -15,8 +15,7 @@ from typing import Any
 import gevent
 import locust
 from locust import events as locust_events
-from locust.argument_parser import (download_locustfile_from_master,
-                                     parse_locustfiles_from_master)
+from locust.argument_parser import download_locustfile_from_master, parse_locustfiles_from_master
 from locust.env import Environment
 from locust.stats import StatsError
 
@@ -24,8 +23,16 @@ from swarmdeck import __version__
 from swarmdeck.engine import locustfile as locustfiles
 from swarmdeck.engine.evidence import REPORT_KEY as EVIDENCE_KEY
 from swarmdeck.engine.evidence import Evidence
-from swarmdeck.engine.handshake import (FINAL, FLUSH, HELLO, REFUSED, REPORT_KEY, WELCOME,
-                                        Versions, version_mismatch)
+from swarmdeck.engine.handshake import (
+    FINAL,
+    FLUSH,
+    HELLO,
+    REFUSED,
+    REPORT_KEY,
+    WELCOME,
+    Versions,
+    version_mismatch,
+)
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.engine.run import _locust_options
 from swarmdeck.errors import BadInput, CouldNotRun, PlanError

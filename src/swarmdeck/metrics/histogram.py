@@ -10,6 +10,7 @@ compressed form plus the exact extremes and sum).
 from __future__ import annotations
 
 import struct
+import weakref
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -21,6 +22,16 @@ LOWEST_US = 1
 HIGHEST_US = 3_600_000_000  # one hour
 SIGNIFICANT_DIGITS = 3
 _HEADER = struct.Struct("<QQQ")  # exact min, max and sum (µs)
+
+
+def _acyclic(hdr: HdrHistogram) -> HdrHistogram:
+    """``hdr`` with its encoder's back reference made weak. HdrHistogram and its encoder
+    refer to each other: a cycle, so its 190 kB of counters would be freed only by the
+    garbage collector, and every new histogram would take fresh memory from the system
+    (page faults: ~130 µs a histogram instead of ~15 µs). Without the cycle it is freed
+    as soon as it is dropped and the memory is reused."""
+    hdr.encoder.histogram = weakref.proxy(hdr)
+    return hdr
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +57,7 @@ class LatencyHistogram:
     __slots__ = ("_hdr", "max_us", "min_us", "sum_us")
 
     def __init__(self) -> None:
-        self._hdr = HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS)
+        self._hdr = _acyclic(HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS))
         self.min_us = 0
         self.max_us = 0
         self.sum_us = 0
@@ -164,7 +175,7 @@ class LatencyHistogram:
     def decode(cls, data: bytes) -> LatencyHistogram:
         histogram = cls.__new__(cls)  # skip allocating an HDR histogram only to replace it
         histogram.min_us, histogram.max_us, histogram.sum_us = _HEADER.unpack_from(data)
-        histogram._hdr = HdrHistogram.decode(data[_HEADER.size:])
+        histogram._hdr = _acyclic(HdrHistogram.decode(data[_HEADER.size:]))
         return histogram
 
     @classmethod

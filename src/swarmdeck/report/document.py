@@ -27,7 +27,7 @@ import numpy as np
 from swarmdeck.analysis.summary import TOTAL_NAME, EndpointSummary
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
-from swarmdeck.report.model import RunReport, load_report, per_endpoint
+from swarmdeck.report.model import Pairs, RunReport, duration_s, load_report, per_endpoint
 from swarmdeck.store import Store
 
 SCHEMA = 1
@@ -63,15 +63,22 @@ def choose_step(duration_s: float, endpoints: int = 1, max_points: int = MAX_POI
 def run_document(store: Store, run_id: int, *, max_points: int = MAX_POINTS,
                  endpoint_point_budget: int = ENDPOINT_POINT_BUDGET) -> dict[str, Any]:
     """Everything the report page shows of one run (see the module docstring)."""
-    pairs = store.endpoint_region_data(run_id)  # one read for the table and the regions
-    report = load_report(store, run_id, pairs)
     record = store.get_run(run_id)
+    duration = duration_s(record)
+    # the table and the regions fold the whole run per (endpoint, region): a finished run
+    # has it in its whole-run rows; a running one's is gathered from the series read
+    pairs = store.endpoint_region_data(run_id) if record.rolled_up else None
+    count = len({key for key, _ in pairs}) if pairs is not None else len(
+        store.endpoint_keys(run_id))
+    step = choose_step(duration, count, max_points, endpoint_point_budget)
     t0 = record.meta.started_at.timestamp()
-    end = t0 + report.duration_s
-    step = choose_step(report.duration_s, len(report.endpoints), max_points,
-                       endpoint_point_budget)
-    timeline, endpoint_timelines = _timelines(store.iter_series(run_id, step),
-                                              store.user_counts(run_id), step, t0, end)
+    gathered: Pairs = {}
+    timeline, endpoint_timelines = _timelines(
+        store.iter_series(run_id, step, by_region=True), store.user_counts(run_id), step,
+        t0, t0 + duration, gathered if pairs is None else None)
+    if pairs is None:
+        pairs = gathered
+    report = load_report(store, run_id, pairs, record, duration)
     endpoints = per_endpoint(pairs)
     return {
         "kind": "run",
@@ -196,21 +203,39 @@ def _line(points: Sequence[_Point | None], starts: Sequence[int], step: int,
 
 
 def _timelines(intervals: Iterable[EndpointInterval], samples: Sequence[tuple[float, int]],
-               step: int, t0: float, end: float) -> tuple[dict[str, Any], dict[str, Any]]:
+               step: int, t0: float, end: float, pairs: Pairs | None = None
+               ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The overall line (with users) and one per endpoint, on one grid of ``step`` s, from
-    intervals in time order (Store.iter_series): each is reduced to its point as it comes,
-    and only the current step's overall histogram is kept."""
+    intervals per step, endpoint and region in that order (``Store.iter_series`` with
+    ``by_region``): each endpoint's step is reduced to its point as soon as it is whole, and
+    only the current step's overall histogram is kept. ``pairs``, when given, also gathers
+    each (endpoint, region)'s whole-run merge."""
     points: dict[EndpointKey, dict[int, _Point]] = {}
     overall: dict[int, _Point] = {}
-    current: EndpointInterval | None = None
+    current: EndpointInterval | None = None  # all endpoints, this step
+    piece: EndpointInterval | None = None  # one endpoint, this step, the regions so far
     for iv in intervals:
-        points.setdefault(iv.endpoint, {})[iv.start] = _point(iv)
+        if pairs is not None:
+            total = pairs.get((iv.endpoint, iv.region))
+            if total is None:
+                total = pairs[iv.endpoint, iv.region] = EndpointInterval(
+                    start=iv.start, method=iv.method, name=iv.name, region=iv.region)
+            total.merge(iv)
+        if piece is not None and (piece.start, piece.endpoint) != (iv.start, iv.endpoint):
+            points.setdefault(piece.endpoint, {})[piece.start] = _point(piece)
+            piece = None
+        if piece is None:
+            piece = iv  # not used again by the caller: merging into it is safe
+        else:
+            piece.merge(iv)
         if current is not None and current.start != iv.start:
             overall[current.start] = _point(current)
             current = None
         if current is None:
             current = EndpointInterval(start=iv.start, method="", name=TOTAL_NAME, region="*")
         current.merge(iv)
+    if piece is not None:
+        points.setdefault(piece.endpoint, {})[piece.start] = _point(piece)
     if current is not None:
         overall[current.start] = _point(current)
     starts = list(range(min(overall), max(overall) + 1, step)) if overall else []

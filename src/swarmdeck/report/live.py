@@ -63,8 +63,9 @@ class LiveView:
         self._state: tuple[int, str, float | None] = (0, "", None)
 
     def started(self, run_id: int, plan: Plan, total_s: float | None) -> None:
-        self._state = (run_id, plan.host, total_s)
-        self._live = Live(render(None, 0, 0.0, total_s, run_id, plan.host, self._notes),
+        host = plan.host or ""
+        self._state = (run_id, host, total_s)
+        self._live = Live(render(None, 0, 0.0, total_s, run_id, host, self._notes),
                           console=self.console, auto_refresh=False, transient=True)
         self._live.start()
 

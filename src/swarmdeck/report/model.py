@@ -11,7 +11,7 @@ from typing import Any
 from swarmdeck.analysis.summary import EndpointSummary, summarize, summarize_endpoint
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.plan import ShapeSpec
-from swarmdeck.store import Store
+from swarmdeck.store import RunRecord, Store
 
 Pairs = dict[tuple[EndpointKey, str], EndpointInterval]  # Store.endpoint_region_data
 
@@ -118,13 +118,21 @@ def _merged(intervals: Iterable[EndpointInterval]) -> EndpointInterval:
     return total
 
 
-def load_report(store: Store, run_id: int, pairs: Pairs | None = None) -> RunReport:
-    """The run's report; ``pairs``: its ``Store.endpoint_region_data`` when already read."""
-    run = store.get_run(run_id)
+def duration_s(run: RunRecord) -> float:
+    """From the start to the end, or to now while the run is in progress."""
+    meta = run.meta
+    end = run.ended_at if run.ended_at is not None else datetime.now(meta.started_at.tzinfo)
+    return max((end - meta.started_at).total_seconds(), 0.0)
+
+
+def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
+                run: RunRecord | None = None, duration: float | None = None) -> RunReport:
+    """The run's report. When already read: ``pairs``, its
+    ``Store.endpoint_region_data``; ``run``, its record, and ``duration`` (``duration_s``)."""
+    run = run if run is not None else store.get_run(run_id)
     meta = run.meta
     ended = run.ended_at
-    end = ended if ended is not None else datetime.now(meta.started_at.tzinfo)
-    duration = max((end - meta.started_at).total_seconds(), 0.0)
+    duration = duration if duration is not None else duration_s(run)
     if pairs is None:
         pairs = store.endpoint_region_data(run_id)
     totals, endpoints = summarize(per_endpoint(pairs), duration)

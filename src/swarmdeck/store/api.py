@@ -234,23 +234,30 @@ class Store:
             result.setdefault(interval.endpoint, []).append(interval)
         return result
 
-    def iter_series(self, run_id: int, step_s: int = 1, region: str | None = None
-                    ) -> Iterator[EndpointInterval]:
+    def iter_series(self, run_id: int, step_s: int = 1, region: str | None = None, *,
+                    by_region: bool = False) -> Iterator[EndpointInterval]:
         """Per step of ``step_s`` seconds and endpoint, one merged interval, in time order
         (then method, name), streamed from one transaction: reduce each as it comes
         (charts, windowed thresholds, the comparison's blocks) and memory stays at one
-        step's worth. ``region=None`` merges all regions. Steps that are multiples of 10 s
+        step's worth. ``region=None`` merges all regions; ``by_region`` keeps one interval
+        per region instead (then ordered by region too). Steps that are multiples of 10 s
         or 60 s read rollups."""
         if int(step_s) != step_s or step_s < 1:
             raise ValueError(f"step_s must be a whole number of seconds >= 1, not {step_s!r}")
-        return self._iter_series(run_id, int(step_s), region)
+        return self._iter_series(run_id, int(step_s), region, by_region)
 
-    def _iter_series(self, run_id: int, step_s: int, region: str | None
+    def _iter_series(self, run_id: int, step_s: int, region: str | None, by_region: bool
                      ) -> Iterator[EndpointInterval]:
         with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
                 self._engine.connect() as connection, connection.begin():
             run = reads.load_run(connection, run_id)
-            yield from reads.iter_series(connection, run, step_s, region)
+            yield from reads.iter_series(connection, run, step_s, region, by_region)
+
+    def endpoint_keys(self, run_id: int) -> set[EndpointKey]:
+        """The run's endpoints (cheap: reads names only)."""
+        with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
+                self._engine.connect() as connection, connection.begin():
+            return reads.endpoint_keys(connection, reads.load_run(connection, run_id))
 
     def user_counts(self, run_id: int) -> list[tuple[float, int]]:
         """(epoch seconds, users) samples in time order."""

@@ -211,18 +211,20 @@ def _point(start: int, data: EndpointInterval | None, users: int | None) -> Time
                          histogram.percentile_ms(95), histogram.percentile_ms(99), users)
 
 
-def iter_series(connection: Connection, run: Row[Any], step_s: int, region: str | None
-                ) -> Iterator[EndpointInterval]:
-    """Per step of ``step_s`` seconds and endpoint, one merged interval, in time order (then
-    method, name); steps without requests are absent. Streams: only one step's intervals are
-    held at a time (a decoded histogram is ~190 KB, so a long run's raw intervals cannot all
-    be in memory). Reads the 10 s or 60 s rollups when the step is a multiple of them and
-    the run has them (below the watermark of a running run), else the raw intervals."""
+def iter_series(connection: Connection, run: Row[Any], step_s: int, region: str | None,
+                by_region: bool = False) -> Iterator[EndpointInterval]:
+    """Per step of ``step_s`` seconds and endpoint (and region, with ``by_region``), one
+    merged interval, in time order (then method, name, region); steps without requests
+    are absent. Streams: only one step's intervals are held at a time (a decoded histogram
+    is ~190 KB, so a long run's raw intervals cannot all be in memory). Reads the 10 s or
+    60 s rollups when the step is a multiple of them and the run has them (below the
+    watermark of a running run), else the raw intervals."""
     if run.first_interval is None:
         return
-    label = region if region is not None else ALL
+    label = None if by_region else region if region is not None else ALL
     current: int | None = None
-    merger = Merger[EndpointKey](lambda interval: interval.endpoint)
+    merger = Merger[tuple[EndpointKey, str]](
+        lambda interval: (interval.endpoint, interval.region if by_region else ""))
     for row in _ordered_rows(connection, run.id, _step_sources(run, step_s), region):
         step = int(row.start) // step_s * step_s
         if step != current:
@@ -232,6 +234,22 @@ def iter_series(connection: Connection, run: Row[Any], step_s: int, region: str 
         merger.add(from_row(row))
     if current is not None:
         yield from _step_out(merger, current, label)
+
+
+def endpoint_keys(connection: Connection, run: Row[Any]) -> set[EndpointKey]:
+    """The endpoints with data in the run (from the same rows the whole-run reads use)."""
+    keys: set[EndpointKey] = set()
+    for level, lo, hi in window_pieces(run, None, None):
+        table = models.intervals if level == RAW else models.rollups
+        query = select(table.c.method, table.c.name).distinct().where(table.c.run_id == run.id)
+        if level != RAW:
+            query = query.where(table.c.level == level)
+        if lo is not None:
+            query = query.where(table.c.start >= lo)
+        if hi is not None:
+            query = query.where(table.c.start < hi)
+        keys.update(EndpointKey(row.method, row.name) for row in connection.execute(query))
+    return keys
 
 
 def _ordered_rows(connection: Connection, run_id: int,
@@ -251,8 +269,12 @@ def _ordered_rows(connection: Connection, run_id: int,
         yield from connection.execute(query).yield_per(1000)
 
 
-def _step_out(merger: Merger[EndpointKey], start: int, region: str
+def _step_out(merger: Merger[tuple[EndpointKey, str]], start: int, region: str | None
               ) -> Iterator[EndpointInterval]:
+    """The step's intervals in (method, name, region) order; relabelled with ``region``
+    unless None (each keeps its own)."""
     for _, interval in sorted(merger.take().items()):
-        interval.start, interval.region = start, region
+        interval.start = start
+        if region is not None:
+            interval.region = region
         yield interval

@@ -80,6 +80,7 @@ RUN_LEVEL = 0  # the whole run
 RAW = 1  # pieces of a window read from the raw intervals
 OPTIMISTIC_TRIES = 3
 _INSERT_CHUNK = 2000
+_READ_CHUNK = 200
 PAUSE_EVERY = 50  # intervals read by roll_forward between pauses (a few ms of work)
 
 Piece = tuple[int, int, int]  # (level, lo, hi): starts in [lo, hi) from that level
@@ -243,6 +244,8 @@ def roll_forward(engine: Engine, run_id: int, settled_before: float,
             builder.add(interval)
             if pause is not None and count % PAUSE_EVERY == 0:
                 pause()
+        if pause is not None:
+            pause()
         return lo, target, builder.finish()
 
     def write(connection: Connection, state: RunState,
@@ -308,8 +311,9 @@ def _raw_in_order(connection: Connection, run_id: int, lo: int | None,
         query = query.where(table.c.start >= lo)
     if hi is not None:
         query = query.where(table.c.start < hi)
-    # on the statement, not the connection: that may go on to write (no server-side cursor)
-    for row in connection.execute(query.execution_options(yield_per=_INSERT_CHUNK)):
+    # on the statement, not the connection: that may go on to write (no server-side cursor);
+    # in small batches: roll_forward pauses between them for the load generator
+    for row in connection.execute(query.execution_options(yield_per=_READ_CHUNK)):
         yield from_row(row)
 
 
