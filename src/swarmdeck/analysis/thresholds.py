@@ -203,7 +203,7 @@ class ThresholdResult:
 
 def _show(metric: str, value: float) -> str:
     if metric in LATENCY_METRICS:  # 4 significant digits: HDR holds 3, a bound may hold 4
-        return (f"{value:,.0f}" if value >= 1000 else f"{value:.4g}") + " ms"
+        return (f"{value:.0f}" if value >= 1000 else f"{value:.4g}") + " ms"
     if metric == "error_rate":
         return f"{value * 100:.4g}%"
     if metric == "rps":
