@@ -6,7 +6,7 @@ about every 30 s), so the document of a running run reads rollups up to the wate
 raw intervals only after it, and gives the same numbers as once it has finished. Several
 viewers polling the same run share one document until the run's row changes (new
 intervals, a new watermark, the end, the verdict). A running run's document costs more as
-the run grows (reading the minute rollups and the raw tail: about 1 s at the end of an
+the run grows (reading the minute rollups and the raw tail: about 0.7 s at the end of an
 hour of 30 endpoints), so it is rebuilt at most every ``min_rebuild_s`` seconds and at most
 a ``build_share`` of the time: watching a long run costs the server a bounded share of a
 core, however many viewers poll it. Finished runs are rebuilt as soon as they change.
