@@ -149,7 +149,7 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
             from swarmdeck.report.terminal import by_region
 
             if report.endpoint_regions:
-                console.print(by_region(report))
+                console.print(by_region(report, console.width))
             else:
                 console.print("One region only: nothing to break down.")
     return 0

@@ -42,11 +42,26 @@ COMPARISON: dict[str, Any] = {
 }
 
 
-def render(data: Any) -> str:
-    console = Console(width=200, record=True, color_system=None)
+def render(data: Any, width: int = 200) -> str:
+    console = Console(width=width, record=True, color_system=None)
     for part in renderables(data):
         console.print(part)
     return console.export_text()
+
+
+def test_an_80_column_terminal_wraps_cells_and_keeps_every_endpoint() -> None:
+    """A CI log is 80 columns wide: long endpoint names must not squeeze a column away."""
+    rows = [*COMPARISON["rows"], *(
+        {"method": "GET", "name": f"/api/reports/quarterly-summary/{i}", "overall": False,
+         "base": stats(80, 20), "candidate": stats(90, 20),
+         "changes": {"p95": change(12.5, -3.0, 30.1, False)},
+         "verdict": "no significant change"} for i in range(3))]
+    text = render({**COMPARISON, "rows": rows}, width=80)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "GET /blog" in text and "/api/reports" in text  # the endpoint column stays
+    for i in range(3):  # a long name folds over the lines of its row
+        assert f"ummary/{i}" in text
+    assert "+12.5%" in text and "[-3.0," in text and "80.0 ms →" in text
 
 
 def test_terminal_table() -> None:

@@ -90,12 +90,13 @@ def renderables(data: Any) -> list[RenderableType]:
                         f"{_who(data.get('candidate'))} (each cell: base → candidate); "
                         f"verdicts on {metric}, change with its {confidence}% CI",
                   title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("Endpoint", overflow="fold", min_width=16)
-    table.add_column(metric, justify="right", no_wrap=True)
-    table.add_column("Change [CI]", justify="right", no_wrap=True)
-    table.add_column("req/s", justify="right", no_wrap=True)
-    table.add_column("Errors", justify="right", no_wrap=True)
-    table.add_column("Verdict", no_wrap=True)
+    # a narrow terminal (80 columns, a CI log) wraps the cells rather than losing a column
+    table.add_column("Endpoint", overflow="fold", min_width=12)
+    table.add_column(metric, justify="right")
+    table.add_column("Change [CI]", justify="right")
+    table.add_column("req/s", justify="right")
+    table.add_column("Errors", justify="right")
+    table.add_column("Verdict")
     for row in data.get("rows", []):
         table.add_row(
             Text(_label(row), style="bold" if row.get("overall") else ""),

@@ -11,40 +11,74 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from swarmdeck.analysis.summary import EndpointSummary
 from swarmdeck.report import comparison_view, findings_view, thresholds_view
 from swarmdeck.report import format as fmt
-from swarmdeck.report.model import RunReport
+from swarmdeck.report.model import RunReport, StageReport
 from swarmdeck.store import RunRow
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "aborted": "yellow", "crashed": "red",
                 "degraded": "yellow", "running": "cyan"}
 
 
-def _latency_columns(table: Table) -> None:
-    for header in ("Requests", "Fails", "Fail %", "req/s", "p50 ms", "p95 ms", "p99 ms",
-                   "p99.9 ms", "max ms"):
+NARROW = 120  # below this many columns (80 in a CI log) the latency tables are trimmed
+
+_LATENCY = (("Requests", lambda e: fmt.count(e.requests)),
+            ("Fails", lambda e: fmt.count(e.failures)),
+            ("Fail %", lambda e: fmt.pct(e.failure_pct)),
+            ("req/s", lambda e: fmt.rate(e.rps)),
+            ("p50 ms", lambda e: fmt.ms(e.p50_ms)),
+            ("p95 ms", lambda e: fmt.ms(e.p95_ms)),
+            ("p99 ms", lambda e: fmt.ms(e.p99_ms)),
+            ("p99.9 ms", lambda e: fmt.ms(e.p999_ms)),
+            ("max ms", lambda e: fmt.ms(e.max_ms)))
+_TRIMMED = frozenset({"Fails", "p99.9 ms", "max ms"})  # left out when narrow
+
+
+def _latency_table(title: str | None, lead: Sequence[str],
+                   rows: Sequence[tuple[Sequence[str], EndpointSummary, bool, bool]],
+                   width: int | None) -> Table:
+    """Leading columns (``lead``, the first one folding) then the latency columns; each
+    row: (its leading cells, its summary, bold, ends a section). Narrower than ``NARROW``
+    (a CI log), fewer latency columns, so that the names keep room to be read."""
+    narrow = _narrow(width)
+    columns = [(header, cell) for header, cell in _LATENCY
+               if not (narrow and header in _TRIMMED)]
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for i, header in enumerate(lead):
+        if i == 0:
+            table.add_column(header, overflow="fold", min_width=12)
+        else:
+            table.add_column(header, no_wrap=True)
+    for header, _ in columns:
         table.add_column(header, justify="right")
-
-
-def by_region(report: RunReport) -> RenderableType:
-    """Every endpoint broken down by region (``swarmdeck show RUN --by-region``)."""
-    table = Table(title="Endpoints by region", title_justify="left", show_edge=False,
-                  pad_edge=False)
-    table.add_column("Method")
-    table.add_column("Name", overflow="fold")
-    table.add_column("Region")
-    _latency_columns(table)
-    for (method, name), regions in sorted(report.endpoint_regions.items(),
-                                          key=lambda kv: (kv[0][1], kv[0][0])):
-        for i, (region, r) in enumerate(sorted(regions.items())):
-            table.add_row(method if i == 0 else "", name if i == 0 else "", region,
-                          fmt.count(r.requests), fmt.count(r.failures), fmt.pct(r.failure_pct),
-                          fmt.rate(r.rps), fmt.ms(r.p50_ms), fmt.ms(r.p95_ms), fmt.ms(r.p99_ms),
-                          fmt.ms(r.p999_ms), fmt.ms(r.max_ms), end_section=i == len(regions) - 1)
+    for cells, summary_, bold, end in rows:
+        table.add_row(*cells, *(cell(summary_) for _, cell in columns),
+                      style="bold" if bold else None, end_section=end)
     return table
 
 
-def summary(report: RunReport) -> RenderableType:
+def _narrow(width: int | None) -> bool:
+    return width is not None and width < NARROW
+
+
+def _endpoint(method: str, name: str) -> str:
+    return f"{method} {name}".strip()
+
+
+def by_region(report: RunReport, width: int | None = None) -> RenderableType:
+    """Every endpoint broken down by region (``swarmdeck show RUN --by-region``)."""
+    rows = []
+    for (method, name), regions in sorted(report.endpoint_regions.items(),
+                                          key=lambda kv: (kv[0][1], kv[0][0])):
+        for i, (region, r) in enumerate(sorted(regions.items())):
+            rows.append(([_endpoint(method, name) if i == 0 else "", region], r, False,
+                         i == len(regions) - 1))
+    return _latency_table("Endpoints by region", ["Endpoint", "Region"], rows, width)
+
+
+def summary(report: RunReport, width: int | None = None) -> RenderableType:
+    """The run's summary; ``width``: the console's, to trim the tables when narrow."""
     status = Text(report.status, style=STATUS_STYLE.get(report.status, ""))
     head = Text.assemble(
         (f"Run {report.run_id} ", "bold"), status,
@@ -54,20 +88,10 @@ def summary(report: RunReport) -> RenderableType:
     parts: list[RenderableType] = [head]
     if report.message:
         parts.append(Text(report.message, style="yellow"))
-    table = Table(title=None, show_edge=False, pad_edge=False)
-    table.add_column("Method")
-    table.add_column("Name", overflow="fold")
-    _latency_columns(table)
     rows = [*report.endpoints, report.totals]
-    for i, e in enumerate(rows):
-        table.add_row(
-            e.method, e.name, fmt.count(e.requests), fmt.count(e.failures), fmt.pct(e.failure_pct),
-            fmt.rate(e.rps), fmt.ms(e.p50_ms), fmt.ms(e.p95_ms), fmt.ms(e.p99_ms),
-            fmt.ms(e.p999_ms), fmt.ms(e.max_ms),
-            style="bold" if i == len(rows) - 1 else None,
-            end_section=i == len(rows) - 2,
-        )
-    parts.append(table)
+    parts.append(_latency_table(None, ["Endpoint"], [
+        ([_endpoint(e.method, e.name)], e, i == len(rows) - 1, i == len(rows) - 2)
+        for i, e in enumerate(rows)], width))
     errors = [(e, x) for e in report.endpoints for x in e.errors]
     if errors:
         failures = Table(title="Top failure reasons", title_justify="left", show_edge=False,
@@ -80,27 +104,21 @@ def summary(report: RunReport) -> RenderableType:
                              error.reason)
         parts.append(failures)
     if report.stages:
-        stages = Table(title="By stage", title_justify="left", show_edge=False, pad_edge=False)
-        stages.add_column("Stage")
-        stages.add_column("Time", justify="right")
-        stages.add_column("Users", justify="right")
-        _latency_columns(stages)
-        for st in report.stages:
-            t = st.totals
-            stages.add_row(st.name, f"{fmt.duration(st.start_s)}-{fmt.duration(st.end_s)}",
-                           str(st.users), fmt.count(t.requests), fmt.count(t.failures),
-                           fmt.pct(t.failure_pct), fmt.rate(t.rps), fmt.ms(t.p50_ms),
-                           fmt.ms(t.p95_ms), fmt.ms(t.p99_ms), fmt.ms(t.p999_ms), fmt.ms(t.max_ms))
-        parts.append(stages)
+        def span(st: StageReport) -> str:
+            return f"{fmt.duration(st.start_s)}-{fmt.duration(st.end_s)}"
+
+        if _narrow(width):  # the stage's time under its name
+            stage_rows = [([f"{st.name}\n{span(st)}", str(st.users)], st.totals, False, False)
+                          for st in report.stages]
+            lead = ["Stage", "Users"]
+        else:
+            stage_rows = [([st.name, span(st), str(st.users)], st.totals, False, False)
+                          for st in report.stages]
+            lead = ["Stage", "Time", "Users"]
+        parts.append(_latency_table("By stage", lead, stage_rows, width))
     if len(report.regions) > 1:
-        regions = Table(title="By region", title_justify="left", show_edge=False, pad_edge=False)
-        regions.add_column("Region")
-        _latency_columns(regions)
-        for name, r in report.regions.items():
-            regions.add_row(name, fmt.count(r.requests), fmt.count(r.failures),
-                            fmt.pct(r.failure_pct), fmt.rate(r.rps), fmt.ms(r.p50_ms),
-                            fmt.ms(r.p95_ms), fmt.ms(r.p99_ms), fmt.ms(r.p999_ms), fmt.ms(r.max_ms))
-        parts.append(regions)
+        parts.append(_latency_table("By region", ["Region"], [
+            ([name], r, False, False) for name, r in report.regions.items()], width))
     for warning in report.warnings:
         parts.append(Text(f"warning: {warning}", style="yellow"))
     parts += thresholds_view.renderables(report.thresholds)
@@ -133,4 +151,4 @@ def run_list(rows: Sequence[RunRow]) -> RenderableType:
 
 
 def print_summary(console: Console, report: RunReport) -> None:
-    console.print(summary(report))
+    console.print(summary(report, console.width))
