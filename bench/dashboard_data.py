@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from synthetic import DEFAULT_POSTGRES, postgres_database, write_run
+from synthetic import DEFAULT_POSTGRES, databases, write_run
 
 from swarmdeck.store import Store
 from swarmdeck.web import close_app, create_app
@@ -130,13 +130,9 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        if not args.no_sqlite:
-            bench("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", args.seconds,
-                  args.endpoints, args.rounds)
-        if not args.no_postgres:
-            with postgres_database(args.postgres) as pg_url:
-                if pg_url:
-                    bench("PostgreSQL", pg_url, args.seconds, args.endpoints, args.rounds)
+        for label, url in databases(Path(folder), args.postgres, sqlite=not args.no_sqlite,
+                                    postgres=not args.no_postgres):
+            bench(label, url, args.seconds, args.endpoints, args.rounds)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from synthetic import DEFAULT_POSTGRES, T0, postgres_database, write_run
+from synthetic import DEFAULT_POSTGRES, T0, databases, write_run
 
 from swarmdeck.report.document import run_document
 from swarmdeck.report.html import render_html, write_html
@@ -108,13 +108,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         out = args.keep or Path(folder)
         out.mkdir(parents=True, exist_ok=True)
-        bench("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", args.seconds,
-              args.endpoints, args.rounds, out, args.compare)
-        if not args.no_postgres:
-            with postgres_database(args.postgres) as pg_url:
-                if pg_url:
-                    bench("PostgreSQL", pg_url, args.seconds, args.endpoints, args.rounds,
-                          out, args.compare)
+        for label, url in databases(Path(folder), args.postgres,
+                                    postgres=not args.no_postgres):
+            bench(label, url, args.seconds, args.endpoints, args.rounds, out, args.compare)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from synthetic import DEFAULT_POSTGRES, T0, postgres_database, write_run
+from synthetic import DEFAULT_POSTGRES, T0, databases, write_run
 
 from swarmdeck.metrics import EndpointInterval
 from swarmdeck.store import Store
@@ -127,12 +127,9 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        bench("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", args.seconds,
-              args.endpoints, args.rounds)
-    if not args.no_postgres:
-        with postgres_database(args.postgres) as pg_url:
-            if pg_url:
-                bench("PostgreSQL", pg_url, args.seconds, args.endpoints, args.rounds)
+        for label, url in databases(Path(folder), args.postgres,
+                                    postgres=not args.no_postgres):
+            bench(label, url, args.seconds, args.endpoints, args.rounds)
 
 
 if __name__ == "__main__":

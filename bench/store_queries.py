@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, text
-from synthetic import DEFAULT_POSTGRES, T0, postgres_database, write_run
+from synthetic import DEFAULT_POSTGRES, T0, databases, write_run
 
 from swarmdeck.metrics import EndpointInterval, EndpointKey, LatencyHistogram
 from swarmdeck.store import Store
@@ -133,14 +133,12 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        bench("SQLite", url, args.seconds, args.endpoints, args.rounds)
-        size = (Path(folder) / "bench.db").stat().st_size
-        print(f"  SQLite file: {size / 1e6:.0f} MB")
-    if not args.no_postgres:
-        with postgres_database(args.postgres) as pg_url:
-            if pg_url:
-                bench("PostgreSQL", pg_url, args.seconds, args.endpoints, args.rounds)
+        for label, url in databases(Path(folder), args.postgres,
+                                    postgres=not args.no_postgres):
+            bench(label, url, args.seconds, args.endpoints, args.rounds)
+            if label == "SQLite":
+                size = (Path(folder) / "bench.db").stat().st_size
+                print(f"  SQLite file: {size / 1e6:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import create_engine, text
@@ -145,6 +146,18 @@ def write_run(store: Store, *, start: int, seconds: int, endpoints: int, seed: i
     began = time.perf_counter()
     store.finish_run(run_id, "passed", datetime.fromtimestamp(start + seconds, UTC))
     return Written(run_id, write_s, time.perf_counter() - began, roll_s, roll_block_s)
+
+
+def databases(folder: Path, postgres_admin: str, *, sqlite: bool = True,
+              postgres: bool = True) -> Iterator[tuple[str, str]]:
+    """(label, URL) of each back end a bench times: a SQLite file in ``folder``
+    (``bench.db``), then a temp PostgreSQL database when reachable (dropped after)."""
+    if sqlite:
+        yield "SQLite", f"sqlite:///{folder / 'bench.db'}"
+    if postgres:
+        with postgres_database(postgres_admin) as url:
+            if url:
+                yield "PostgreSQL", url
 
 
 @contextmanager
