@@ -1,0 +1,144 @@
+"""The one place run records become JSON and JSON becomes records again: the run's stored
+details (a JSON column) and the record parts the JSON outputs show.
+
+Stored details carry ``"version"``. Version 1 (no key; runs stored before the typed
+records) has the same keys without ``ending``; both read. A reader meeting a newer version
+reads the keys it knows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from swarmdeck.records.comparison import Comparison
+from swarmdeck.records.details import LocustError, RunDetails, WorkerRecord
+from swarmdeck.records.evidence import EvidenceRecord
+from swarmdeck.records.status import Ending
+from swarmdeck.records.verdict import Finding, ThresholdOutcome
+
+DETAILS_VERSION = 2
+
+JSONDict = dict[str, Any]
+
+
+def _seq(data: Mapping[str, Any], key: str) -> list[Any]:
+    value = data.get(key)
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _int(value: object) -> int | None:
+    return int(value) if isinstance(value, int | float | str) and str(value).strip() else None
+
+
+# -- thresholds and findings ----------------------------------------------------------------
+
+def threshold_to_json(t: ThresholdOutcome) -> JSONDict:
+    return {"expr": t.expr, "endpoint": t.endpoint, "observed": t.observed,
+            "observed_text": t.observed_text, "passed": t.passed, "abort": t.abort}
+
+
+def threshold_from_json(data: Mapping[str, Any]) -> ThresholdOutcome:
+    observed = data.get("observed")
+    return ThresholdOutcome(
+        expr=str(data.get("expr", "")), endpoint=data.get("endpoint"),
+        observed=float(observed) if observed is not None else None,
+        observed_text=str(data.get("observed_text", "")), passed=bool(data.get("passed")),
+        abort=bool(data.get("abort", False)))
+
+
+def finding_to_json(f: Finding) -> JSONDict:
+    return {"code": f.code, "severity": f.severity, "endpoint": f.endpoint,
+            "message": f.message, "evidence": dict(f.evidence), "fix": f.fix}
+
+
+def finding_from_json(data: Mapping[str, Any]) -> Finding:
+    return Finding(code=str(data.get("code", "")), severity=str(data.get("severity", "info")),
+                   endpoint=data.get("endpoint"), message=str(data.get("message", "")),
+                   evidence=dict(data.get("evidence") or {}), fix=str(data.get("fix", "")))
+
+
+# -- comparison and evidence ----------------------------------------------------------------
+
+def comparison_to_json(c: Comparison) -> JSONDict:
+    return dict(c)
+
+
+def comparison_from_json(data: Mapping[str, Any]) -> Comparison:
+    return dict(data)
+
+
+def evidence_to_json(e: EvidenceRecord) -> JSONDict:
+    return dict(e)
+
+
+def evidence_from_json(data: Mapping[str, Any]) -> EvidenceRecord:
+    return dict(data)
+
+
+# -- workers and script errors --------------------------------------------------------------
+
+def worker_to_json(w: WorkerRecord) -> JSONDict:
+    return {"id": w.id, "region": w.region, "hostname": w.hostname,
+            "joined_at": w.joined_at, "lost_at": w.lost_at}
+
+
+def worker_from_json(data: Mapping[str, Any]) -> WorkerRecord:
+    lost = data.get("lost_at")
+    return WorkerRecord(id=str(data.get("id", "")), region=str(data.get("region", "")),
+                        hostname=str(data.get("hostname", "")),
+                        joined_at=float(data.get("joined_at") or 0.0),
+                        lost_at=float(lost) if lost is not None else None)
+
+
+def error_to_json(e: LocustError) -> JSONDict:
+    return {"count": e.count, "msg": e.message, "nodes": list(e.nodes)}
+
+
+def error_from_json(data: Mapping[str, Any]) -> LocustError:
+    return LocustError(count=int(data.get("count", 0)), message=str(data.get("msg", "")),
+                       nodes=tuple(str(n) for n in data.get("nodes", [])))
+
+
+# -- the run's details ----------------------------------------------------------------------
+
+def details_to_json(d: RunDetails) -> JSONDict:
+    """The stored form (the ``runs.details`` column)."""
+    data: JSONDict = {
+        "version": DETAILS_VERSION,
+        "ending": d.ending.value if d.ending is not None else None,
+        "locust_requests": d.locust_requests, "locust_failures": d.locust_failures,
+        "warnings": list(d.warnings),
+        "exceptions": [error_to_json(e) for e in d.exceptions],
+        "workers": [worker_to_json(w) for w in d.workers],
+        "refused": dict(d.refused),
+        "thresholds": [threshold_to_json(t) for t in d.thresholds],
+        "findings": [finding_to_json(f) for f in d.findings],
+    }
+    if d.evidence is not None:
+        data["evidence"] = evidence_to_json(d.evidence)
+    if d.comparison is not None:
+        data["comparison"] = comparison_to_json(d.comparison)
+    return data
+
+
+def details_from_json(data: Mapping[str, Any] | None) -> RunDetails:
+    """A run's details from its stored form, of any version (``None``: a running run)."""
+    if not data:
+        return RunDetails()
+    ending = str(data.get("ending"))
+    evidence, comparison = data.get("evidence"), data.get("comparison")
+    return RunDetails(
+        ending=Ending(ending) if ending in set(Ending) else None,
+        locust_requests=_int(data.get("locust_requests")),
+        locust_failures=_int(data.get("locust_failures")),
+        warnings=tuple(str(w) for w in _seq(data, "warnings")),
+        exceptions=tuple(error_from_json(e) for e in _seq(data, "exceptions")),
+        evidence=evidence_from_json(evidence) if isinstance(evidence, Mapping) else None,
+        workers=tuple(worker_from_json(w) for w in _seq(data, "workers")),
+        refused={str(k): str(v) for k, v in (data.get("refused") or {}).items()},
+        thresholds=tuple(threshold_from_json(t) for t in _seq(data, "thresholds")),
+        findings=tuple(finding_from_json(f) for f in _seq(data, "findings")),
+        comparison=(comparison_from_json(comparison) if isinstance(comparison, Mapping)
+                    else None),
+    )

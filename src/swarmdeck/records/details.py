@@ -1,0 +1,59 @@
+"""Everything a run keeps besides its metadata and its measurements: how it ended, what
+Locust counted, warnings, script errors, the generators' evidence, the workers, and the
+verdict (thresholds, findings, comparison). Stored as one JSON column through
+``records.codec``; a new kind of per-run data is a new field here and its codec lines."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from swarmdeck.records.comparison import Comparison
+from swarmdeck.records.evidence import EvidenceRecord
+from swarmdeck.records.status import Ending
+from swarmdeck.records.verdict import Finding, ThresholdOutcome
+
+
+@dataclass(frozen=True)
+class LocustError:
+    """An exception a task raised, as Locust's runner counted it (``runner.exceptions``)."""
+
+    count: int
+    message: str
+    nodes: tuple[str, ...] = ()  # the generators it happened on
+
+
+@dataclass(frozen=True)
+class WorkerRecord:
+    """A worker that joined a distributed run."""
+
+    id: str
+    region: str
+    hostname: str
+    joined_at: float  # epoch seconds
+    lost_at: float | None = None  # epoch seconds, when it was lost mid-run
+
+
+@dataclass(frozen=True)
+class RunDetails:
+    ending: Ending | None = None  # None while running, and for runs stored before endings
+    locust_requests: int | None = None  # Locust's own counters at the end
+    locust_failures: int | None = None
+    warnings: tuple[str, ...] = ()
+    exceptions: tuple[LocustError, ...] = ()
+    evidence: EvidenceRecord | None = None
+    workers: tuple[WorkerRecord, ...] = ()
+    refused: Mapping[str, str] = field(default_factory=dict)  # worker id -> why
+    # the verdict, stored after the run by swarmdeck.verdict.judge
+    thresholds: tuple[ThresholdOutcome, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    comparison: Comparison | None = None
+
+    @property
+    def gates_failed(self) -> list[str]:
+        """Why the gates failed, one sentence each (empty when they held)."""
+        reasons = [f"threshold {t.where} failed: observed {t.observed_text}"
+                   for t in self.thresholds if not t.passed]
+        if self.comparison is not None:
+            reasons += [str(r) for r in self.comparison.get("budget_failures", [])]
+        return reasons
