@@ -27,10 +27,6 @@ if TYPE_CHECKING:
     from swarmdeck.report.model import RunReport
     from swarmdeck.store import Store
 
-STATUS_EXIT = {"passed": ExitCode.OK, "failed": ExitCode.THRESHOLD_FAILED,
-               "aborted": ExitCode.INTERRUPTED, "crashed": ExitCode.COULD_NOT_RUN,
-               "degraded": ExitCode.DEGRADED}
-
 
 def _db_url(arg: str | None) -> str:
     """The same default, SWARMDECK_DB and plan-file handling as `run` uses."""
@@ -75,11 +71,7 @@ def cmd_run(args: argparse.Namespace, locust_args: list[str], console: Console) 
                           f"{report.totals.requests:,} requests, "
                           f"{report.totals.failures:,} failures, "
                           f"p95 {fmt.ms(report.totals.p95_ms)} ms", highlight=False)
-    if verdict.failed and verdict.status == "failed":
-        return int(ExitCode.THRESHOLD_FAILED)
-    if outcome.exit_code is not None:
-        return outcome.exit_code
-    return int(STATUS_EXIT.get(verdict.status, ExitCode.COULD_NOT_RUN))
+    return int(verdict.exit_code)
 
 
 def _write_outputs(plan: Plan, store: Store, report: RunReport) -> None:

@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.store.factories import make_interval, make_meta
+from tests.store.factories import make_interval, make_meta, record_verdict
 
 from swarmdeck.plan.shape_spec import Defaults, ShapeSpec
 from swarmdeck.store import Store
@@ -50,7 +50,7 @@ def make_run(store: Store, *, seconds: int = 120, names: tuple[str, ...] = ("/a"
     store.add_user_counts(run_id, [(start + s + 0.5, min(10, s + 1)) for s in range(seconds)])
     store.finish_run(run_id, "passed", datetime.fromtimestamp(start + seconds, UTC))
     if verdict is not None:
-        store.record_verdict(run_id, verdict)
+        record_verdict(store, run_id, verdict)
     return run_id
 
 

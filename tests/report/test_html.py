@@ -182,6 +182,6 @@ def test_run_html_writes_the_report_after_the_run(store: Store, tmp_path: Path,
     _write_outputs(plan, store, load_report(store, run_id))  # type: ignore[arg-type]
     assert f"run {run_id} (passed)" in path.read_text()
     assert str(path) in capsys.readouterr().err  # stdout may be --json -
-    store.record_verdict(run_id, {"comparison": compare_runs(store, base, run_id)})
+    store.record_verdict(run_id, comparison=compare_runs(store, base, run_id))
     _write_outputs(plan, store, load_report(store, run_id))  # type: ignore[arg-type]
     assert f"run {base} vs run {run_id}" in path.read_text()

@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from swarmdeck.metrics import EndpointInterval, EndpointKey, LatencyHistogram
-from swarmdeck.store import RunMeta
+from swarmdeck.records import RunStatus
+from swarmdeck.records.codec import details_from_json
+from swarmdeck.store import RunMeta, Store
 
 
 def make_meta(**overrides: Any) -> RunMeta:
@@ -94,3 +96,12 @@ def brute_series(intervals: Iterable[EndpointInterval], step_s: int,
             start=step, method=interval.method, name=interval.name, region="*"))
         target.merge(interval)
     return merged
+
+
+def record_verdict(store: Store, run_id: int, verdict: dict[str, Any],
+                   status: str | None = None) -> None:
+    """Store a verdict given in its JSON form (thresholds, findings, comparison)."""
+    details = details_from_json(verdict)
+    store.record_verdict(run_id, thresholds=details.thresholds, findings=details.findings,
+                         comparison=details.comparison,
+                         status=RunStatus(status) if status else None)

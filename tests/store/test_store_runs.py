@@ -10,6 +10,7 @@ import pytest
 
 from swarmdeck.errors import ExitCode, RunNotFound
 from swarmdeck.metrics import EndpointKey, LatencyHistogram
+from swarmdeck.records import Ending, RunDetails, RunStatus, ThresholdOutcome
 from swarmdeck.store import Store
 
 from .factories import assert_same, brute_force, make_interval, make_meta, random_interval
@@ -30,12 +31,14 @@ def test_run_metadata_round_trips(store: Store) -> None:
     assert (record.status, record.ended_at, record.message) == ("running", None, None)
     assert abs(record.heartbeat_at - datetime.now(UTC)) < timedelta(seconds=30)
 
-    store.finish_run(run_id, "failed", ENDED, "p95 above 200 ms on GET /cart",
-                     {"thresholds": [{"name": "p95", "ok": False}]})
+    details = RunDetails(ending=Ending.GATE_ABORTED, locust_requests=10, locust_failures=1,
+                         warnings=("w",), thresholds=(ThresholdOutcome(
+                             "p95 < 200ms", "GET /cart", 250.0, "250 ms", False, True),))
+    store.finish_run(run_id, RunStatus.FAILED, ENDED, "p95 above 200 ms on GET /cart", details)
     record = store.get_run(run_id)
     assert (record.status, record.ended_at) == ("failed", ENDED)
     assert record.message == "p95 above 200 ms on GET /cart"
-    assert record.details == {"thresholds": [{"name": "p95", "ok": False}]}
+    assert record.details == details
 
 
 def test_intervals_round_trip_per_endpoint_and_region(store: Store) -> None:
@@ -136,7 +139,7 @@ def test_unknown_run_is_run_not_found(store: Store) -> None:
 def test_finish_rejects_an_unknown_status(store: Store) -> None:
     run_id = store.create_run(make_meta())
     with pytest.raises(ValueError, match="finished"):
-        store.finish_run(run_id, "finished", ENDED)
+        store.finish_run(run_id, "finished", ENDED)  # type: ignore[arg-type]
     assert store.get_run(run_id).status == "running"
 
 

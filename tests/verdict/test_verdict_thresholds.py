@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from swarmdeck.plan import Plan, resolve
+from swarmdeck.records.codec import threshold_to_json
 from swarmdeck.store import Store
 from swarmdeck.verdict.thresholds import evaluate_run
 
@@ -69,28 +70,29 @@ def test_results_have_the_shared_shape(store: Store, stored_run: int,
                                        plan_with: Callable[..., Plan]) -> None:
     plan = plan_with("p95 < 1s", "POST /login: error_rate < 1% abort", "rps >= 10")
     results = evaluate_run(store, store.get_run(stored_run), plan)
-    assert results[0] == {"expr": "p95 < 1000ms", "endpoint": None,
-                          "observed": pytest.approx(900.095, abs=1), "observed_text":
-                          results[0]["observed_text"], "passed": True, "abort": False}
-    assert results[1]["endpoint"] == "POST /login" and results[1]["abort"] is True
-    assert results[1]["observed"] == pytest.approx(0.01) and results[1]["passed"] is False
-    assert results[1]["observed_text"] == "1%"
-    assert results[2]["observed"] == pytest.approx(200 / 20) and results[2]["passed"] is True
+    first = threshold_to_json(results[0])
+    assert first == {"expr": "p95 < 1000ms", "endpoint": None,
+                     "observed": pytest.approx(900.095, abs=1),
+                     "observed_text": first["observed_text"], "passed": True, "abort": False}
+    assert results[1].endpoint == "POST /login" and results[1].abort is True
+    assert results[1].observed == pytest.approx(0.01) and results[1].passed is False
+    assert results[1].observed_text == "1%"
+    assert results[2].observed == pytest.approx(200 / 20) and results[2].passed is True
 
 
 def test_windowed_threshold_finds_the_slow_stretch(store: Store, stored_run: int,
                                                    plan_with: Callable[..., Plan]) -> None:
     plan = plan_with("/api/products: p50[3s] < 500ms", "/api/products: p50 < 500ms")
     windowed, whole = evaluate_run(store, store.get_run(stored_run), plan)
-    assert windowed["passed"] is False and windowed["observed"] > 800
-    assert whole["passed"] is True and whole["observed"] < 25
+    assert windowed.passed is False and (windowed.observed or 0) > 800
+    assert whole.passed is True and (whole.observed or 0) < 25
 
 
 def test_an_endpoint_without_requests_fails_and_says_so(store: Store, stored_run: int,
                                                         plan_with: Callable[..., Plan]) -> None:
     plan = plan_with("/api/prodcts: p95 < 1s", "GET /login: p95 < 1s")
     results = evaluate_run(store, store.get_run(stored_run), plan)
-    assert [(r["passed"], r["observed"], r["observed_text"]) for r in results] == [
+    assert [(r.passed, r.observed, r.observed_text) for r in results] == [
         (False, None, "no requests to /api/prodcts"), (False, None, "no requests to GET /login")]
 
 

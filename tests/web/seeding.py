@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.store.factories import make_meta
+from tests.store.factories import make_meta, record_verdict
 
 from swarmdeck.metrics import EndpointInterval, LatencyHistogram
 from swarmdeck.store import Store
@@ -56,5 +56,5 @@ def seed_run(store: Store, *, started_at: datetime, seconds: int = 20,
     if status != "running":
         store.finish_run(run_id, status, started_at + timedelta(seconds=seconds))
         if verdict:
-            store.record_verdict(run_id, verdict)
+            record_verdict(store, run_id, verdict)
     return run_id

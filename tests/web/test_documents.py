@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tests.store.factories import record_verdict
 from tests.web.seeding import interval, seed_run
 
 from swarmdeck.report.document import run_document
@@ -84,7 +85,7 @@ def test_a_document_is_kept_until_the_run_changes(tmp_path: Path) -> None:
 
         failed = {"expr": "p95 < 1ms", "endpoint": None, "observed": 20.5,
                   "observed_text": "20.5 ms", "passed": False, "abort": False}
-        store.record_verdict(run_id, {"thresholds": [failed]}, status="failed")
+        record_verdict(store, run_id, {"thresholds": [failed]}, status="failed")
         judged = cache.document(run_id)
         assert judged["header"]["status"] == "failed"
         assert [t["passed"] for t in judged["thresholds"]] == [False]

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from swarmdeck.engine.handshake import (
 from swarmdeck.engine.run import LocalRun, RunOutcome
 from swarmdeck.errors import CouldNotRun, Interrupted, PlanError
 from swarmdeck.metrics.interval import EndpointInterval
+from swarmdeck.records import Ending, RunDetails, WorkerRecord
 
 log = logging.getLogger(__name__)
 
@@ -217,21 +219,22 @@ class MasterRun(LocalRun):
             when = ", ".join(
                 f"{cid} at {datetime.fromtimestamp(t, UTC):%H:%M:%S}Z"
                 for cid, t in sorted(self.lost.items(), key=lambda kv: kv[1]))
-            outcome.status = "degraded"
             if len(self.lost) >= len(self.welcomed):
+                outcome.ending = Ending.ALL_WORKERS_LOST
                 outcome.message = (f"all {len(self.welcomed)} workers lost ({when}); "
                                    "everything they reported is kept")
-                outcome.exit_code = 3
             else:
+                outcome.ending = Ending.WORKERS_LOST
                 outcome.message = f"lost worker {when}; the others finished the run"
         if self.unflushed:
             outcome.warnings.append(f"no final report from {', '.join(self.unflushed)}: "
                                     "its last seconds may be missing")
 
-    def _more_details(self) -> dict[str, Any]:
-        return {"workers": [
-            {**worker, "lost_at": self.lost.get(cid)} for cid, worker in self.welcomed.items()
-        ], "refused": self.refused}
+    def _more_details(self, details: RunDetails) -> RunDetails:
+        return replace(details, refused=dict(self.refused), workers=tuple(
+            WorkerRecord(id=cid, region=str(w["region"]), hostname=str(w["hostname"]),
+                         joined_at=float(w["joined_at"]), lost_at=self.lost.get(cid))
+            for cid, w in self.welcomed.items()))
 
     def _cleanup(self) -> None:
         for process in self.processes:

@@ -34,6 +34,7 @@ from swarmdeck.engine.recorder import OTHER, Recorder
 from swarmdeck.engine.shapes import build_shape
 from swarmdeck.errors import PlanError, StoreError
 from swarmdeck.plan import Plan
+from swarmdeck.records import Ending, LocustError, RunDetails, RunStatus, decide
 from swarmdeck.store import RunMeta, Store
 
 log = logging.getLogger(__name__)
@@ -57,13 +58,20 @@ class RunView(Protocol):
 
 @dataclass
 class RunOutcome:
+    """How the run's measuring ended; the verdict (swarmdeck.verdict) decides its status
+    and exit code from this and the gates (records.decide)."""
+
     run_id: int
-    status: str
+    ending: Ending = Ending.CRASHED  # until the run ends normally
     message: str | None = None
     locust_requests: int = 0
     locust_failures: int = 0
-    exit_code: int | None = None  # set when the status alone does not decide it
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> RunStatus:
+        """The status stored when the run ends, before its gates are judged."""
+        return decide(self.ending).status
 
 
 def _git_commit(directory: str) -> str | None:
@@ -178,16 +186,18 @@ class LocalRun:
         collector.add(self.recorder.take_all())
 
     def _final_status(self, outcome: RunOutcome) -> None:
-        outcome.status = "aborted" if self.interrupts else "passed"
+        """How the run ended: interrupted, stopped by an abort threshold, or completed."""
+        outcome.ending = Ending.COMPLETED
         if self.interrupts:
+            outcome.ending = Ending.INTERRUPTED
             outcome.message = "interrupted (Ctrl-C or SIGTERM); everything measured is kept"
         elif self.gate_breach is not None:
-            outcome.status = "failed"
+            outcome.ending = Ending.GATE_ABORTED
             outcome.message = self.gate_breach
 
-    def _more_details(self) -> dict[str, Any]:
+    def _more_details(self, details: RunDetails) -> RunDetails:
         """What a run of this kind adds to the stored details (a master: its workers)."""
-        return {}
+        return details
 
     def _cleanup(self) -> None:
         """Always, at the very end (a master stops its local worker processes)."""
@@ -225,7 +235,7 @@ class LocalRun:
         plan = self.plan
         run_id = self.store.create_run(self._meta())
         collector = self.collector = Collector(self.store, run_id)
-        outcome = RunOutcome(run_id=run_id, status="crashed")
+        outcome = RunOutcome(run_id=run_id)
         started = time.monotonic()
         self.view.started(run_id, plan, self.total_s)
         pump = None
@@ -270,16 +280,15 @@ class LocalRun:
         total = env.stats.total
         outcome.locust_requests = total.num_requests
         outcome.locust_failures = total.num_failures
-        details: dict[str, Any] = {
-            "locust_requests": total.num_requests, "locust_failures": total.num_failures,
-            "warnings": outcome.warnings,
-            "exceptions": [
-                {"count": e["count"], "msg": e["msg"], "nodes": sorted(e["nodes"])}
-                for e in (env.runner.exceptions.values() if env.runner else [])
-            ],
-            **self.evidence.to_details(),
-            **self._more_details(),
-        }
+        details = self._more_details(RunDetails(
+            ending=outcome.ending, locust_requests=total.num_requests,
+            locust_failures=total.num_failures, warnings=tuple(outcome.warnings),
+            exceptions=tuple(
+                LocustError(count=int(e["count"]), message=str(e["msg"]),
+                            nodes=tuple(sorted(e["nodes"])))
+                for e in (env.runner.exceptions.values() if env.runner else [])),
+            evidence=self.evidence.to_details()["evidence"],
+        ))
         self.store.finish_run(outcome.run_id, outcome.status, datetime.now(UTC),
                               message=outcome.message, details=details)
 

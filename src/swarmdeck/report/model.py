@@ -11,6 +11,7 @@ from typing import Any
 from swarmdeck.analysis.summary import EndpointSummary, summarize, summarize_endpoint
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.plan import ShapeSpec
+from swarmdeck.records import codec
 from swarmdeck.store import RunRecord, Store
 
 Pairs = dict[tuple[EndpointKey, str], EndpointInterval]  # Store.endpoint_region_data
@@ -141,21 +142,22 @@ def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
         by_region.setdefault(region, {})[key] = data
     regions = {name: summarize_endpoint(_merged(data.values()), duration, name=name, method="")
                for name, data in sorted(by_region.items())}
-    details = run.details or {}
+    details = run.details
     return RunReport(
         run_id=run_id, status=run.status, message=run.message, host=meta.host,
         locustfile=meta.locustfile, users=meta.users, shape=meta.shape, tags=dict(meta.tags),
         started_at=meta.started_at, ended_at=ended, duration_s=duration, totals=totals,
-        endpoints=endpoints, regions=regions, warnings=list(details.get("warnings", [])),
-        locust=({"requests": int(details["locust_requests"]),
-                 "failures": int(details["locust_failures"])}
-                if "locust_requests" in details else None),
+        endpoints=endpoints, regions=regions, warnings=list(details.warnings),
+        locust=({"requests": details.locust_requests,
+                 "failures": details.locust_failures or 0}
+                if details.locust_requests is not None else None),
         stages=_stages(store, run_id, meta.plan.get("shape"), meta.started_at, duration),
-        workers=list(details.get("workers", [])),
+        workers=[codec.worker_to_json(w) for w in details.workers],
         endpoint_regions=_endpoint_regions(by_region, duration),
-        thresholds=list(details.get("thresholds", [])),
-        findings=list(details.get("findings", [])),
-        comparison=details.get("comparison"),
+        thresholds=[codec.threshold_to_json(t) for t in details.thresholds],
+        findings=[codec.finding_to_json(f) for f in details.findings],
+        comparison=(codec.comparison_to_json(details.comparison)
+                    if details.comparison is not None else None),
     )
 
 

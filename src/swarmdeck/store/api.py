@@ -4,7 +4,7 @@
         run_id = store.create_run(meta)
         store.add_intervals(run_id, intervals)     # same key twice merges exactly
         store.roll_forward(run_id, time.time() - 20)   # now and then: rollups so far
-        store.finish_run(run_id, "passed", ended_at)   # writes the rest of the rollups
+        store.finish_run(run_id, RunStatus.PASSED, ended_at, details=...)   # writes the rest of the rollups
         per_endpoint = store.endpoint_data(run_id)     # whole run, from the rollups
 
 Every database failure is a StoreError (exit code 3) naming the URL, password masked; an
@@ -13,7 +13,7 @@ unknown run id is RunNotFound (exit code 2).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -21,6 +21,7 @@ from typing import Any, Self
 from sqlalchemy import Engine, select, update
 
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
+from swarmdeck.records import Comparison, Finding, RunDetails, RunStatus, ThresholdOutcome
 from swarmdeck.store import baselines, liveness, models, reads, writes
 from swarmdeck.store.connect import (
     DEFAULT_URL,
@@ -31,7 +32,6 @@ from swarmdeck.store.connect import (
     write_connection,
 )
 from swarmdeck.store.records import (
-    FINAL_STATUSES,
     Baseline,
     RunMeta,
     RunRecord,
@@ -115,21 +115,23 @@ class Store:
         with translate_errors(self._url, f"roll up intervals of run {run_id} in {{db}}"):
             roll_forward(self._engine, run_id, settled_before, pause)
 
-    def finish_run(self, run_id: int, status: str, ended_at: datetime,
-                   message: str | None = None, details: dict[str, Any] | None = None) -> None:
+    def finish_run(self, run_id: int, status: RunStatus, ended_at: datetime,
+                   message: str | None = None, details: RunDetails | None = None) -> None:
         """Record how the run ended, then write its rollups (once)."""
         with translate_errors(self._url, f"finish run {run_id} in {{db}}"):
-            writes.finish_run(self._engine, run_id, status, ended_at, message, details)
-            if status in FINAL_STATUSES:
+            writes.finish_run(self._engine, run_id, status, ended_at, message,
+                              details if details is not None else RunDetails())
+            if RunStatus(status).final:
                 roll_up(self._engine, run_id)
 
-    def record_verdict(self, run_id: int, analysis: dict[str, Any],
-                       status: str | None = None) -> None:
-        """After the run: store what the analysis found (merged into the run's details
-        under its keys: thresholds, findings, comparison) and, when given, the status that
-        verdict implies (``failed`` when a threshold failed)."""
+    def record_verdict(self, run_id: int, *, thresholds: Sequence[ThresholdOutcome] = (),
+                       findings: Sequence[Finding] = (), comparison: Comparison | None = None,
+                       status: RunStatus | None = None) -> None:
+        """After the run: store its verdict (thresholds, findings, comparison) with its
+        details and, when given, the status that verdict implies."""
         with translate_errors(self._url, f"record the verdict of run {run_id} in {{db}}"):
-            writes.record_verdict(self._engine, run_id, status, analysis)
+            writes.record_verdict(self._engine, run_id, status, thresholds=tuple(thresholds),
+                                  findings=tuple(findings), comparison=comparison)
 
     def mark_stale_runs_crashed(self) -> list[int]:
         """Mark ``crashed`` every running run whose writer is gone; their ids.
@@ -143,7 +145,7 @@ class Store:
             with self._engine.connect() as connection:
                 running = connection.execute(
                     select(runs.c.id, runs.c.heartbeat_at, runs.c.pid, runs.c.hostname)
-                    .where(runs.c.status == "running").order_by(runs.c.id)).all()
+                    .where(runs.c.status == RunStatus.RUNNING.value).order_by(runs.c.id)).all()
                 now = liveness.db_now(connection)
             host = liveness.this_host()
             crashed: list[int] = []
@@ -154,9 +156,11 @@ class Store:
                     continue
                 with write_connection(self._engine) as connection:
                     result = connection.execute(
-                        update(runs).where(runs.c.id == run.id, runs.c.status == "running",
+                        update(runs).where(runs.c.id == run.id,
+                                           runs.c.status == RunStatus.RUNNING.value,
                                            runs.c.heartbeat_at == run.heartbeat_at)
-                        .values(status="crashed", ended_at=run.heartbeat_at, message=message))
+                        .values(status=RunStatus.CRASHED.value, ended_at=run.heartbeat_at,
+                                message=message))
                 if result.rowcount == 1:
                     crashed.append(run.id)
             for run_id in crashed:

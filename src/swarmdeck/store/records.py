@@ -6,11 +6,14 @@ Datetimes are timezone-aware UTC; interval starts and user-count times are epoch
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-RUN_STATUSES = ("running", "passed", "failed", "aborted", "crashed", "degraded")
-FINAL_STATUSES = frozenset(RUN_STATUSES) - {"running"}
+from swarmdeck.records import FINAL_STATUSES, RunDetails, RunStatus
+
+RUN_STATUSES = tuple(s.value for s in RunStatus)
+__all__ = ["FINAL_STATUSES", "RUN_STATUSES", "Baseline", "RunMeta", "RunRecord", "RunRow",
+           "TimelinePoint"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,7 +49,7 @@ class RunRow:
     host: str
     locustfile: str
     users: int | None
-    status: str
+    status: RunStatus
     requests: int
     failures: int
     p95_ms: float | None  # None until the run is finished and rolled up
@@ -59,10 +62,10 @@ class RunRecord:
 
     id: int
     meta: RunMeta
-    status: str
+    status: RunStatus
     ended_at: datetime | None
     message: str | None
-    details: dict[str, Any] | None
+    details: RunDetails  # empty while the run is running
     heartbeat_at: datetime
     requests: int
     failures: int
@@ -72,6 +75,11 @@ class RunRecord:
     rolled_up: bool = field(default=False)  # finished rollups (the whole-run rows) exist
     # the 10 s / 60 s rollups cover every interval starting before this (epoch s); None: none
     rolled_until: int | None = field(default=None)
+
+    def duration_s(self, now: datetime | None = None) -> float:
+        """The run's duration: from its start to its end, or to ``now`` while it runs."""
+        end = self.ended_at if self.ended_at is not None else (now or datetime.now(UTC))
+        return max((end - self.meta.started_at).total_seconds(), 0.0)
 
 
 @dataclass(frozen=True)

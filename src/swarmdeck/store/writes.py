@@ -8,7 +8,7 @@ queue up and a merge never loses a concurrent report.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,9 @@ from swarmdeck.metrics.interval import EndpointInterval
 from swarmdeck.store import models
 from swarmdeck.store.connect import write_connection
 from swarmdeck.store.liveness import db_now
-from swarmdeck.store.records import RUN_STATUSES, RunMeta
+from swarmdeck.records import Comparison, Finding, RunDetails, RunStatus, ThresholdOutcome
+from swarmdeck.records.codec import details_from_json, details_to_json
+from swarmdeck.store.records import RunMeta
 from swarmdeck.store.rollups import merge_blocks, merge_late
 from swarmdeck.store.rows import copy_interval
 from swarmdeck.store.upsert import merge_rows
@@ -46,7 +48,7 @@ def lock_run(connection: Connection, run_id: int) -> Row[Any]:
 def create_run(engine: Engine, meta: RunMeta) -> int:
     values = asdict(meta)
     values.update(plan=dict(meta.plan), tags={str(k): str(v) for k, v in meta.tags.items()},
-                  status="running", revision=0, requests=0,
+                  status=RunStatus.RUNNING.value, revision=0, requests=0,
                   failures=0)
     with write_connection(engine) as connection:
         values["heartbeat_at"] = db_now(connection)
@@ -102,7 +104,7 @@ def add_intervals(engine: Engine, run_id: int, intervals: Iterable[EndpointInter
             "last_interval": max(starts[-1], run.last_interval if run.last_interval
                                  is not None else starts[-1]),
         }
-        if run.status == "running":
+        if run.status == RunStatus.RUNNING:
             changes["heartbeat_at"] = db_now(connection)
         if run.rolled_up_at is not None:
             changes["p95_ms"] = merge_late(connection, run_id, deltas.values())
@@ -122,28 +124,25 @@ def add_user_counts(engine: Engine, run_id: int, samples: Iterable[tuple[float, 
             connection.execute(insert(models.user_counts), rows)
 
 
-def finish_run(engine: Engine, run_id: int, status: str, ended_at: datetime,
-               message: str | None, details: dict[str, Any] | None) -> None:
-    if status not in RUN_STATUSES:
-        raise ValueError(f"unknown run status {status!r}; expected one of "
-                         f"{', '.join(RUN_STATUSES)}")
+def finish_run(engine: Engine, run_id: int, status: RunStatus, ended_at: datetime,
+               message: str | None, details: RunDetails) -> None:
     with write_connection(engine) as connection:
         lock_run(connection, run_id)
         connection.execute(update(models.runs).where(models.runs.c.id == run_id).values(
-            status=status, ended_at=ended_at, message=message, details=details,
-            heartbeat_at=db_now(connection)))
+            status=RunStatus(status).value, ended_at=ended_at, message=message,
+            details=details_to_json(details), heartbeat_at=db_now(connection)))
 
 
-def record_verdict(engine: Engine, run_id: int, status: str | None,
-                   analysis: dict[str, Any]) -> None:
-    """Merge ``analysis`` into the run's details; set ``status`` when given."""
-    if status is not None and status not in RUN_STATUSES:
-        raise ValueError(f"unknown run status {status!r}; expected one of "
-                         f"{', '.join(RUN_STATUSES)}")
+def record_verdict(engine: Engine, run_id: int, status: RunStatus | None, *,
+                   thresholds: tuple[ThresholdOutcome, ...], findings: tuple[Finding, ...],
+                   comparison: Comparison | None) -> None:
+    """Store the verdict with the run's details; set ``status`` when given."""
     with write_connection(engine) as connection:
         run = lock_run(connection, run_id)
-        values: dict[str, Any] = {"details": {**(run.details or {}), **analysis}}
+        details = replace(details_from_json(run.details), thresholds=thresholds,
+                          findings=findings, comparison=comparison)
+        values: dict[str, Any] = {"details": details_to_json(details)}
         if status is not None:
-            values["status"] = status
+            values["status"] = RunStatus(status).value
         connection.execute(update(models.runs).where(models.runs.c.id == run_id)
                            .values(**values))

@@ -8,21 +8,29 @@ run, so every report of it (terminal, JSON, JUnit, Markdown, HTML, dashboard) sh
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from swarmdeck.errors import ExitCode
 from swarmdeck.plan import Plan
+from swarmdeck.records import (
+    Comparison,
+    Ending,
+    Finding,
+    RunDetails,
+    RunStatus,
+    ThresholdOutcome,
+    decide,
+)
+from swarmdeck.records.codec import finding_from_json
 from swarmdeck.store import Store
-
-# A run that the engine ended as one of these can still fail its gates.
-_GATED = ("passed", "degraded")
 
 
 @dataclass(frozen=True)
 class Verdict:
-    status: str  # the run's status once the gates are applied
-    thresholds: list[dict[str, Any]] = field(default_factory=list)
-    findings: list[dict[str, Any]] = field(default_factory=list)
-    comparison: dict[str, Any] | None = None
+    status: RunStatus  # the run's status once the gates are applied
+    exit_code: ExitCode  # what `swarmdeck run` exits with
+    thresholds: tuple[ThresholdOutcome, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    comparison: Comparison | None = None
     reasons: list[str] = field(default_factory=list)  # why the gates failed, if they did
 
     @property
@@ -31,25 +39,21 @@ class Verdict:
 
 
 def judge(store: Store, run_id: int, plan: Plan) -> Verdict:
-    """Evaluate the run's gates and findings, store them with the run, and return them."""
+    """Evaluate the run's gates and findings, store them with the run, and return them
+    with the run's status and exit code (records.decide, from how the run ended)."""
     from swarmdeck.verdict import comparison, findings, thresholds
 
     record = store.get_run(run_id)
-    results = thresholds.evaluate_run(store, record, plan)
-    found = findings.find_for_run(store, record)
+    results = tuple(thresholds.evaluate_run(store, record, plan))
+    found = tuple(f if isinstance(f, Finding) else finding_from_json(f)
+                  for f in findings.find_for_run(store, record))
     compared = comparison.compare_for_run(store, record, plan)
-    reasons = [f"threshold {r['expr']}"
-               + (f" on {r['endpoint']}" if r.get("endpoint") else "")
-               + f" failed: observed {r['observed_text']}"
-               for r in results if not r["passed"]]
-    if compared is not None:
-        reasons += list(compared.get("budget_failures", []))
-    status = record.status
-    if reasons and status in _GATED:
-        status = "failed"
-    analysis: dict[str, Any] = {"thresholds": results, "findings": found}
-    if compared is not None:
-        analysis["comparison"] = compared
-    store.record_verdict(run_id, analysis, status=status if status != record.status else None)
-    return Verdict(status=status, thresholds=results, findings=found, comparison=compared,
-                   reasons=reasons)
+    reasons = RunDetails(thresholds=results, comparison=compared).gates_failed
+    ending = record.details.ending
+    if ending is None:  # finished without an ending: an older swarmdeck's run
+        ending = Ending.COMPLETED if record.status == RunStatus.PASSED else Ending.CRASHED
+    decision = decide(ending, gates_failed=bool(reasons))
+    store.record_verdict(run_id, thresholds=results, findings=found, comparison=compared,
+                         status=decision.status if decision.status != record.status else None)
+    return Verdict(status=decision.status, exit_code=decision.exit_code, thresholds=results,
+                   findings=found, comparison=compared, reasons=reasons)

@@ -43,13 +43,13 @@ def steps_for_run(store: Store, run_id: int, step_s: int) -> list[Step]:
 
 def find_for_run(store: Store, record: RunRecord) -> list[dict[str, Any]]:
     """JSON-able findings: code, severity, endpoint, message, evidence, fix."""
-    details = record.details or {}
+    details = record.details
     started = record.meta.started_at
     ended = record.ended_at or datetime.now(started.tzinfo)
     duration = max((ended - started).total_seconds(), 0.0)
     _, endpoints = summarize(store.endpoint_data(record.id), duration)
     inputs = FindingInputs(
-        evidence=details.get(KEY) or {}, endpoints=endpoints,
+        evidence=details.evidence or {}, endpoints=endpoints,
         steps=steps_for_run(store, record.id, step_for(duration)), duration_s=duration,
-        warnings=[str(w) for w in details.get("warnings", [])])
+        warnings=list(details.warnings))
     return [f.to_json() for f in find(inputs)]

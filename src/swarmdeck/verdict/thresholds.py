@@ -19,17 +19,18 @@ from swarmdeck.analysis.thresholds import (
     show,
 )
 from swarmdeck.plan import Plan
+from swarmdeck.records import ThresholdOutcome
 from swarmdeck.store import Store
 from swarmdeck.store.records import RunRecord
 
 
-def result_dict(result: ThresholdResult, no_requests_to: str | None = None) -> dict[str, Any]:
-    """The shared JSON shape of a threshold result."""
+def outcome(result: ThresholdResult, no_requests_to: str | None = None) -> ThresholdOutcome:
+    """What is stored of a threshold's result."""
     t = result.threshold
     text = (f"no requests to {no_requests_to}" if no_requests_to is not None
             else show(t.metric, result.observed))
-    return {"expr": str(t), "endpoint": t.endpoint, "observed": result.observed,
-            "observed_text": text, "passed": result.passed, "abort": t.abort}
+    return ThresholdOutcome(expr=str(t), endpoint=t.endpoint, observed=result.observed,
+                            observed_text=text, passed=result.passed, abort=t.abort)
 
 
 def _duration_s(record: RunRecord) -> float:
@@ -37,20 +38,19 @@ def _duration_s(record: RunRecord) -> float:
     return max((end - record.meta.started_at).total_seconds(), 0.0)
 
 
-def evaluate_run(store: Store, record: RunRecord, plan: Plan) -> list[dict[str, Any]]:
-    """One JSON-able result per threshold of ``plan``: expr, endpoint, observed,
-    observed_text, passed, abort. An endpoint threshold whose endpoint had no requests
+def evaluate_run(store: Store, record: RunRecord, plan: Plan) -> list[ThresholdOutcome]:
+    """One outcome per threshold of ``plan``. An endpoint threshold whose endpoint had no requests
     fails, saying so (a misspelt name must not pass silently)."""
     thresholds: tuple[Threshold, ...] = plan.thresholds
     if not thresholds:
         return []
     totals = list(store.endpoint_data(record.id).values())
     step = max(1, int(plan.interval_s))
-    results: list[dict[str, Any]] = []
+    results: list[ThresholdOutcome] = []
     for threshold in thresholds:
         scoped = [i for i in totals if in_scope(threshold, i)]
         if threshold.endpoint is not None and not any(i.requests for i in scoped):
-            results.append(result_dict(ThresholdResult(threshold, None, False, ""),
+            results.append(outcome(ThresholdResult(threshold, None, False, ""),
                                        no_requests_to=threshold.endpoint))
             continue
         if threshold.window_s is None:
@@ -58,5 +58,5 @@ def evaluate_run(store: Store, record: RunRecord, plan: Plan) -> list[dict[str, 
         else:
             # streamed slot by slot: a long run's histograms never all sit in memory
             result = evaluate(threshold, store.iter_series(record.id, step), float(step))
-        results.append(result_dict(result))
+        results.append(outcome(result))
     return results

@@ -1,0 +1,72 @@
+"""The run's details survive the store: typed -> JSON -> typed, and runs stored by older
+versions (no "version" key) still read."""
+
+from __future__ import annotations
+
+import json
+
+from swarmdeck.records import (
+    Ending,
+    Finding,
+    LocustError,
+    RunDetails,
+    ThresholdOutcome,
+    WorkerRecord,
+)
+from swarmdeck.records.codec import DETAILS_VERSION, details_from_json, details_to_json
+
+FULL = RunDetails(
+    ending=Ending.WORKERS_LOST, locust_requests=1200, locust_failures=3,
+    warnings=("501 distinct request names: ...",),
+    exceptions=(LocustError(2, "KeyError('id')", ("local", "w1")),),
+    workers=(WorkerRecord("w1", "eu-west", "gen-1", 1_700_000_000.5, 1_700_000_030.0),
+             WorkerRecord("w2", "us-east", "gen-2", 1_700_000_001.0)),
+    refused={"w3": "wrong token"},
+    thresholds=(ThresholdOutcome("p95 < 300ms", None, 120.5, "120.5 ms", True),
+                ThresholdOutcome("error_rate < 1%", "POST /api/orders", 0.06, "6%", False,
+                                 abort=True)),
+    findings=(Finding("dev-server", "error", None, "Werkzeug answered",
+                      {"servers": ["Werkzeug/3.0"]}, "run it under Gunicorn"),),
+)
+
+# What swarmdeck stored before the typed records (no "version", no "ending").
+VERSION_1 = {
+    "locust_requests": 1200, "locust_failures": 3, "warnings": ["501 distinct request names"],
+    "exceptions": [{"count": 2, "msg": "KeyError('id')", "nodes": ["local"]}],
+    "evidence": {"endpoints": [], "names_folded": 0, "servers": ["gunicorn"]},
+    "workers": [{"id": "w1", "region": "eu-west", "hostname": "gen-1", "joined_at": 1.5,
+                 "lost_at": None}],
+    "refused": {},
+    "thresholds": [{"expr": "p95 < 300ms", "endpoint": None, "observed": 120.5,
+                    "observed_text": "120.5 ms", "passed": True, "abort": False}],
+    "findings": [{"code": "no-wait-time", "severity": "warning", "endpoint": None,
+                  "message": "m", "evidence": {"wait_s": 0}, "fix": "f"}],
+}
+
+
+def test_round_trip_through_json_text() -> None:
+    stored = json.loads(json.dumps(details_to_json(FULL)))
+    assert stored["version"] == DETAILS_VERSION
+    assert stored["ending"] == "workers_lost"
+    assert details_from_json(stored) == FULL
+
+
+def test_a_version_1_run_reads_and_keeps_its_keys() -> None:
+    details = details_from_json(VERSION_1)
+    assert details.ending is None
+    assert details.locust_requests == 1200 and details.exceptions[0].nodes == ("local",)
+    assert details.workers[0].region == "eu-west" and details.workers[0].lost_at is None
+    assert details.thresholds[0].observed_text == "120.5 ms"
+    assert details.findings[0].code == "no-wait-time"
+    again = details_to_json(details)
+    assert {k: v for k, v in again.items() if k not in ("version", "ending")} == VERSION_1
+
+
+def test_a_running_run_has_empty_details() -> None:
+    assert details_from_json(None) == RunDetails()
+    assert details_from_json({}).gates_failed == []
+
+
+def test_gates_failed_names_each_failed_threshold() -> None:
+    assert FULL.gates_failed == [
+        "threshold error_rate < 1% on POST /api/orders failed: observed 6%"]
