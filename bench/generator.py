@@ -9,12 +9,20 @@ peak RSS of one process running 5,000 HttpUsers with ``wait_time = between(1, 3)
 
     .venv/bin/python bench/generator.py --rounds 5 --seconds 20 --users 50
     .venv/bin/python bench/generator.py --scaling --rounds 4 --seconds 20 --users 50
+    .venv/bin/python bench/generator.py --against /path/to/other/src --rounds 8
+
+``--against SRC`` compares this tree's ``swarmdeck run`` with the one in another source
+tree (e.g. ``git archive BASE src | tar -x -C /tmp/base``, then ``--against /tmp/base/src``)
+in alternating rounds: requests/s and CPU seconds per 1,000 requests (the generator
+process's user + system time, start-up included) of each, and their per-round ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -30,10 +38,11 @@ HERE = Path(__file__).resolve().parent
 GEN_CPU = "1"
 
 
-def _run(command: list[str], cwd: Path, timeout: float) -> tuple[subprocess.CompletedProcess[str], int]:
+def _run(command: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None
+         ) -> tuple[subprocess.CompletedProcess[str], int]:
     """Run a command, sampling its resident memory; returns (result, peak RSS in bytes)."""
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, env=env)
     peak = 0
     handle = psutil.Process(process.pid)
     deadline = time.monotonic() + timeout
@@ -58,11 +67,13 @@ def plain_locust(url: str, script: Path, users: int, rate: int, seconds: int,
 
 
 def swarmdeck_run(url: str, script: Path, users: int, rate: int, seconds: int,
-                  tmp: Path) -> tuple[int, int]:
+                  tmp: Path, src: Path | None = None) -> tuple[int, int]:
+    """``swarmdeck run`` of this tree, or of the source tree ``src``."""
+    env = None if src is None else {**os.environ, "PYTHONPATH": str(src)}
     result, peak = _run(["taskset", "-c", GEN_CPU, sys.executable, "-m", "swarmdeck", "run",
                          "-f", str(script), "--host", url, "-u", str(users), "-r", str(rate),
                          "-t", f"{seconds}s", "-q", "--db", f"sqlite:///{tmp / 'bench.db'}",
-                         "--json", str(tmp / "summary.json")], tmp, seconds + 120)
+                         "--json", str(tmp / "summary.json")], tmp, seconds + 120, env)
     if result.returncode != 0:
         raise SystemExit(f"swarmdeck run failed ({result.returncode}): {result.stderr[-2000:]}")
     summary = json.loads((tmp / "summary.json").read_text())
@@ -104,6 +115,48 @@ def scaling(args: argparse.Namespace, tmp: Path) -> int:
     return 0
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def against(args: argparse.Namespace, tmp: Path) -> int:
+    """This tree's swarmdeck against another source tree's, in alternating rounds."""
+    reference = Path(args.against).resolve()
+    if not (reference / "swarmdeck" / "__init__.py").exists():
+        raise SystemExit(f"--against {reference}: no swarmdeck package there (give a src dir)")
+    rps: dict[str, list[float]] = {"this": [], "reference": []}
+    cpu: dict[str, list[float]] = {"this": [], "reference": []}
+    with NginxTarget(cpu=0) as target:
+        for rnd in range(args.rounds):
+            for side in (("this", "reference") if rnd % 2 == 0 else ("reference", "this")):
+                before = _children_cpu()
+                requests, _ = swarmdeck_run(target.url, HERE / "fast_user.py", args.users,
+                                            args.users, args.seconds, tmp,
+                                            reference if side == "reference" else None)
+                used = _children_cpu() - before
+                rps[side].append(requests / args.seconds)
+                cpu[side].append(1000 * used / max(requests, 1))
+                print(f"round {rnd + 1} {side:9} {requests / args.seconds:9.1f} req/s "
+                      f"{cpu[side][-1]:7.3f} CPU s per 1,000 requests", flush=True)
+    rps_ratios = [t / r for t, r in zip(rps["this"], rps["reference"])]
+    cpu_ratios = [t / r for t, r in zip(cpu["this"], cpu["reference"])]
+    print(f"\n{args.users} FastHttpUsers, {args.rounds} alternating rounds x {args.seconds}s, "
+          f"nginx on core 0, generator on core 1; reference: {reference} (medians)")
+    for side in ("this", "reference"):
+        print(f"{side:9} {statistics.median(rps[side]):9.1f} req/s  "
+              f"{statistics.median(cpu[side]):7.3f} CPU s per 1,000 requests")
+    print(f"req/s ratio (this / reference), median of rounds {statistics.median(rps_ratios):.3f} "
+          f"(rounds: {', '.join(f'{r:.3f}' for r in rps_ratios)})")
+    print(f"CPU per request ratio, median of rounds {statistics.median(cpu_ratios):.3f} "
+          f"(rounds: {', '.join(f'{r:.3f}' for r in cpu_ratios)})")
+    out = HERE / "results" / "generator-against.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"args": vars(args), "rps": rps, "cpu_s_per_1000": cpu,
+                               "rps_ratios": rps_ratios, "cpu_ratios": cpu_ratios}, indent=2))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -115,10 +168,14 @@ def main() -> int:
     parser.add_argument("--skip-rps", action="store_true")
     parser.add_argument("--scaling", action="store_true",
                         help="instead: swarmdeck with 1 and 2 worker processes")
+    parser.add_argument("--against", metavar="SRC",
+                        help="instead: this tree's swarmdeck against the one in SRC")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-generator-"))
     if args.scaling:
         return scaling(args, tmp)
+    if args.against:
+        return against(args, tmp)
     rps: dict[str, list[float]] = {"locust": [], "swarmdeck": []}
     with NginxTarget(cpu=0) as target:
         for rnd in range(0 if args.skip_rps else args.rounds):
