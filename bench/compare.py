@@ -27,7 +27,7 @@ from synthetic import T0, write_run
 
 from swarmdeck.analysis.compare import RunSeries, compare
 from swarmdeck.store import Store
-from swarmdeck.verdict.comparison import block_seconds, compare_runs, duration_s
+from swarmdeck.verdict.comparison import block_seconds, compare_runs
 
 SLOWER = 3  # endpoints made slower in the candidate
 
@@ -57,11 +57,11 @@ def main() -> None:
         records = [store.get_run(base), store.get_run(candidate)]
 
         def read(step: int | None = None) -> list[RunSeries]:
-            return [RunSeries(store.series(r.id, step or block_seconds(duration_s(r))),
-                              duration_s(r)) for r in records]
+            return [RunSeries(list(store.iter_series(
+                r.id, step or block_seconds(r.duration_s()))), r.duration_s()) for r in records]
 
         series, series_10 = read(), read(10)
-        print(f"blocks: {block_seconds(duration_s(records[0]))} s", flush=True)
+        print(f"blocks: {block_seconds(records[0].duration_s())} s", flush=True)
         times: dict[str, list[float]] = {"read": [], "analysis": [], "analysis_10s": [],
                                          "whole": []}
         jobs: list[tuple[str, Callable[[], Any]]] = [

@@ -105,3 +105,22 @@ def record_verdict(store: Store, run_id: int, verdict: dict[str, Any],
     store.record_verdict(run_id, thresholds=details.thresholds, findings=details.findings,
                          comparison=details.comparison,
                          status=RunStatus(status) if status else None)
+
+
+def region_totals(store: Store, run_id: int) -> dict[str, EndpointInterval]:
+    """Per region, every endpoint of the whole run merged."""
+    totals: dict[str, EndpointInterval] = {}
+    for (_, region), data in store.endpoint_region_data(run_id).items():
+        total = totals.setdefault(region, EndpointInterval(start=data.start, method="*",
+                                                           name="*", region=region))
+        total.merge(data)
+    return dict(sorted(totals.items()))
+
+
+def series_of(store: Store, run_id: int, step_s: int = 1, region: str | None = None
+              ) -> dict[EndpointKey, list[EndpointInterval]]:
+    """Per endpoint, the run's series in time order (``Store.iter_series`` gathered)."""
+    result: dict[EndpointKey, list[EndpointInterval]] = {}
+    for interval in store.iter_series(run_id, step_s, region):
+        result.setdefault(interval.endpoint, []).append(interval)
+    return result

@@ -13,7 +13,14 @@ from swarmdeck.metrics import EndpointKey, LatencyHistogram
 from swarmdeck.records import Ending, RunDetails, RunStatus, ThresholdOutcome
 from swarmdeck.store import Store
 
-from .factories import assert_same, brute_force, make_interval, make_meta, random_interval
+from .factories import (
+    assert_same,
+    brute_force,
+    make_interval,
+    make_meta,
+    random_interval,
+    region_totals,
+)
 
 ENDED = datetime(2024, 5, 1, 12, 5, tzinfo=UTC)
 
@@ -59,7 +66,7 @@ def test_intervals_round_trip_per_endpoint_and_region(store: Store) -> None:
     assert_same(store.endpoint_data(run_id, 1_700_000_003, 1_700_000_031.5),
                 brute_force(intervals, 1_700_000_003, 1_700_000_032))
 
-    regions = store.region_data(run_id)
+    regions = region_totals(store, run_id)
     assert sorted(regions) == ["eu-west", "us-east"]
     for region, data in regions.items():
         expected = brute_force(intervals, region=region).values()

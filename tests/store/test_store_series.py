@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from tests.store.factories import make_interval, make_meta, series_of
 
 from swarmdeck.metrics import EndpointKey
 from swarmdeck.store import Store
-from tests.store.factories import make_interval, make_meta
 
 T0 = 1_714_564_800  # a multiple of 60
 A, B = EndpointKey("GET", "/a"), EndpointKey("GET", "/b")
@@ -29,14 +29,14 @@ def _run(store: Store, finish: bool) -> int:
 @pytest.mark.parametrize("finish", [False, True], ids=["raw", "rollups"])
 def test_series_merges_steps_and_regions(store: Store, finish: bool) -> None:
     run_id = _run(store, finish)
-    series = store.series(run_id, 10)
+    series = series_of(store, run_id, 10)
     assert set(series) == {A, B}
     assert [i.start for i in series[A]] == [T0, T0 + 10, T0 + 20]
     assert [i.requests for i in series[A]] == [40, 40, 20]
     assert series[A][0].histogram.min_us == 1000  # 1000 + s, s in 0..9
     assert series[A][2].histogram.min_us == 1020
     assert [(i.start, i.requests) for i in series[B]] == [(T0 + 10, 1)]
-    eu = store.series(run_id, 1, region="eu")
+    eu = series_of(store, run_id, 1, region="eu")
     assert [i.requests for i in eu[A]] == [2] * 25
     assert all(i.region == "eu" for i in eu[A])
 

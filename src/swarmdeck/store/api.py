@@ -204,17 +204,11 @@ class Store:
 
     def endpoint_region_data(self, run_id: int
                              ) -> dict[tuple[EndpointKey, str], EndpointInterval]:
-        """Per (endpoint, region), the whole run merged: one read that ``endpoint_data``
-        and ``region_data`` of the whole run can both be folded from."""
+        """Per (endpoint, region), the whole run merged: one read that the whole run's
+        per-endpoint and per-region totals can both be folded from."""
         with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
                 self._engine.connect() as connection, connection.begin():
             return reads.endpoint_region_data(connection, reads.load_run(connection, run_id))
-
-    def region_data(self, run_id: int) -> dict[str, EndpointInterval]:
-        """Per region, every endpoint merged over the whole run (method and name "*")."""
-        with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
-                self._engine.connect() as connection, connection.begin():
-            return reads.region_data(connection, reads.load_run(connection, run_id))
 
     def timeline(self, run_id: int, step_s: int) -> list[TimelinePoint]:
         """Totals per step of ``step_s`` seconds (aligned to multiples of it), first to last.
@@ -227,16 +221,6 @@ class Store:
         with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
                 self._engine.connect() as connection, connection.begin():
             return reads.timeline(connection, reads.load_run(connection, run_id), int(step_s))
-
-    def series(self, run_id: int, step_s: int = 1, region: str | None = None
-               ) -> dict[EndpointKey, list[EndpointInterval]]:
-        """Per endpoint, one interval per ``step_s`` seconds with data, in time order.
-        Holds them all (~190 KB per decoded histogram): for short runs; long runs' readers
-        use ``iter_series``."""
-        result: dict[EndpointKey, list[EndpointInterval]] = {}
-        for interval in self.iter_series(run_id, step_s, region):
-            result.setdefault(interval.endpoint, []).append(interval)
-        return result
 
     def iter_series(self, run_id: int, step_s: int = 1, region: str | None = None, *,
                     by_region: bool = False) -> Iterator[EndpointInterval]:

@@ -169,16 +169,6 @@ def endpoint_region_data(connection: Connection, run: Row[Any]
     return relabel(merger.take(), start=run.first_interval)
 
 
-def region_data(connection: Connection, run: Row[Any]) -> dict[str, EndpointInterval]:
-    merger = Merger[str](lambda interval: interval.region)
-    for level, lo, hi in window_pieces(run, None, None):
-        merger.add_rows(_rows(connection, run.id, level, lo, hi, None))
-    merged = merger.take()
-    for interval in merged.values():
-        interval.start, interval.method, interval.name = run.first_interval, ALL, ALL
-    return dict(sorted(merged.items()))
-
-
 def user_counts(connection: Connection, run_id: int) -> list[tuple[float, int]]:
     table = models.user_counts
     query = (select(table.c.at, table.c.users).where(table.c.run_id == run_id)
