@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from swarmdeck.records.details import RunDetails
+
 RUN_STATUSES = ("running", "passed", "failed", "aborted", "crashed", "degraded")
 FINAL_STATUSES = frozenset(RUN_STATUSES) - {"running"}
 
@@ -62,7 +64,7 @@ class RunRecord:
     status: str
     ended_at: datetime | None
     message: str | None
-    details: dict[str, Any] | None
+    details: RunDetails
     heartbeat_at: datetime
     requests: int
     failures: int
@@ -72,6 +74,12 @@ class RunRecord:
     rolled_up: bool = field(default=False)  # finished rollups (the whole-run rows) exist
     # the 10 s / 60 s rollups cover every interval starting before this (epoch s); None: none
     rolled_until: int | None = field(default=None)
+
+    def duration_s(self, now: datetime | None = None) -> float:
+        """From its start to its end (or ``now`` while it runs), never negative."""
+        started = self.meta.started_at
+        ended = self.ended_at or now or datetime.now(started.tzinfo)
+        return max((ended - started).total_seconds(), 0.0)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from swarmdeck.plan import Plan
+from swarmdeck.records.codec import finding_to_json
 from swarmdeck.store import Store
 
 # A run that the engine ended as one of these can still fail its gates.
@@ -36,7 +37,7 @@ def judge(store: Store, run_id: int, plan: Plan) -> Verdict:
 
     record = store.get_run(run_id)
     results = thresholds.evaluate_run(store, record, plan)
-    found = findings.find_for_run(store, record)
+    found = [finding_to_json(f) for f in findings.find_for_run(store, record)]
     compared = comparison.compare_for_run(store, record, plan)
     reasons = [f"threshold {r['expr']}"
                + (f" on {r['endpoint']}" if r.get("endpoint") else "")
