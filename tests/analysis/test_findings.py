@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from swarmdeck.analysis import findings as F
@@ -11,11 +9,20 @@ from swarmdeck.analysis.findings import FindingInputs, find, normalise_name
 from swarmdeck.analysis.knee import Step
 from swarmdeck.analysis.summary import EndpointSummary
 from swarmdeck.metrics.histogram import LatencyHistogram
+from swarmdeck.records.codec import finding_to_json
+from swarmdeck.records.evidence import (
+    CpuSample,
+    CpuSeries,
+    EndpointEvidence,
+    EvidenceRecord,
+    UserClassEvidence,
+)
 
 
-def endpoint(method: str, name: str, status: dict[str, int], **extra: Any) -> dict[str, Any]:
-    return {"method": method, "name": name, "status": status, "csrf_400": 0,
-            "csrf_sample": None, "login_redirects": 0, **extra}
+def endpoint(method: str, name: str, status: dict[int | None, int], *, csrf_400: int = 0,
+             csrf_sample: str | None = None, login_redirects: int = 0) -> EndpointEvidence:
+    return EndpointEvidence(method, name, status, csrf_400=csrf_400, csrf_sample=csrf_sample,
+                            login_redirects=login_redirects)
 
 
 def summary(method: str, name: str, requests: int = 10) -> EndpointSummary:
@@ -29,29 +36,30 @@ def codes(inputs: FindingInputs) -> list[tuple[str, str, str | None]]:
 
 
 def test_werkzeug_server_header_is_a_dev_server_error() -> None:
-    found = find(FindingInputs({"servers": ["Werkzeug/3.1.3 Python/3.11.2"]}))
+    found = find(FindingInputs(EvidenceRecord(servers=("Werkzeug/3.1.3 Python/3.11.2",))))
     assert [(f.code, f.severity) for f in found] == [("dev-server", "error")]
     assert "Werkzeug/3.1.3" in found[0].message
     assert "gunicorn" in found[0].fix
-    assert found[0].to_json()["evidence"]["servers"] == ["Werkzeug/3.1.3 Python/3.11.2"]
+    assert finding_to_json(found[0])["evidence"]["servers"] == ["Werkzeug/3.1.3 Python/3.11.2"]
 
 
 def test_debugger_page_alone_is_a_dev_server_error() -> None:
-    found = find(FindingInputs({"servers": ["nginx"], "debugger_pages": 2,
-                                "debugger_endpoint": "GET /boom"}))
+    found = find(FindingInputs(EvidenceRecord(servers=("nginx",), debugger_pages=2,
+                                              debugger_endpoint="GET /boom")))
     assert [f.code for f in found] == ["dev-server"]
     assert "GET /boom" in found[0].message
 
 
 def test_gunicorn_is_no_dev_server() -> None:
-    assert find(FindingInputs({"servers": ["gunicorn", "nginx/1.22"]})) == []
+    assert find(FindingInputs(EvidenceRecord(servers=("gunicorn", "nginx/1.22")))) == []
 
 
 @pytest.mark.parametrize(("csrf", "total", "expected"), [
     (3, 100, True), (2, 100, False), (1, 1, True), (1, 3, False), (0, 10, False)])
 def test_csrf_missing_threshold(csrf: int, total: int, expected: bool) -> None:
-    ev = {"endpoints": [endpoint("POST", "/login", {"400": csrf, "200": total - csrf},
-                                 csrf_400=csrf, csrf_sample="The CSRF token is missing.")]}
+    ev = EvidenceRecord(endpoints=(endpoint("POST", "/login", {400: csrf, 200: total - csrf},
+                                            csrf_400=csrf,
+                                            csrf_sample="The CSRF token is missing."),))
     found = [f for f in find(FindingInputs(ev)) if f.code == "csrf-missing"]
     assert bool(found) is expected
     if expected:
@@ -69,8 +77,9 @@ def test_csrf_missing_threshold(csrf: int, total: int, expected: bool) -> None:
 ])
 def test_auth_failing_threshold(s401: int, s403: int, redirects: int, total: int,
                                 expected: bool) -> None:
-    status = {"200": total - s401 - s403, "401": s401, "403": s403}
-    ev = {"endpoints": [endpoint("GET", "/reports", status, login_redirects=redirects)]}
+    status: dict[int | None, int] = {200: total - s401 - s403, 401: s401, 403: s403}
+    ev = EvidenceRecord(endpoints=(endpoint("GET", "/reports", status,
+                                            login_redirects=redirects),))
     found = [f for f in find(FindingInputs(ev)) if f.code == "auth-failing"]
     assert bool(found) is expected
     if expected:
@@ -90,7 +99,8 @@ def test_names_are_normalised_over_ids() -> None:
 @pytest.mark.parametrize(("count", "expected"), [(10, True), (9, False)])
 def test_name_explosion_threshold(count: int, expected: bool) -> None:
     endpoints = [summary("GET", f"/api/products/{100 + i}") for i in range(count)]
-    found = [f for f in find(FindingInputs({}, endpoints)) if f.code == "name-explosion"]
+    found = [f for f in find(FindingInputs(EvidenceRecord(), endpoints))
+             if f.code == "name-explosion"]
     assert bool(found) is expected
     if expected:
         assert found[0].endpoint == "GET /api/products/{n}"
@@ -99,20 +109,24 @@ def test_name_explosion_threshold(count: int, expected: bool) -> None:
 
 
 def test_names_folded_into_other_is_a_name_explosion() -> None:
-    found = find(FindingInputs({}, [summary("GET", "(other)", 500), summary("GET", "/")],
+    found = find(FindingInputs(endpoints=[summary("GET", "(other)", 500), summary("GET", "/")],
                                warnings=["600 distinct request names: ... '(other)'"]))
     assert [(f.code, f.endpoint) for f in found] == [("name-explosion", None)]
     assert found[0].evidence["folded_requests"] == 500
 
 
-def classes(**waits: list[float]) -> dict[str, Any]:
-    return {"user_classes": {name: {"weight": 3 if name == "Busy" else 1, "fixed_count": 0,
-                                    "wait_s": w, "wait": "none" if max(w) == 0 else "varies"}
-                             for name, w in waits.items()}}
+def classes(**waits: list[float]) -> dict[str, UserClassEvidence]:
+    return {name: UserClassEvidence(weight=3 if name == "Busy" else 1, fixed_count=0,
+                                    wait_s=tuple(w), wait="none" if max(w) == 0 else "varies")
+            for name, w in waits.items()}
+
+
+def with_classes(**waits: list[float]) -> FindingInputs:
+    return FindingInputs(EvidenceRecord(user_classes=classes(**waits)))
 
 
 def test_no_wait_time_names_the_class_and_its_share() -> None:
-    found = find(FindingInputs(classes(Busy=[0.0] * 5, Calm=[1.2, 2.5, 1.1, 2.9, 1.7])))
+    found = find(with_classes(Busy=[0.0] * 5, Calm=[1.2, 2.5, 1.1, 2.9, 1.7]))
     assert [(f.code, f.severity) for f in found] == [("no-wait-time", "warning")]
     assert found[0].evidence["user_class"] == "Busy"
     assert found[0].evidence["weight_share"] == 0.75
@@ -120,20 +134,21 @@ def test_no_wait_time_names_the_class_and_its_share() -> None:
 
 
 def test_small_but_real_wait_is_not_no_wait_time() -> None:
-    assert find(FindingInputs(classes(Pacer=[0.01] * 5))) == []
-    assert [f.code for f in find(FindingInputs(classes(Pacer=[0.009] * 5)))] == [
+    assert find(with_classes(Pacer=[0.01] * 5)) == []
+    assert [f.code for f in find(with_classes(Pacer=[0.009] * 5))] == [
         "no-wait-time"]
 
 
 def test_unknown_wait_time_is_not_reported() -> None:
-    ev = {"user_classes": {"Odd": {"weight": 1, "fixed_count": 0, "wait_s": [],
-                                   "wait": "unknown", "error": "AttributeError: x"}}}
+    ev = EvidenceRecord(user_classes={"Odd": UserClassEvidence(
+        weight=1, fixed_count=0, wait_s=(), wait="unknown", error="AttributeError: x")})
     assert find(FindingInputs(ev)) == []
 
 
-def cpu(*values: float) -> dict[str, Any]:
-    return {"cpu": {"local": {"role": "local",
-                              "samples": [[5.0 * (i + 1), v] for i, v in enumerate(values)]}}}
+def cpu(*values: float) -> dict[str, CpuSeries]:
+    """CPU samples without a busy %, as runs stored before it was measured have them."""
+    return {"local": CpuSeries("local", tuple(CpuSample(5.0 * (i + 1), v)
+                                              for i, v in enumerate(values)))}
 
 
 @pytest.mark.parametrize(("values", "expected"), [
@@ -144,7 +159,8 @@ def cpu(*values: float) -> dict[str, Any]:
     ((89.9, 89.9, 89.9), None),
 ])
 def test_generator_saturated_threshold(values: tuple[float, ...], expected: str | None) -> None:
-    found = [f for f in find(FindingInputs(cpu(*values))) if f.code == "generator-saturated"]
+    found = [f for f in find(FindingInputs(EvidenceRecord(cpu=cpu(*values))))
+             if f.code == "generator-saturated"]
     assert (found[0].severity if found else None) == expected
     if found:
         assert found[0].evidence["process"] == "local"
@@ -170,7 +186,7 @@ def steps(levels: list[tuple[int, int, float]], per_level: int = 4) -> list[Step
 
 def test_knee_where_rps_flattens_and_latency_rises() -> None:
     run = steps([(2, 20, 10), (4, 40, 10), (8, 44, 60), (12, 45, 120), (2, 20, 10)])
-    found = find(FindingInputs({}, steps=run))
+    found = find(FindingInputs(steps=run))
     assert [(f.code, f.severity) for f in found] == [("saturation", "info")]
     ev = found[0].evidence
     assert (ev["knee_users"], ev["knee_rps"]) == (4, 40)
@@ -181,18 +197,18 @@ def test_knee_where_rps_flattens_and_latency_rises() -> None:
 
 def test_no_knee_while_rps_scales_with_users() -> None:
     run = steps([(2, 20, 10), (4, 39, 11), (8, 77, 12), (12, 118, 14)])
-    assert find(FindingInputs({}, steps=run)) == []
+    assert find(FindingInputs(steps=run)) == []
 
 
 def test_flat_rps_without_latency_rise_is_no_knee() -> None:
     """Users with a fixed pace: flat rps, same latency (e.g. a closed target), no knee."""
     run = steps([(2, 20, 10), (4, 21, 11), (8, 21, 11)])
-    assert find(FindingInputs({}, steps=run)) == []
+    assert find(FindingInputs(steps=run)) == []
 
 
 def test_collapse_past_the_knee_is_a_warning() -> None:
     run = steps([(2, 20, 10), (4, 40, 10), (8, 25, 200)])
-    (found,) = find(FindingInputs({}, steps=run))
+    (found,) = find(FindingInputs(steps=run))
     assert (found.code, found.severity) == ("saturation", "warning")
 
 
@@ -200,33 +216,32 @@ def test_a_linear_ramp_is_bucketed() -> None:
     run = [Step(start=1000 + i, seconds=1, users=i + 1,
                 requests=min(10 * (i + 1), 60), histogram=hist(10 if i < 6 else 80, 60))
            for i in range(12)]
-    (found,) = find(FindingInputs({}, steps=run))
+    (found,) = find(FindingInputs(steps=run))
     assert found.code == "saturation"
     assert 4 <= found.evidence["knee_users"] <= 7
 
 
 def test_constant_users_give_no_knee() -> None:
-    assert find(FindingInputs({}, steps=steps([(10, 50, 10)] * 3))) == []
+    assert find(FindingInputs(steps=steps([(10, 50, 10)] * 3))) == []
 
 
 def test_errors_come_first() -> None:
-    ev = {**cpu(95, 40, 30, 20), **classes(Busy=[0.0] * 5),
-          "servers": ["Werkzeug/3.1"],
-          "endpoints": [endpoint("GET", "/x", {"401": 9}, )]}
+    ev = EvidenceRecord(cpu=cpu(95, 40, 30, 20), user_classes=classes(Busy=[0.0] * 5),
+                        servers=("Werkzeug/3.1",), endpoints=(endpoint("GET", "/x", {401: 9}),))
     severities = [f.severity for f in find(FindingInputs(ev))]
     assert severities == sorted(severities, key=F.SEVERITIES.index)
     assert severities[:2] == ["error", "error"]
     for f in find(FindingInputs(ev)):
-        assert set(f.to_json()) == {"code", "severity", "endpoint", "message", "evidence",
+        assert set(finding_to_json(f)) == {"code", "severity", "endpoint", "message", "evidence",
                                     "fix"}
 
 
 def test_a_generator_starved_of_cpu_is_saturated_too() -> None:
     """Half a core used, the rest of the time waiting for one: as saturated as 100%."""
-    ev = {"cpu": {"local": {"role": "local", "samples": [[5.0, 50.0, 98.0], [10.0, 52.0, 97.0],
-                                                         [15.0, 20.0, 30.0]]}}}
+    ev = EvidenceRecord(cpu={"local": CpuSeries("local", (
+        CpuSample(5.0, 50.0, 98.0), CpuSample(10.0, 52.0, 97.0), CpuSample(15.0, 20.0, 30.0)))})
     (found,) = find(FindingInputs(ev))
     assert (found.code, found.severity) == ("generator-saturated", "error")
     assert "waiting for a CPU" in found.message
-    calm = {"cpu": {"local": {"role": "local", "samples": [[5.0, 50.0, 60.0]] * 3}}}
+    calm = EvidenceRecord(cpu={"local": CpuSeries("local", (CpuSample(5.0, 50.0, 60.0),) * 3)})
     assert find(FindingInputs(calm)) == []

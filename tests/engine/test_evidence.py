@@ -10,6 +10,8 @@ import pytest
 
 from swarmdeck.engine import evidence as E
 from swarmdeck.engine.evidence import Evidence, sample_wait_time
+from swarmdeck.records.codec import evidence_from_json, evidence_to_json
+from swarmdeck.records.evidence import CPU_EVERY_S
 
 
 @dataclass
@@ -36,14 +38,17 @@ def fire(ev: Evidence, method: str, name: str, response: Any, n: int = 1) -> Non
 
 
 def details(ev: Evidence) -> dict[str, Any]:
-    data = ev.to_details()["evidence"]
-    json.dumps(data)  # stored as JSON: must serialise
+    """The run's evidence as stored (the run's details under "evidence")."""
+    record = ev.record()
+    data = evidence_to_json(record)
+    assert evidence_from_json(json.loads(json.dumps(data))) == record  # reads back
     return data
 
 
 def by_name(data: dict[str, Any], name: str, method: str | None = None) -> dict[str, Any]:
-    (entry,) = [e for e in data["endpoints"]
-                if e["name"] == name and method in (None, e["method"])]
+    entries: list[dict[str, Any]] = [e for e in data["endpoints"]
+                                     if e["name"] == name and method in (None, e["method"])]
+    (entry,) = entries
     return entry
 
 
@@ -126,11 +131,11 @@ def test_wait_time_sampling() -> None:
                        (between(1, 3), "varies"), (constant_throughput(2), "constant")):
         cls = type("U", (Bare,), {"wait_time": wait})
         sampled = sample_wait_time(cls)
-        assert sampled["wait"] == kind, (wait, sampled)
-        assert sampled["weight"] == 3
+        assert sampled.wait == kind, (wait, sampled)
+        assert sampled.weight == 3
     from locust import HttpUser
 
-    assert sample_wait_time(type("Plain", (HttpUser,), {}))["wait"] == "none"
+    assert sample_wait_time(type("Plain", (HttpUser,), {})).wait == "none"
 
 
 def test_a_wait_time_that_raises_is_unknown() -> None:
@@ -138,7 +143,7 @@ def test_a_wait_time_that_raises_is_unknown() -> None:
         return float(self.not_there)
 
     sampled = sample_wait_time(type("U", (Bare,), {"wait_time": wait_time}))
-    assert sampled["wait"] == "unknown" and "AttributeError" in sampled["error"]
+    assert sampled.wait == "unknown" and sampled.error and "AttributeError" in sampled.error
 
 
 class Env:
@@ -170,18 +175,37 @@ def test_worker_snapshots_merge_without_double_counting() -> None:
     fire(one, "POST", "/login", Response(400, b"The CSRF token is missing."), 2)
     fire(two, "POST", "/login", Response(400, b"The CSRF token is missing."), 3)
     fire(two, "GET", "/", Response(200, headers={"Server": "Werkzeug/3.1"}))
-    two.cpu["worker"] = {"role": "worker", "samples": [[3.0, 97.0]]}
+    fire(two, "GET", "/", None)
+    report = json.loads(json.dumps(two.snapshot()))  # as Locust's messages carry it
+    report["cpu"] = {"worker": {"role": "worker", "samples": [[3.0, 97.0, 99.0]]}}
     master.add_remote("w1", one.snapshot())
-    master.add_remote("w2", two.snapshot())
+    master.add_remote("w2", report)
     fire(one, "POST", "/login", Response(400, b"The CSRF token is missing."))
+    fire(one, "GET", "/", Response(503))
     master.add_remote("w1", one.snapshot())  # a later, cumulative report replaces
     master.add_remote("w3", "garbage")
+    master.add_remote("w4", {"endpoints": [{"name": "/no-method", "status": {"200": 5}}]})
     data = details(master)
     entry = by_name(data, "/login")
     assert entry["status"] == {"400": 6} and entry["csrf_400"] == 6
+    assert by_name(data, "/")["status"] == {"200": 1, "503": 1, "none": 1}
+    assert "/no-method" not in [e["name"] for e in data["endpoints"]]
     assert data["servers"] == ["Werkzeug/3.1"]
-    assert data["cpu"]["worker w2"]["samples"] == [[3.0, 97.0]]
+    assert data["cpu"]["worker w2"] == {"role": "worker", "samples": [[3.0, 97.0, 99.0]]}
     assert "U" in data["user_classes"]
+    assert data["cpu_every_s"] == CPU_EVERY_S
+
+
+def test_a_worker_snapshot_is_its_evidence_in_the_stored_form() -> None:
+    worker = Evidence()
+    fire(worker, "POST", "/login", Response(400, b"<p>The CSRF token is missing.</p>"))
+    fire(worker, "GET", "/", Response(200, headers={"Server": "gunicorn"}))
+    worker.on_test_start(environment=Env(type("U", (Bare,), {"wait_time": lambda s: 0})))
+    snapshot = worker.snapshot()
+    assert json.loads(json.dumps(snapshot)) == snapshot
+    assert evidence_from_json(snapshot) == worker.record()
+    assert snapshot["user_classes"]["U"] == {"weight": 3, "fixed_count": 0, "wait": "none",
+                                             "wait_s": [0.0] * E.WAIT_SAMPLES, "error": None}
 
 
 def test_attach_listens_on_locusts_events() -> None:
@@ -196,6 +220,7 @@ def test_attach_listens_on_locusts_events() -> None:
     ev.detach(events)
     events.request.fire(request_type="GET", name="/", response_time=1.0, response_length=0,
                         exception=None, context={}, response=Response(401))
-    data = details(ev)
-    assert by_name(data, "/")["status"] == {"401": 1}
-    assert data["user_classes"]["U"]["wait"] == "none"
+    record = ev.record()
+    (endpoint,) = record.endpoints
+    assert (endpoint.method, endpoint.name, endpoint.status) == ("GET", "/", {401: 1})
+    assert record.user_classes["U"].wait == "none"

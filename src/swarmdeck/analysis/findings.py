@@ -1,5 +1,6 @@
 """Findings: is this test even valid? Pure heuristics over plain data (the evidence the
-load generators captured, per-endpoint summaries, the timeline, the stored warnings).
+load generators captured, ``records.evidence``; per-endpoint summaries, the timeline, the
+stored warnings). Each returns ``records.verdict.Finding``s; ``records.codec`` renders them.
 
 Every threshold is a module constant, and docs/findings.md explains each one. Findings come
 out errors first, then warnings, then info.
@@ -8,12 +9,13 @@ out errors first, then warnings, then info.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from swarmdeck.analysis.knee import Step, find_knee
 from swarmdeck.analysis.summary import EndpointSummary
+from swarmdeck.records.evidence import EndpointEvidence, EvidenceRecord
+from swarmdeck.records.verdict import Finding
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -44,22 +46,9 @@ FOLDED = "(other)"
 
 
 @dataclass(frozen=True)
-class Finding:
-    code: str
-    severity: str  # "error" | "warning" | "info"
-    endpoint: str | None
-    message: str
-    evidence: dict[str, Any] = field(default_factory=dict)
-    fix: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "severity": self.severity, "endpoint": self.endpoint,
-                "message": self.message, "evidence": self.evidence, "fix": self.fix}
-
-
-@dataclass(frozen=True)
 class FindingInputs:
-    evidence: Mapping[str, Any]  # details["evidence"] (engine/evidence.py), {} when absent
+    # what the load generators captured (engine/evidence.py); empty when the run has none
+    evidence: EvidenceRecord = field(default_factory=EvidenceRecord)
     endpoints: Sequence[EndpointSummary] = ()
     steps: Sequence[Step] = ()
     duration_s: float = 0.0
@@ -79,26 +68,22 @@ def _pct(share: float) -> str:
     return f"{100 * share:.0f}%"
 
 
-def _statuses(entry: Mapping[str, Any]) -> dict[str, int]:
-    return {str(k): int(v) for k, v in (entry.get("status") or {}).items()}
-
-
 def label(method: str, name: str) -> str:
     """An endpoint as the user named it: "GET /x", or the name alone when it already starts
     with the method (the guide's name="GET /x")."""
     return name if name.startswith(f"{method} ") or not method else f"{method} {name}"
 
 
-def _label(entry: Mapping[str, Any]) -> str:
-    return label(str(entry.get("method", "")), str(entry.get("name", "")))
+def _label(entry: EndpointEvidence) -> str:
+    return label(entry.method, entry.name)
 
 
 def dev_server(inputs: FindingInputs) -> list[Finding]:
     """Any ``Server: Werkzeug/...`` header, or any Werkzeug debugger page in a 5xx body."""
     ev = inputs.evidence
-    servers = [str(s) for s in ev.get("servers", [])]
+    servers = list(ev.servers)
     werkzeug = [s for s in servers if WERKZEUG.match(s)]
-    pages = int(ev.get("debugger_pages", 0) or 0)
+    pages = ev.debugger_pages
     if not werkzeug and not pages:
         return []
     what = []
@@ -106,14 +91,14 @@ def dev_server(inputs: FindingInputs) -> list[Finding]:
         what.append(f"answered with Server: {werkzeug[0]}")
     if pages:
         what.append(f"returned Werkzeug's interactive debugger page {pages} time"
-                    f"{'s' * (pages != 1)} (on {ev.get('debugger_endpoint') or '?'})")
+                    f"{'s' * (pages != 1)} (on {ev.debugger_endpoint or '?'})")
     return [Finding(
         "dev-server", "error", None,
         f"the target {' and '.join(what)}: this is Flask's development server, single "
         "process and unoptimised (and with the debugger, able to run code for anyone) — "
         "these results do not represent production",
         {"servers": servers, "debugger_pages": pages,
-         "debugger_endpoint": ev.get("debugger_endpoint")},
+         "debugger_endpoint": ev.debugger_endpoint},
         "run the app under a production WSGI server, as in production: "
         "gunicorn -w 4 -b 0.0.0.0:8000 'app:create_app()' (behind your usual proxy), "
         "with debug off; never load-test `flask run` or app.run(debug=True)")]
@@ -122,13 +107,13 @@ def dev_server(inputs: FindingInputs) -> list[Finding]:
 def csrf_missing(inputs: FindingInputs) -> list[Finding]:
     """Per endpoint: 400 responses whose body names the CSRF token."""
     found = []
-    for entry in inputs.evidence.get("endpoints", []):
-        count = int(entry.get("csrf_400", 0) or 0)
-        total = sum(_statuses(entry).values())
+    for entry in inputs.evidence.endpoints:
+        count = entry.csrf_400
+        total = entry.responses
         share = count / total if total else 0.0
         if count == 0 or (count < CSRF_MIN_COUNT and share < CSRF_MIN_SHARE):
             continue
-        sample = entry.get("csrf_sample") or ""
+        sample = entry.csrf_sample or ""
         found.append(Finding(
             "csrf-missing", "error", _label(entry),
             f"{count} of {total} responses ({_pct(share)}) were 400 naming the CSRF token"
@@ -146,11 +131,10 @@ def csrf_missing(inputs: FindingInputs) -> list[Finding]:
 def auth_failing(inputs: FindingInputs) -> list[Finding]:
     """Per endpoint: 401 + 403 + redirects to a login page, as a share of its responses."""
     found = []
-    for entry in inputs.evidence.get("endpoints", []):
-        codes = _statuses(entry)
-        total = sum(codes.values())
-        unauthorized, forbidden = codes.get("401", 0), codes.get("403", 0)
-        redirects = int(entry.get("login_redirects", 0) or 0)
+    for entry in inputs.evidence.endpoints:
+        total = entry.responses
+        unauthorized, forbidden = entry.count(401), entry.count(403)
+        redirects = entry.login_redirects
         count = unauthorized + forbidden + redirects
         share = count / total if total else 0.0
         if count < AUTH_MIN_COUNT or share < AUTH_MIN_SHARE:
@@ -188,9 +172,8 @@ def name_explosion(inputs: FindingInputs) -> list[Finding]:
     requests: dict[tuple[str, str], int] = {}
     for e in inputs.endpoints:
         requests[(e.method, e.name)] = e.requests
-    for entry in inputs.evidence.get("endpoints", []):
-        key = (str(entry.get("method", "")), str(entry.get("name", "")))
-        requests.setdefault(key, sum(_statuses(entry).values()))
+    for entry in inputs.evidence.endpoints:
+        requests.setdefault((entry.method, entry.name), entry.responses)
     groups: dict[tuple[str, str], list[tuple[str, int]]] = {}
     for (method, name), n in requests.items():
         if name == FOLDED:
@@ -211,7 +194,7 @@ def name_explosion(inputs: FindingInputs) -> list[Finding]:
             f"group them with name=: self.client.get(f\"{names[0][0]}\", "
             f"name=\"{pattern.replace('{n}', '[id]')}\")"))
     folded_rows = [e for e in inputs.endpoints if e.name == FOLDED]
-    folded_names = int(inputs.evidence.get("names_folded", 0) or 0)
+    folded_names = inputs.evidence.names_folded
     if folded_rows or folded_names:
         found.append(Finding(
             "name-explosion", "warning", None,
@@ -227,16 +210,14 @@ def name_explosion(inputs: FindingInputs) -> list[Finding]:
 
 def no_wait_time(inputs: FindingInputs) -> list[Finding]:
     """User classes whose sampled wait_time is always below NO_WAIT_S seconds."""
-    classes = inputs.evidence.get("user_classes") or {}
-    total_weight = sum(max(int(c.get("weight", 1) or 0), 0) for c in classes.values()
-                       if not c.get("fixed_count"))
+    classes = inputs.evidence.user_classes
+    total_weight = sum(max(c.weight, 0) for c in classes.values() if not c.fixed_count)
     found = []
     for name, c in sorted(classes.items()):
-        samples = [float(s) for s in c.get("wait_s") or []]
+        samples = list(c.wait_s)
         if not samples or max(samples) >= NO_WAIT_S:
             continue
-        fixed = int(c.get("fixed_count", 0) or 0)
-        weight = int(c.get("weight", 1) or 0)
+        fixed, weight = c.fixed_count, c.weight
         share = 1.0 if fixed == 0 and total_weight == weight else (
             weight / total_weight if total_weight and not fixed else None)
         who = (f"{fixed} fixed user{'s' * (fixed != 1)}" if fixed else
@@ -261,11 +242,10 @@ def generator_saturated(inputs: FindingInputs) -> list[Finding]:
     (on a CPU, or ready to run and waiting for one: a generator starved by other processes
     queues its requests just the same)."""
     found = []
-    every = float(inputs.evidence.get("cpu_every_s", 5.0) or 5.0)
-    for process, series in sorted((inputs.evidence.get("cpu") or {}).items()):
-        samples = [s for s in series.get("samples") or [] if len(s) >= 2]
-        busy = [float(s[2] if len(s) > 2 else s[1]) for s in samples]
-        cpu = [float(s[1]) for s in samples]
+    every = inputs.evidence.cpu_every_s
+    for process, series in sorted(inputs.evidence.cpu.items()):
+        busy = [s.busy for s in series.samples]
+        cpu = [s.cpu_pct for s in series.samples]
         hot = [v for v in busy if v >= GEN_CPU_PCT]
         if not busy or not hot:
             continue
@@ -283,7 +263,7 @@ def generator_saturated(inputs: FindingInputs) -> list[Finding]:
             + (": the rest waiting for a CPU that other processes held" if starved else "")
             + "): latencies include the generator's own queueing and the load it made is "
             "less than asked for",
-            {"process": process, "role": series.get("role"), "hot_samples": len(hot),
+            {"process": process, "role": series.role, "hot_samples": len(hot),
              "samples": len(busy), "share": round(share, 4), "max_pct": max(busy),
              "max_cpu_pct": max(cpu), "mean_pct": round(sum(busy) / len(busy), 1),
              "every_s": every},

@@ -7,9 +7,10 @@ looks at a response body only when it is a 400 (CSRF) or a 5xx (Werkzeug's debug
 then at most ``BODY_BYTES`` of it. The ``Server`` header is read on the first
 ``SERVER_FIRST`` responses and then on one response in ``SERVER_EVERY``.
 
-Everything is cumulative; a worker sends a snapshot (``snapshot()``) with every report and
-the master keeps the latest one per worker (``add_remote``), so a lost or repeated report
-never double counts. ``to_details()`` merges them into ``{"evidence": {...}}``.
+Everything is cumulative; a worker sends a snapshot (``snapshot()``, the JSON form of its
+``EvidenceRecord``) with every report and the master keeps the latest one per worker
+(``add_remote``), so a lost or repeated report never double counts. ``record()`` merges
+them into the run's ``EvidenceRecord`` (records/evidence.py), stored with its details.
 """
 
 from __future__ import annotations
@@ -17,13 +18,23 @@ from __future__ import annotations
 import logging
 import re
 import time
+from dataclasses import replace
 from typing import Any
 
 import psutil
 
+from swarmdeck.records.codec import evidence_from_json, evidence_to_json
+from swarmdeck.records.evidence import (
+    CPU_EVERY_S,
+    CpuSample,
+    CpuSeries,
+    EndpointEvidence,
+    EvidenceRecord,
+    UserClassEvidence,
+)
+
 log = logging.getLogger(__name__)
 
-KEY = "evidence"
 REPORT_KEY = "swarmdeck_evidence"  # in Locust's worker reports, beside the intervals
 OTHER = "(other)"
 MAX_ENDPOINTS = 1000  # beyond this many distinct names, counts fold into OTHER
@@ -33,7 +44,6 @@ SERVER_EVERY = 64  # ...then of one response in this many
 BODY_BYTES = 4096  # of a 400 or 5xx body looked at
 DEBUGGER_CHECKS = 50  # 5xx bodies looked at for Werkzeug's debugger, at most
 WAIT_SAMPLES = 5  # calls of each user class's wait_time at test_start
-CPU_EVERY_S = 5.0  # one generator CPU value per this many seconds
 LOGIN = re.compile(r"login|signin|sign-in|sign_in", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")
 _DEBUGGER_MARKS = (b"Werkzeug Debugger", b"__debugger__")
@@ -50,13 +60,16 @@ class _Endpoint:
         self.csrf_sample: str | None = None
         self.login_redirects = 0
 
-    def to_json(self) -> dict[str, Any]:
-        return {"method": self.method, "name": self.name,
-                "status": {("none" if code is None else str(code)): n
-                           for code, n in sorted(self.status.items(),
-                                                 key=lambda kv: (kv[0] is None, kv[0] or 0))},
-                "csrf_400": self.csrf, "csrf_sample": self.csrf_sample,
-                "login_redirects": self.login_redirects}
+    def record(self) -> EndpointEvidence:
+        return EndpointEvidence(method=self.method, name=self.name,
+                                status=_sorted(self.status), csrf_400=self.csrf,
+                                csrf_sample=self.csrf_sample,
+                                login_redirects=self.login_redirects)
+
+
+def _sorted(status: dict[int | None, int]) -> dict[int | None, int]:
+    """Status counts by code, no response last."""
+    return dict(sorted(status.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)))
 
 
 def _body(response: Any) -> bytes:
@@ -106,13 +119,19 @@ def _schedstat() -> tuple[int, int] | None:
         return None
 
 
-def sample_wait_time(cls: type) -> dict[str, Any]:
+def _count(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def sample_wait_time(cls: type) -> UserClassEvidence:
     """What a user class waits between tasks: its ``wait_time`` called on a bare instance a
     few times (never constructed: no client, no connection). Custom callables that need
     state the bare instance lacks give ``"unknown"``."""
-    result: dict[str, Any] = {"weight": getattr(cls, "weight", 1),
-                              "fixed_count": getattr(cls, "fixed_count", 0) or 0,
-                              "wait": "unknown", "wait_s": [], "error": None}
+    known = UserClassEvidence(weight=_count(getattr(cls, "weight", 1)),
+                              fixed_count=_count(getattr(cls, "fixed_count", 0)))
     try:
         instance: Any = object.__new__(cls)
         samples = []
@@ -121,16 +140,14 @@ def sample_wait_time(cls: type) -> dict[str, Any]:
             instance._cp_last_wait_time = 0  # as if a task had just ended
             samples.append(round(float(instance.wait_time()), 4))
     except Exception as exc:  # noqa: BLE001 - a user's callable: anything may happen
-        result["error"] = f"{exc.__class__.__name__}: {exc}"[:200]
-        return result
-    result["wait_s"] = samples
+        return replace(known, error=f"{exc.__class__.__name__}: {exc}"[:200])
     if all(s <= 0 for s in samples):
-        result["wait"] = "none"
+        wait = "none"
     elif max(samples) - min(samples) < 1e-3:
-        result["wait"] = "constant"
+        wait = "constant"
     else:
-        result["wait"] = "varies"
-    return result
+        wait = "varies"
+    return replace(known, wait=wait, wait_s=tuple(samples))
 
 
 class Evidence:
@@ -143,8 +160,8 @@ class Evidence:
         self.debugger_pages = 0
         self.debugger_endpoint: str | None = None
         self._debugger_checks = 0
-        self.user_classes: dict[str, dict[str, Any]] = {}
-        self.cpu: dict[str, dict[str, Any]] = {}
+        self.user_classes: dict[str, UserClassEvidence] = {}
+        self.cpu: dict[str, CpuSeries] = {}
         self._process: psutil.Process | None = None
         self._started: float | None = None
         self._sched: tuple[int, int] | None = None
@@ -257,9 +274,9 @@ class Evidence:
             ran, waited = (sched[0] - self._sched[0]), (sched[1] - self._sched[1])
             busy = max(value, 100.0 * (ran + waited) / 1e9 / (now - self._last_cpu))
         self._sched = sched
-        series = self.cpu.setdefault(key, {"role": role, "samples": []})
-        series["samples"].append([round(now - self._started, 1), round(value, 1),
-                                  round(busy, 1)])
+        series = self.cpu.get(key) or CpuSeries(role)
+        sample = CpuSample(round(now - self._started, 1), round(value, 1), round(busy, 1))
+        self.cpu[key] = replace(series, samples=(*series.samples, sample))
         self._last_cpu = now
 
     def sample(self, runner: Any) -> None:
@@ -274,58 +291,66 @@ class Evidence:
 
     # -- workers to the master ----------------------------------------------------------
 
+    def local(self) -> EvidenceRecord:
+        """Everything measured in this process."""
+        return EvidenceRecord(
+            endpoints=tuple(e.record() for key, e in self._endpoints.items()
+                            if key == (e.method, e.name)),  # not the names folded into it
+            names_folded=self.names_folded, servers=tuple(self.servers),
+            debugger_pages=self.debugger_pages, debugger_endpoint=self.debugger_endpoint,
+            user_classes=dict(self.user_classes), cpu=dict(self.cpu), cpu_every_s=CPU_EVERY_S)
+
     def snapshot(self) -> dict[str, Any]:
-        """Everything measured here, JSON-able (what a worker sends with its reports)."""
-        return {
-            "endpoints": [e.to_json() for key, e in self._endpoints.items()
-                          if key == (e.method, e.name)],
-            "names_folded": self.names_folded,
-            "servers": list(self.servers),
-            "debugger_pages": self.debugger_pages,
-            "debugger_endpoint": self.debugger_endpoint,
-            "user_classes": dict(self.user_classes),
-            "cpu": {k: {"role": v["role"], "samples": list(v["samples"])}
-                    for k, v in self.cpu.items()},
-        }
+        """What a worker sends with its reports: its evidence's JSON form."""
+        return evidence_to_json(self.local())
 
     def add_remote(self, client_id: str, snapshot: Any) -> None:
-        """A worker's latest snapshot (cumulative: it replaces the previous one)."""
+        """A worker's latest snapshot (cumulative: it replaces the previous one); read at
+        the end, by ``record()``."""
         if isinstance(snapshot, dict):
             self._remote[client_id] = snapshot
 
-    def to_details(self) -> dict[str, Any]:
-        """What is stored with the run (JSON-able), under the run's details."""
-        merged = self.snapshot()
-        for client_id, remote in sorted(self._remote.items()):
+    def record(self) -> EvidenceRecord:
+        """The run's evidence: this process's, merged with every worker's latest snapshot
+        (a malformed one is left out, with a warning)."""
+        merged = self.local()
+        for client_id, snapshot in sorted(self._remote.items()):
             try:
-                _merge(merged, remote, client_id)
+                remote = evidence_from_json(snapshot)
             except (TypeError, ValueError, KeyError, AttributeError) as exc:
                 log.warning("ignoring malformed evidence from worker %s: %s", client_id, exc)
-        merged["cpu_every_s"] = CPU_EVERY_S
-        return {KEY: merged}
+                continue
+            merged = _merge(merged, remote, client_id)
+        return merged
 
 
-def _merge(into: dict[str, Any], remote: dict[str, Any], client_id: str) -> None:
-    by_key = {(e["method"], e["name"]): e for e in into["endpoints"]}
-    for e in remote.get("endpoints", []):
-        mine = by_key.get((e["method"], e["name"]))
+def _merge(into: EvidenceRecord, remote: EvidenceRecord, client_id: str) -> EvidenceRecord:
+    endpoints = {(e.method, e.name): e for e in into.endpoints}
+    for e in remote.endpoints:
+        mine = endpoints.get((e.method, e.name))
         if mine is None:
-            mine = by_key[(e["method"], e["name"])] = {
-                "method": e["method"], "name": e["name"], "status": {}, "csrf_400": 0,
-                "csrf_sample": None, "login_redirects": 0}
-            into["endpoints"].append(mine)
-        for code, n in e.get("status", {}).items():
-            mine["status"][code] = mine["status"].get(code, 0) + int(n)
-        mine["csrf_400"] += int(e.get("csrf_400", 0))
-        mine["csrf_sample"] = mine["csrf_sample"] or e.get("csrf_sample")
-        mine["login_redirects"] += int(e.get("login_redirects", 0))
-    into["names_folded"] += int(remote.get("names_folded", 0))
-    for server in remote.get("servers", []):
-        if server not in into["servers"] and len(into["servers"]) < MAX_SERVERS:
-            into["servers"].append(server)
-    into["debugger_pages"] += int(remote.get("debugger_pages", 0))
-    into["debugger_endpoint"] = into["debugger_endpoint"] or remote.get("debugger_endpoint")
-    for name, cls in remote.get("user_classes", {}).items():
-        into["user_classes"].setdefault(name, cls)
-    for key, series in remote.get("cpu", {}).items():
-        into["cpu"][f"worker {client_id}" if key == "worker" else key] = series
+            endpoints[(e.method, e.name)] = e
+            continue
+        status = dict(mine.status)
+        for code, n in e.status.items():
+            status[code] = status.get(code, 0) + n
+        endpoints[(e.method, e.name)] = replace(
+            mine, status=_sorted(status), csrf_400=mine.csrf_400 + e.csrf_400,
+            csrf_sample=mine.csrf_sample or e.csrf_sample,
+            login_redirects=mine.login_redirects + e.login_redirects)
+    servers = list(into.servers)
+    for server in remote.servers:
+        if server not in servers and len(servers) < MAX_SERVERS:
+            servers.append(server)
+    user_classes = dict(into.user_classes)
+    for name, cls in remote.user_classes.items():
+        user_classes.setdefault(name, cls)
+    cpu = dict(into.cpu)
+    for key, series in remote.cpu.items():
+        cpu[f"worker {client_id}" if key == "worker" else key] = series
+    return replace(
+        into, endpoints=tuple(endpoints.values()),
+        names_folded=into.names_folded + remote.names_folded, servers=tuple(servers),
+        debugger_pages=into.debugger_pages + remote.debugger_pages,
+        debugger_endpoint=into.debugger_endpoint or remote.debugger_endpoint,
+        user_classes=user_classes, cpu=cpu)

@@ -287,7 +287,7 @@ class LocalRun:
                 LocustError(count=int(e["count"]), message=str(e["msg"]),
                             nodes=tuple(sorted(e["nodes"])))
                 for e in (env.runner.exceptions.values() if env.runner else [])),
-            evidence=self.evidence.to_details()["evidence"],
+            evidence=self.evidence.record(),
         ))
         self.store.finish_run(outcome.run_id, outcome.status, datetime.now(UTC),
                               message=outcome.message, details=details)

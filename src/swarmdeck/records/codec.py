@@ -13,7 +13,14 @@ from typing import Any
 
 from swarmdeck.records.comparison import Comparison
 from swarmdeck.records.details import LocustError, RunDetails, WorkerRecord
-from swarmdeck.records.evidence import EvidenceRecord
+from swarmdeck.records.evidence import (
+    CPU_EVERY_S,
+    CpuSample,
+    CpuSeries,
+    EndpointEvidence,
+    EvidenceRecord,
+    UserClassEvidence,
+)
 from swarmdeck.records.status import Ending
 from swarmdeck.records.verdict import Finding, ThresholdOutcome
 
@@ -68,12 +75,80 @@ def comparison_from_json(data: Mapping[str, Any]) -> Comparison:
     return dict(data)
 
 
+def _str_or_none(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return None if value is None else str(value)
+
+
+def _status_key(code: int | None) -> str:
+    return "none" if code is None else str(code)
+
+
+def endpoint_evidence_to_json(e: EndpointEvidence) -> JSONDict:
+    return {"method": e.method, "name": e.name,
+            "status": {_status_key(code): n for code, n in e.status.items()},
+            "csrf_400": e.csrf_400, "csrf_sample": e.csrf_sample,
+            "login_redirects": e.login_redirects}
+
+
+def endpoint_evidence_from_json(data: Mapping[str, Any]) -> EndpointEvidence:
+    return EndpointEvidence(
+        method=str(data["method"]), name=str(data["name"]),
+        status={None if k == "none" else int(k): int(n)
+                for k, n in (data.get("status") or {}).items()},
+        csrf_400=int(data.get("csrf_400") or 0), csrf_sample=_str_or_none(data, "csrf_sample"),
+        login_redirects=int(data.get("login_redirects") or 0))
+
+
+def user_class_to_json(c: UserClassEvidence) -> JSONDict:
+    return {"weight": c.weight, "fixed_count": c.fixed_count, "wait": c.wait,
+            "wait_s": list(c.wait_s), "error": c.error}
+
+
+def user_class_from_json(data: Mapping[str, Any]) -> UserClassEvidence:
+    return UserClassEvidence(
+        weight=int(data.get("weight", 1) or 0), fixed_count=int(data.get("fixed_count") or 0),
+        wait=str(data.get("wait", "unknown")),
+        wait_s=tuple(float(s) for s in data.get("wait_s") or []),
+        error=_str_or_none(data, "error"))
+
+
+def cpu_series_to_json(s: CpuSeries) -> JSONDict:
+    return {"role": s.role,
+            "samples": [[p.at_s, p.cpu_pct] + ([] if p.busy_pct is None else [p.busy_pct])
+                        for p in s.samples]}
+
+
+def cpu_series_from_json(data: Mapping[str, Any]) -> CpuSeries:
+    samples = [s for s in data.get("samples") or [] if len(s) >= 2]  # older: [t, cpu]
+    return CpuSeries(role=str(data.get("role", "")), samples=tuple(
+        CpuSample(float(s[0]), float(s[1]), float(s[2]) if len(s) > 2 else None)
+        for s in samples))
+
+
 def evidence_to_json(e: EvidenceRecord) -> JSONDict:
-    return dict(e)
+    """The stored form, and what a worker sends the master (engine/evidence.py)."""
+    return {"endpoints": [endpoint_evidence_to_json(x) for x in e.endpoints],
+            "names_folded": e.names_folded, "servers": list(e.servers),
+            "debugger_pages": e.debugger_pages, "debugger_endpoint": e.debugger_endpoint,
+            "user_classes": {k: user_class_to_json(c) for k, c in e.user_classes.items()},
+            "cpu": {k: cpu_series_to_json(s) for k, s in e.cpu.items()},
+            "cpu_every_s": e.cpu_every_s}
 
 
 def evidence_from_json(data: Mapping[str, Any]) -> EvidenceRecord:
-    return dict(data)
+    """Missing keys read as nothing seen; a malformed part raises (TypeError, ValueError,
+    KeyError or AttributeError)."""
+    return EvidenceRecord(
+        endpoints=tuple(endpoint_evidence_from_json(x) for x in _seq(data, "endpoints")),
+        names_folded=int(data.get("names_folded") or 0),
+        servers=tuple(str(s) for s in _seq(data, "servers")),
+        debugger_pages=int(data.get("debugger_pages") or 0),
+        debugger_endpoint=_str_or_none(data, "debugger_endpoint"),
+        user_classes={str(k): user_class_from_json(c)
+                      for k, c in (data.get("user_classes") or {}).items()},
+        cpu={str(k): cpu_series_from_json(s) for k, s in (data.get("cpu") or {}).items()},
+        cpu_every_s=float(data.get("cpu_every_s") or CPU_EVERY_S))
 
 
 # -- workers and script errors --------------------------------------------------------------

@@ -20,7 +20,6 @@ from swarmdeck.records import (
     ThresholdOutcome,
     decide,
 )
-from swarmdeck.records.codec import finding_from_json
 from swarmdeck.store import Store
 
 
@@ -45,8 +44,7 @@ def judge(store: Store, run_id: int, plan: Plan) -> Verdict:
 
     record = store.get_run(run_id)
     results = tuple(thresholds.evaluate_run(store, record, plan))
-    found = tuple(f if isinstance(f, Finding) else finding_from_json(f)
-                  for f in findings.find_for_run(store, record))
+    found = tuple(findings.find_for_run(store, record))
     compared = comparison.compare_for_run(store, record, plan)
     reasons = RunDetails(thresholds=results, comparison=compared).gates_failed
     ending = record.details.ending

@@ -4,17 +4,16 @@ store only and handed to the pure analysis (analysis/findings.py)."""
 from __future__ import annotations
 
 import math
-from datetime import datetime
-from typing import Any
 
 from swarmdeck.analysis.findings import FindingInputs, find
 from swarmdeck.analysis.knee import Step
 from swarmdeck.analysis.summary import summarize
 from swarmdeck.metrics.histogram import LatencyHistogram
+from swarmdeck.records.evidence import EvidenceRecord
+from swarmdeck.records.verdict import Finding
 from swarmdeck.store import Store
 from swarmdeck.store.records import RunRecord
 
-KEY = "evidence"  # engine/evidence.py stores it there (not imported: it needs psutil)
 MAX_POINTS = 300  # the timeline step gives at most this many points (at least 1 s each)
 
 
@@ -41,15 +40,13 @@ def steps_for_run(store: Store, run_id: int, step_s: int) -> list[Step]:
             for p in store.timeline(run_id, step_s)]
 
 
-def find_for_run(store: Store, record: RunRecord) -> list[dict[str, Any]]:
-    """JSON-able findings: code, severity, endpoint, message, evidence, fix."""
+def find_for_run(store: Store, record: RunRecord) -> list[Finding]:
+    """The run's findings, errors first (analysis/findings.py)."""
     details = record.details
-    started = record.meta.started_at
-    ended = record.ended_at or datetime.now(started.tzinfo)
-    duration = max((ended - started).total_seconds(), 0.0)
+    duration = record.duration_s()
     _, endpoints = summarize(store.endpoint_data(record.id), duration)
     inputs = FindingInputs(
-        evidence=details.evidence or {}, endpoints=endpoints,
+        evidence=details.evidence or EvidenceRecord(), endpoints=endpoints,
         steps=steps_for_run(store, record.id, step_for(duration)), duration_s=duration,
-        warnings=list(details.warnings))
-    return [f.to_json() for f in find(inputs)]
+        warnings=details.warnings)
+    return find(inputs)

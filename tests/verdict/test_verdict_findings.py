@@ -1,0 +1,68 @@
+"""Findings of a stored run: read from its stored evidence (in the form runs have always
+stored it), and stored back with its verdict."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from swarmdeck.metrics import EndpointInterval, LatencyHistogram
+from swarmdeck.plan import resolve
+from swarmdeck.records.verdict import Finding
+from swarmdeck.store import RunMeta, Store
+from swarmdeck.verdict import judge
+from swarmdeck.verdict.findings import find_for_run
+
+T0 = 1_714_564_800  # 2024-05-01T12:00:00Z
+EVIDENCE = Path(__file__).parent.parent / "records" / "evidence_v1.json"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(f"sqlite:///{tmp_path / 'runs.db'}") as opened:
+        yield opened
+
+
+def stored_run(store: Store, details: dict[str, Any] | None) -> int:
+    meta = RunMeta(host="http://127.0.0.1:1", locustfile="l.py", locustfile_sha256="0" * 64,
+                   plan={}, tags={}, users=1, spawn_rate=1.0, run_time_s=10.0, shape=None,
+                   swarmdeck_version="t", locust_version="t", python_version="t",
+                   git_commit=None, started_at=datetime.fromtimestamp(T0, UTC),
+                   pid=1, hostname="test")
+    run_id = store.create_run(meta)
+    histogram = LatencyHistogram()
+    histogram.record(20_000, 10)
+    store.add_intervals(run_id, [
+        EndpointInterval(start=T0 + s, method="POST", name="/login", requests=10, failures=0,
+                         histogram=histogram) for s in range(10)])
+    store.finish_run(run_id, "passed", meta.started_at + timedelta(seconds=10),
+                     details=details)
+    return run_id
+
+
+def test_findings_come_from_the_stored_evidence(store: Store) -> None:
+    evidence = json.loads(EVIDENCE.read_text())
+    run_id = stored_run(store, {"warnings": [], "evidence": evidence})
+    found = find_for_run(store, store.get_run(run_id))
+    assert all(isinstance(f, Finding) for f in found)
+    csrf = next(f for f in found if f.code == "csrf-missing")
+    assert (csrf.endpoint, csrf.severity, csrf.evidence["csrf_400"]) == ("POST /login",
+                                                                         "error", 7)
+
+
+def test_a_run_without_evidence_has_none_of_its_findings(store: Store) -> None:
+    run_id = stored_run(store, {"warnings": []})  # runs stored before the evidence
+    assert find_for_run(store, store.get_run(run_id)) == []
+
+
+def test_the_verdict_stores_the_findings_with_the_run(store: Store, tmp_path: Path) -> None:
+    run_id = stored_run(store, {"warnings": [], "evidence": json.loads(EVIDENCE.read_text())})
+    verdict = judge(store, run_id, resolve({}, {}, tmp_path))
+    stored = store.get_run(run_id).details.findings
+    assert list(stored) == find_for_run(store, store.get_run(run_id))
+    assert [f["code"] for f in verdict.findings] == [f.code for f in stored]
