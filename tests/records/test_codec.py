@@ -4,6 +4,7 @@ versions (no "version" key) still read."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from swarmdeck.records import (
     Ending,
@@ -33,7 +34,7 @@ FULL = RunDetails(
 VERSION_1 = {
     "locust_requests": 1200, "locust_failures": 3, "warnings": ["501 distinct request names"],
     "exceptions": [{"count": 2, "msg": "KeyError('id')", "nodes": ["local"]}],
-    "evidence": {"endpoints": [], "names_folded": 0, "servers": ["gunicorn"]},
+    "evidence": json.loads((Path(__file__).parent / "evidence_v1.json").read_text()),
     "workers": [{"id": "w1", "region": "eu-west", "hostname": "gen-1", "joined_at": 1.5,
                  "lost_at": None}],
     "refused": {},

@@ -13,6 +13,8 @@ import pytest
 
 from swarmdeck.metrics import EndpointInterval, LatencyHistogram
 from swarmdeck.plan import resolve
+from swarmdeck.records import RunStatus
+from swarmdeck.records.codec import details_from_json
 from swarmdeck.records.verdict import Finding
 from swarmdeck.store import RunMeta, Store
 from swarmdeck.verdict import judge
@@ -40,8 +42,8 @@ def stored_run(store: Store, details: dict[str, Any] | None) -> int:
     store.add_intervals(run_id, [
         EndpointInterval(start=T0 + s, method="POST", name="/login", requests=10, failures=0,
                          histogram=histogram) for s in range(10)])
-    store.finish_run(run_id, "passed", meta.started_at + timedelta(seconds=10),
-                     details=details)
+    store.finish_run(run_id, RunStatus.PASSED, meta.started_at + timedelta(seconds=10),
+                     details=details_from_json(details))  # as stored by older versions
     return run_id
 
 
