@@ -30,9 +30,10 @@ from swarmdeck.engine.collector import Collector, LiveStats
 from swarmdeck.engine.evidence import Evidence
 from swarmdeck.engine.gate import Gate
 from swarmdeck.engine.preflight import check_target
-from swarmdeck.engine.recorder import OTHER, Recorder
+from swarmdeck.engine.recorder import Recorder
 from swarmdeck.engine.shapes import build_shape
 from swarmdeck.errors import PlanError, StoreError
+from swarmdeck.metrics.interval import OTHER_NAME as OTHER  # as _finish's warning names it
 from swarmdeck.plan import Plan
 from swarmdeck.store import RunMeta, Store
 
@@ -106,7 +107,7 @@ class LocalRun:
         self._signals: list[Any] = []
         self.gate = Gate.from_plan(plan)
         self.gate_breach: str | None = None  # why an abort threshold stopped the run
-        self.evidence = Evidence()
+        self.evidence = Evidence(max_names=plan.max_names)
 
     def prepare(self) -> None:
         """Everything that can refuse bad input, before any run record is written."""

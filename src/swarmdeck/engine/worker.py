@@ -129,6 +129,7 @@ class WorkerProcess:
             return
         self.recorder.interval_s = int(data.get("interval_s", 1))
         self.recorder.max_names = int(data.get("max_names", self.recorder.max_names))
+        self.evidence.max_names = self.recorder.max_names  # the same names fold in both
         self.welcomed = True
 
     def _on_refused(self, environment: Environment, msg: Any, **_: Any) -> None:
