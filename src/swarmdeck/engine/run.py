@@ -32,6 +32,7 @@ from swarmdeck.engine.gate import Gate
 from swarmdeck.engine.preflight import check_target
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.engine.shapes import build_shape
+from swarmdeck.engine.sources import IntervalSource, RecorderSource
 from swarmdeck.errors import PlanError, StoreError
 from swarmdeck.metrics.interval import OTHER_NAME as OTHER  # as _finish's warning names it
 from swarmdeck.plan import Plan
@@ -96,7 +97,6 @@ class LocalRun:
     def __init__(self, plan: Plan, store: Store, view: RunView,
                  locust_args: list[str] | None = None) -> None:
         self.plan = plan
-        self.collector: Collector | None = None  # while running
         self.locust_args = list(locust_args or [])
         self.store = store
         self.view = view
@@ -171,12 +171,12 @@ class LocalRun:
     def _before_start(self, runner: Any) -> None:
         """After the runner exists, before the run record: a master waits for its workers."""
 
-    def _collect(self, collector: Collector) -> None:
-        """Once a second: move what was measured into the collector."""
-        collector.add(self.recorder.take_closed())
+    def _make_source(self) -> IntervalSource:
+        """Where the pump takes the measured intervals from (a master: its workers' reports)."""
+        return RecorderSource(self.recorder)
 
-    def _collect_final(self, collector: Collector) -> None:
-        collector.add(self.recorder.take_all())
+    def _watch(self, runner: Any) -> None:
+        """Once a second, beside the pump (a master watches for lost workers)."""
 
     def _final_status(self, outcome: RunOutcome) -> None:
         outcome.status = "aborted" if self.interrupts else "passed"
@@ -207,6 +207,7 @@ class LocalRun:
         )
         self.recorder = Recorder(interval_s=int(plan.interval_s), max_names=plan.max_names,
                                  region=plan.region, describe_error=StatsError.parse_error)
+        self.source = self._make_source()
         try:
             runner = self.runner = self._make_runner(env)
             env.events.init.fire(environment=env, runner=runner, web_ui=None)
@@ -225,7 +226,7 @@ class LocalRun:
     def _measure(self, env: Environment, runner: Any) -> RunOutcome:
         plan = self.plan
         run_id = self.store.create_run(self._meta())
-        collector = self.collector = Collector(self.store, run_id)
+        collector = Collector(self.store, run_id, subscribers=[self.gate])
         outcome = RunOutcome(run_id=run_id, status="crashed")
         started = time.monotonic()
         self.view.started(run_id, plan, self.total_s)
@@ -242,7 +243,7 @@ class LocalRun:
             self._stop_pump(pump)
             if self.pump_error is not None:
                 raise self.pump_error
-            self._collect_final(collector)
+            collector.add(self.source.take_final())
             collector.add_users(0)
             collector.flush()
             self._final_status(outcome)
@@ -250,7 +251,7 @@ class LocalRun:
             outcome.message = f"{exc.__class__.__name__}: {exc}"
             try:
                 self._stop_pump(pump)
-                self._collect_final(collector)
+                collector.add(self.source.take_final())
                 collector.flush()
             finally:
                 self._finish(env, outcome, self.recorder)
@@ -306,11 +307,12 @@ class LocalRun:
         last_flush = last_roll = time.monotonic()
         try:
             while not self._pump_stop.wait(TICK_S):
-                self._collect(collector)
+                collector.add(self.source.take_closed())
+                self._watch(runner)
                 collector.add_users(runner.user_count)
                 self.evidence.sample(runner)
                 if self.gate_breach is None:
-                    self.gate_breach = self.gate.check(collector, time.monotonic() - started)
+                    self.gate_breach = self.gate.check(time.monotonic() - started)
                     if self.gate_breach is not None:
                         self.view.message(f"stopping the run: {self.gate_breach}")
                         gevent.spawn(runner.quit)
