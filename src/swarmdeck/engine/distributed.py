@@ -35,6 +35,7 @@ from swarmdeck.engine.handshake import (
     Versions,
     check_hello,
 )
+from swarmdeck.engine.hooks import listen
 from swarmdeck.engine.run import LocalRun, RunOutcome
 from swarmdeck.engine.sources import IntervalSource, WorkerReports
 from swarmdeck.errors import CouldNotRun, Interrupted, PlanError
@@ -101,9 +102,9 @@ class MasterRun(LocalRun):
                               "pick another --master-bind port") from None
         runner.register_message(HELLO, self._on_hello)
         runner.register_message(FINAL, self._on_final)
-        env.events.worker_report.add_listener(self._on_report)
-        env.events.test_stop.add_listener(self._flush_workers)
-        env.events.heartbeat_sent.add_listener(self._on_heartbeat)  # a worker's heartbeat in
+        listen(env.events.worker_report, self._on_report)
+        listen(env.events.test_stop, self._flush_workers)
+        listen(env.events.heartbeat_sent, self._on_heartbeat)  # a worker's heartbeat in
         return runner
 
     def _on_heartbeat(self, client_id: str, timestamp: float, **_: Any) -> None:

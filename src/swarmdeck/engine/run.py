@@ -29,6 +29,7 @@ from swarmdeck.engine import locustfile as locustfiles
 from swarmdeck.engine.collector import Collector, LiveStats
 from swarmdeck.engine.evidence import Evidence
 from swarmdeck.engine.gate import Gate
+from swarmdeck.engine.hooks import fire
 from swarmdeck.engine.preflight import check_target
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.engine.shapes import build_shape
@@ -210,7 +211,7 @@ class LocalRun:
         self.source = self._make_source()
         try:
             runner = self.runner = self._make_runner(env)
-            env.events.init.fire(environment=env, runner=runner, web_ui=None)
+            fire(env.events.init, environment=env, runner=runner, web_ui=None)
             self.recorder.attach(env.events)
             self.evidence.attach(env.events)
             # Ctrl-C, and SIGTERM from a CI runner's timeout, stop the run the same way.
