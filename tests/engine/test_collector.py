@@ -1,9 +1,10 @@
-"""The collector: merges what arrives, flushes it to a real store, serves the live window."""
+"""The collector: hands every interval to its subscribers (the store buffer, the live window,
+the abort gate), flushes to a real store, serves the live window."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ def meta() -> RunMeta:
     return RunMeta(host="http://127.0.0.1:1", locustfile="l.py", locustfile_sha256="0" * 64,
                    plan={}, tags={}, users=1, spawn_rate=1.0, run_time_s=10.0, shape=None,
                    swarmdeck_version="t", locust_version="t", python_version="t",
-                   git_commit=None, started_at=datetime.now(timezone.utc), pid=1,
+                   git_commit=None, started_at=datetime.now(UTC), pid=1,
                    hostname="test")
 
 
@@ -81,5 +82,42 @@ def test_a_quiet_run_keeps_only_the_live_window_in_memory(store: Store) -> None:
         collector.add([interval(second, [1.0])])
         if second % 100 == 0:
             collector.flush()
-    assert len(collector._recent) <= 2 * LIVE_WINDOW_S + 1
+    assert len(collector.window) <= 2 * LIVE_WINDOW_S + 1
     assert collector.requests == 3600
+
+
+class Tape:
+    """A subscriber that keeps what it was handed."""
+
+    def __init__(self) -> None:
+        self.seen: list[EndpointInterval] = []
+
+    def add(self, interval: EndpointInterval) -> None:
+        self.seen.append(interval)
+
+
+def test_every_subscriber_gets_every_interval_once_in_order(store: Store) -> None:
+    first, second = Tape(), Tape()
+    collector = Collector(store, store.create_run(meta()), subscribers=[first],
+                          clock=lambda: 1005.0)
+    batch = [interval(1000, [1.0]), interval(1000, [2.0], region="eu"), interval(1001, [3.0])]
+    collector.add(batch[:2])
+    collector.subscribe(second)  # from now on
+    collector.add(batch[2:])
+    collector.add([])
+    assert first.seen == batch
+    assert second.seen == batch[2:]
+    assert batch[0].requests == 1  # the store buffer merged a copy, not the original
+
+
+def test_a_late_report_is_stored_but_not_shown_as_recent(store: Store) -> None:
+    now = [1100.0]
+    run_id = store.create_run(meta())
+    collector = Collector(store, run_id, clock=lambda: now[0])
+    collector.add([interval(second, [1.0]) for second in range(1090, 1100)])
+    collector.add([interval(1000, [900.0] * 50)])  # a worker's report for a second long gone
+    live = collector.live()
+    assert live.window.requests == 10 and live.window.max_ms == 1.0
+    assert live.requests == 60  # counted in the cumulative numbers
+    collector.flush()
+    assert store.endpoint_data(run_id)[EndpointKey("GET", "/a")].requests == 60

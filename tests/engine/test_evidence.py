@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
-
 from swarmdeck.engine import evidence as E
 from swarmdeck.engine.evidence import Evidence, sample_wait_time
+from swarmdeck.engine.recorder import Recorder
+from swarmdeck.metrics.interval import MAX_NAMES, OTHER_NAME
 from swarmdeck.records.codec import evidence_from_json, evidence_to_json
 from swarmdeck.records.evidence import CPU_EVERY_S
 
@@ -109,14 +109,24 @@ def test_debugger_page_in_a_500_body() -> None:
     assert data["debugger_pages"] == 2 and data["debugger_endpoint"] == "GET /boom"
 
 
-def test_names_beyond_the_cap_fold(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(E, "MAX_ENDPOINTS", 3)
-    ev = Evidence()
+def test_names_beyond_the_cap_fold() -> None:
+    ev = Evidence(max_names=3)
     for i in range(5):
         fire(ev, "GET", f"/p/{i}", Response(200), 2)
     data = details(ev)
     assert data["names_folded"] == 2
-    assert by_name(data, "(other)")["status"] == {"200": 4}
+    assert by_name(data, OTHER_NAME)["status"] == {"200": 4}
+
+
+def test_the_cap_is_the_recorders_so_the_same_names_fold() -> None:
+    """Evidence rows and interval rows name the same endpoints: both fold past the same cap."""
+    ev, recorder = Evidence(max_names=3), Recorder(max_names=3)
+    for i in [0, 1, 0, 2, 3, 1, 4, 3]:
+        fire(ev, "GET", f"/p/{i}", Response(200))
+        recorder.on_request("GET", f"/p/{i}", 1.0, 0)
+    names = {e["name"] for e in details(ev)["endpoints"]}
+    assert names == {i.name for i in recorder.take_all()} == {"/p/0", "/p/1", "/p/2", OTHER_NAME}
+    assert Evidence().max_names == Recorder().max_names == MAX_NAMES
 
 
 class Bare:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from swarmdeck.engine.recorder import OTHER, Recorder
+from swarmdeck.engine.recorder import Recorder
+from swarmdeck.metrics.interval import OTHER_NAME
 
 
 class Clock:
@@ -43,7 +44,7 @@ def test_names_beyond_the_cap_fold_into_other() -> None:
         recorder.on_request("GET", f"/item/{i}", 1.0, 0)
     recorder.on_request("GET", "/item/0", 1.0, 0)  # a known name keeps its own row
     by_name = {i.name: i.requests for i in recorder.take_all()}
-    assert by_name == {"/item/0": 2, "/item/1": 1, "/item/2": 1, OTHER: 7}
+    assert by_name == {"/item/0": 2, "/item/1": 1, "/item/2": 1, OTHER_NAME: 7}
     assert len(recorder.folded) == 7
 
 

@@ -67,4 +67,4 @@ def test_the_verdict_stores_the_findings_with_the_run(store: Store, tmp_path: Pa
     verdict = judge(store, run_id, resolve({}, {}, tmp_path))
     stored = store.get_run(run_id).details.findings
     assert list(stored) == find_for_run(store, store.get_run(run_id))
-    assert [f["code"] for f in verdict.findings] == [f.code for f in stored]
+    assert verdict.findings == stored

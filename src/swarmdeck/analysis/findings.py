@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from swarmdeck.analysis.knee import Step, find_knee
 from swarmdeck.analysis.summary import EndpointSummary
+from swarmdeck.metrics.interval import OTHER_NAME as FOLDED
 from swarmdeck.records.evidence import EndpointEvidence, EvidenceRecord
 from swarmdeck.records.verdict import Finding
 
@@ -42,7 +43,6 @@ _HEX = re.compile(r"(?<![0-9A-Za-z])(?=[0-9A-Za-z]*\d)[0-9a-fA-F]{8,}(?![0-9A-Za
 _TOKEN = re.compile(r"(?<![0-9A-Za-z])(?=[A-Za-z_-]*\d)(?=[0-9A-Za-z_-]*[A-Za-z])"
                     r"[0-9A-Za-z_-]{16,}(?![0-9A-Za-z])")
 _DIGITS = re.compile(r"\d+")
-FOLDED = "(other)"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,10 @@
-"""On the master (a local run is its own master): merge intervals as they arrive, keep the
-last seconds in memory for the live view, and flush to the store at least every 2 s."""
+"""On the master (a local run is its own master): every interval the run's source hands
+over goes, once, to each of the collector's subscribers: the store buffer (merged by key,
+flushed to the store at least every 2 s), the live view's window, and the abort gate.
+
+Subscribers get the interval itself and must not change it (they merge it into their own
+state). One key may arrive in pieces (two workers, a late report): they add, never replace.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,17 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import islice
+from typing import Protocol
 
 from swarmdeck.analysis.summary import EndpointSummary, aggregate, summarize, summarize_endpoint
 from swarmdeck.metrics.interval import EndpointInterval
 from swarmdeck.store import Store
 
 LIVE_WINDOW_S = 10
+
+
+class Subscriber(Protocol):
+    def add(self, interval: EndpointInterval) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -27,52 +36,26 @@ class LiveStats:
     endpoints: list[EndpointSummary]  # per endpoint, last window
 
 
-class Collector:
-    def __init__(self, store: Store, run_id: int, *,
-                 clock: Callable[[], float] = time.time) -> None:
+class StoreBuffer:
+    """What the next flush writes: intervals merged by key, the user counts, a heartbeat."""
+
+    def __init__(self, store: Store, run_id: int) -> None:
         self.store = store
         self.run_id = run_id
-        self.clock = clock
         self._pending: dict[tuple[int, str, str, str], EndpointInterval] = {}
         self._users: list[tuple[float, int]] = []
-        self._recent: deque[EndpointInterval] = deque()
-        self.requests = 0
-        self.failures = 0
         self.flushed_requests = 0
-        self._first_start: int | None = None
-        self.intervals_added = 0  # how many intervals add() received, for added_since()
-        self._newest = 0
 
-    def add(self, intervals: Iterable[EndpointInterval]) -> None:
-        for interval in intervals:
-            if self._first_start is None or interval.start < self._first_start:
-                self._first_start = interval.start
-            self.requests += interval.requests
-            self.failures += interval.failures
-            self._recent.append(interval)
-            self.intervals_added += 1
-            self._newest = max(self._newest, interval.start)
-            pending = self._pending.get(interval.key)
-            if pending is None:  # a private copy: the live deque keeps the original intact
-                pending = self._pending[interval.key] = EndpointInterval(
-                    start=interval.start, method=interval.method, name=interval.name,
-                    region=interval.region)
-            pending.merge(interval)
-        # keep only the live window (also under -q, where live() is never called)
-        horizon = self._newest - 2 * LIVE_WINDOW_S
-        while self._recent and self._recent[0].start < horizon:
-            self._recent.popleft()
+    def add(self, interval: EndpointInterval) -> None:
+        pending = self._pending.get(interval.key)
+        if pending is None:  # a private copy: other subscribers keep the original intact
+            pending = self._pending[interval.key] = EndpointInterval(
+                start=interval.start, method=interval.method, name=interval.name,
+                region=interval.region)
+        pending.merge(interval)
 
-    def added_since(self, count: int) -> list[EndpointInterval]:
-        """The intervals received after the first ``count`` (read-only: for the abort gate,
-        which reads every second, so they are still among the recent ones)."""
-        new = self.intervals_added - count
-        if new <= 0:
-            return []
-        return list(islice(reversed(self._recent), min(new, len(self._recent))))[::-1]
-
-    def add_users(self, users: int) -> None:
-        self._users.append((self.clock(), users))
+    def add_users(self, at: float, users: int) -> None:
+        self._users.append((at, users))
 
     def flush(self) -> None:
         """Write everything pending to the store (one transaction per call)."""
@@ -85,18 +68,83 @@ class Collector:
             self.store.add_user_counts(self.run_id, users)
         self.store.heartbeat(self.run_id)
 
-    def live(self, busiest: int = 8) -> LiveStats:
+
+class LiveWindow:
+    """The last seconds' intervals, for the live view; older ones are forgotten as new ones
+    arrive (also under -q, where nothing asks for the statistics)."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._recent: deque[EndpointInterval] = deque()
+        self._first_start: int | None = None
+        self._newest = 0
+
+    def __len__(self) -> int:
+        return len(self._recent)
+
+    def add(self, interval: EndpointInterval) -> None:
+        start = interval.start
+        if self._first_start is None or start < self._first_start:
+            self._first_start = start
+        if start > self._newest:
+            self._newest = start
+            self._forget(start - 2 * LIVE_WINDOW_S)
+        elif start < self._newest - 2 * LIVE_WINDOW_S:
+            return  # a late report, long out of the window
+        self._recent.append(interval)
+
+    def _forget(self, horizon: int) -> None:
+        while self._recent and self._recent[0].start < horizon:
+            self._recent.popleft()
+
+    def stats(self, requests: int, failures: int, busiest: int = 8) -> LiveStats:
         """The last complete seconds (at most LIVE_WINDOW_S; fewer early in the run): the
         totals and the ``busiest`` endpoints only, so the cost stays flat with many names."""
         now = int(self.clock())
         horizon = now - LIVE_WINDOW_S
-        while self._recent and self._recent[0].start < horizon:
-            self._recent.popleft()
+        self._forget(horizon)
         span = LIVE_WINDOW_S
         if self._first_start is not None:
             span = max(1, min(LIVE_WINDOW_S, now - self._first_start))
-        per_endpoint = aggregate(self._recent)
+        per_endpoint = aggregate(i for i in self._recent if i.start >= horizon)
         top = sorted(per_endpoint, key=lambda k: -per_endpoint[k].requests)[:busiest]
         window, _ = summarize(per_endpoint, float(span), totals_only=True)
         endpoints = [summarize_endpoint(per_endpoint[k], float(span)) for k in top]
-        return LiveStats(self.requests, self.failures, span, window, endpoints)
+        return LiveStats(requests, failures, span, window, endpoints)
+
+
+class Collector:
+    def __init__(self, store: Store, run_id: int, *, subscribers: Iterable[Subscriber] = (),
+                 clock: Callable[[], float] = time.time) -> None:
+        self.run_id = run_id
+        self.clock = clock
+        self.buffer = StoreBuffer(store, run_id)
+        self.window = LiveWindow(clock)
+        self._subscribers: list[Subscriber] = [self.buffer, self.window, *subscribers]
+        self.requests = 0  # cumulative, for the live view
+        self.failures = 0
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """From now on, hand ``subscriber`` every interval that arrives."""
+        self._subscribers.append(subscriber)
+
+    def add(self, intervals: Iterable[EndpointInterval]) -> None:
+        subscribers = self._subscribers
+        for interval in intervals:
+            self.requests += interval.requests
+            self.failures += interval.failures
+            for subscriber in subscribers:
+                subscriber.add(interval)
+
+    def add_users(self, users: int) -> None:
+        self.buffer.add_users(self.clock(), users)
+
+    def flush(self) -> None:
+        self.buffer.flush()
+
+    @property
+    def flushed_requests(self) -> int:
+        return self.buffer.flushed_requests
+
+    def live(self, busiest: int = 8) -> LiveStats:
+        return self.window.stats(self.requests, self.failures, busiest)

@@ -1,7 +1,8 @@
 """A distributed run: this process is Locust's master; workers (local processes started
 with --workers, or remote `swarmdeck worker` processes with --expect-workers) generate the
-load and send their intervals with Locust's own worker reports. See handshake.py for the
-token and version check and for the end-of-run flush that keeps totals exact."""
+load and send their intervals with Locust's own worker reports, which are this run's interval
+source (sources.WorkerReports). See handshake.py for the token and version check and for the
+end-of-run flush that keeps totals exact."""
 
 from __future__ import annotations
 
@@ -25,21 +26,20 @@ from locust.env import Environment
 from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING
 
 from swarmdeck import __version__
-from swarmdeck.engine.collector import Collector
 from swarmdeck.engine.evidence import REPORT_KEY as EVIDENCE_KEY
 from swarmdeck.engine.handshake import (
     FINAL,
     FLUSH,
     HELLO,
     REFUSED,
-    REPORT_KEY,
     WELCOME,
     Versions,
     check_hello,
 )
+from swarmdeck.engine.hooks import listen
 from swarmdeck.engine.run import LocalRun, RunOutcome
+from swarmdeck.engine.sources import IntervalSource, WorkerReports
 from swarmdeck.errors import CouldNotRun, Interrupted, PlanError
-from swarmdeck.metrics.interval import EndpointInterval
 from swarmdeck.records import Ending, RunDetails, WorkerRecord
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,7 @@ class MasterRun(LocalRun):
         self.last_seen: dict[str, float] = {}
         self._ending = False
         self.unflushed: list[str] = []
+        self.reports = WorkerReports()
         self.processes: list[subprocess.Popen[bytes]] = []
         self._logs = Path(tempfile.mkdtemp(prefix="swarmdeck-workers-"))
 
@@ -103,9 +104,9 @@ class MasterRun(LocalRun):
                               "pick another --master-bind port") from None
         runner.register_message(HELLO, self._on_hello)
         runner.register_message(FINAL, self._on_final)
-        env.events.worker_report.add_listener(self._on_report)
-        env.events.test_stop.add_listener(self._flush_workers)
-        env.events.heartbeat_sent.add_listener(self._on_heartbeat)  # a worker's heartbeat in
+        listen(env.events.worker_report, self._on_report)
+        listen(env.events.test_stop, self._flush_workers)
+        listen(env.events.heartbeat_sent, self._on_heartbeat)  # a worker's heartbeat in
         return runner
 
     def _on_heartbeat(self, client_id: str, timestamp: float, **_: Any) -> None:
@@ -129,12 +130,12 @@ class MasterRun(LocalRun):
         }, client_id=msg.node_id)
 
     def _on_report(self, client_id: str, data: dict[str, Any], **_: Any) -> None:
-        if EVIDENCE_KEY in data and client_id in self.welcomed:
-            self.evidence.add_remote(client_id, data[EVIDENCE_KEY])
-        intervals = data.get(REPORT_KEY)
-        if not intervals or client_id not in self.welcomed or self.collector is None:
+        """A worker report (or final flush): only a welcomed worker's measurements count."""
+        if client_id not in self.welcomed:
             return
-        self.collector.add(EndpointInterval.from_wire(i) for i in intervals)
+        if EVIDENCE_KEY in data:
+            self.evidence.add_remote(client_id, data[EVIDENCE_KEY])
+        self.reports.receive(data)
 
     def _on_final(self, environment: Environment, msg: Any, **_: Any) -> None:
         self._on_report(msg.node_id, msg.data or {})
@@ -187,7 +188,10 @@ class MasterRun(LocalRun):
                     "versions and token), or raise --expect-workers-timeout")
             gevent.sleep(0.1)
 
-    def _collect(self, collector: Collector) -> None:
+    def _make_source(self) -> IntervalSource:
+        return self.reports
+
+    def _watch(self, runner: Any) -> None:
         # At the end, workers leave on the master's own quit message: only a worker that
         # Locust finds missing is lost then (when the last one goes, Locust stops the test).
         running = self.runner.state in (STATE_SPAWNING, STATE_RUNNING)
@@ -209,9 +213,6 @@ class MasterRun(LocalRun):
         if self.welcomed and len(self.lost) >= len(self.welcomed) and not self._ending:
             self._ending = True  # Locust stopped the test; end the run rather than wait
             gevent.spawn(self.runner.quit)
-
-    def _collect_final(self, collector: Collector) -> None:
-        """Workers' reports arrive through Locust's messages; the flush already waited."""
 
     def _final_status(self, outcome: RunOutcome) -> None:
         super()._final_status(outcome)

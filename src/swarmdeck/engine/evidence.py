@@ -23,6 +23,7 @@ from typing import Any
 
 import psutil
 
+from swarmdeck.metrics.interval import MAX_NAMES, OTHER_NAME
 from swarmdeck.records.codec import evidence_from_json, evidence_to_json
 from swarmdeck.records.evidence import (
     CPU_EVERY_S,
@@ -36,8 +37,6 @@ from swarmdeck.records.evidence import (
 log = logging.getLogger(__name__)
 
 REPORT_KEY = "swarmdeck_evidence"  # in Locust's worker reports, beside the intervals
-OTHER = "(other)"
-MAX_ENDPOINTS = 1000  # beyond this many distinct names, counts fold into OTHER
 MAX_SERVERS = 5  # distinct Server headers kept
 SERVER_FIRST = 256  # read the Server header of this many first responses...
 SERVER_EVERY = 64  # ...then of one response in this many
@@ -151,8 +150,11 @@ def sample_wait_time(cls: type) -> UserClassEvidence:
 
 
 class Evidence:
-    def __init__(self, *, clock: Any = time.monotonic) -> None:
+    def __init__(self, *, max_names: int = MAX_NAMES, clock: Any = time.monotonic) -> None:
         self.clock = clock
+        # beyond this many distinct names, counts fold into OTHER_NAME: the recorder's cap,
+        # so that the same names are folded here as in the intervals
+        self.max_names = max_names
         self._endpoints: dict[tuple[str, str], _Endpoint] = {}
         self.names_folded = 0
         self._seen = 0
@@ -217,12 +219,12 @@ class Evidence:
                 self.debugger_endpoint = self.debugger_endpoint or f"{request_type} {name}"
 
     def _endpoint(self, method: str, name: str) -> _Endpoint:
-        if len(self._endpoints) >= MAX_ENDPOINTS:
+        if len(self._endpoints) >= self.max_names:
             self.names_folded += 1
-            key = (method, OTHER)
+            key = (method, OTHER_NAME)
             endpoint = self._endpoints.get(key)
             if endpoint is None:
-                endpoint = self._endpoints[key] = _Endpoint(method, OTHER)
+                endpoint = self._endpoints[key] = _Endpoint(method, OTHER_NAME)
             self._endpoints[(method, name)] = endpoint  # this name again: no second fold
             return endpoint
         endpoint = self._endpoints[(method, name)] = _Endpoint(method, name)

@@ -1,21 +1,22 @@
 """Thresholds with ``abort=true``, checked once a second while the run goes on: the first
 one breached (after its grace period) stops the run, which then ends ``failed``.
 
-Cheap enough for every second on the load generator: each new interval is folded once into
-its thresholds' running state (a merged histogram for the whole run so far, or one per slot
-of the last window), and a check merges at most one window's slots.
+The gate subscribes to the collector, which hands it every interval once, however late or
+however many arrive at a time. Cheap enough for every second on the load generator: each
+interval is folded once into its thresholds' running state (a merged histogram for the
+whole run so far, or one per slot of the last window), and a check merges at most one
+window's slots.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 from swarmdeck.analysis.thresholds import LATENCY_METRICS, Threshold, holds, in_scope, observe, show
-from swarmdeck.engine.collector import Collector
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval
+from swarmdeck.plan import Plan
 
 
 def _num(value: float) -> str:
@@ -75,25 +76,22 @@ class _Running:
 
 
 class Gate:
-    def __init__(self, thresholds: Sequence[Any] = (), interval_s: float = 1.0) -> None:
-        self.thresholds: list[Threshold] = [t for t in thresholds if getattr(t, "abort", False)]
+    def __init__(self, thresholds: Sequence[Threshold] = (), interval_s: float = 1.0) -> None:
+        self.thresholds = [t for t in thresholds if t.abort]
         self._running = [_Running(t, interval_s) for t in self.thresholds]
-        self._seen = 0
 
     @classmethod
-    def from_plan(cls, plan: Any) -> Gate:
-        return cls(getattr(plan, "thresholds", ()), float(getattr(plan, "interval_s", 1.0)))
+    def from_plan(cls, plan: Plan) -> Gate:
+        return cls(plan.thresholds, float(plan.interval_s))
 
-    def check(self, collector: Collector, elapsed_s: float) -> str | None:
+    def add(self, interval: EndpointInterval) -> None:
+        """A subscriber of the collector: every interval the run receives, once."""
+        for running in self._running:
+            running.add(interval)
+
+    def check(self, elapsed_s: float) -> str | None:
         """The reason to stop the run now, or None: the first abort threshold that fails
         on the data received so far, once its grace period is over."""
-        if not self._running:
-            return None
-        new = collector.added_since(self._seen)
-        self._seen = collector.intervals_added
-        for interval in new:
-            for running in self._running:
-                running.add(interval)
         for running in self._running:
             threshold = running.threshold
             if elapsed_s < threshold.grace_s:

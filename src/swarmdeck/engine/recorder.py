@@ -9,16 +9,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from swarmdeck.metrics.interval import DEFAULT_REGION, EndpointInterval
+from swarmdeck.metrics.interval import DEFAULT_REGION, MAX_NAMES, OTHER_NAME, EndpointInterval
 
 log = logging.getLogger(__name__)
-
-OTHER = "(other)"
 
 
 class Recorder:
     def __init__(self, *, interval_s: int = 1, region: str = DEFAULT_REGION,
-                 max_names: int = 500, clock: Callable[[], float] = time.time,
+                 max_names: int = MAX_NAMES, clock: Callable[[], float] = time.time,
                  describe_error: Callable[[Any], str] = repr) -> None:
         self.interval_s = interval_s
         self.region = region
@@ -55,15 +53,15 @@ class Recorder:
             interval.errors[self.describe_error(exception)] += 1
 
     def _admit(self, request_type: str, name: str) -> str:
-        """A new name: keep it, or fold it into OTHER once the cap is reached."""
+        """A new name: keep it, or fold it into OTHER_NAME once the cap is reached."""
         if len(self._names) < self.max_names:
             self._names.add((request_type, name))
             return name
         if not self.folded:
             log.warning("more than %d distinct request names: folding the rest into %r; "
-                        "group them with name=", self.max_names, OTHER)
+                        "group them with name=", self.max_names, OTHER_NAME)
         self.folded.add((request_type, name))
-        return OTHER
+        return OTHER_NAME
 
     def take_closed(self) -> list[EndpointInterval]:
         """Intervals that can no longer receive requests (their slice has ended)."""

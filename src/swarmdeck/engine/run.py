@@ -29,10 +29,13 @@ from swarmdeck.engine import locustfile as locustfiles
 from swarmdeck.engine.collector import Collector, LiveStats
 from swarmdeck.engine.evidence import Evidence
 from swarmdeck.engine.gate import Gate
+from swarmdeck.engine.hooks import fire
 from swarmdeck.engine.preflight import check_target
-from swarmdeck.engine.recorder import OTHER, Recorder
+from swarmdeck.engine.recorder import Recorder
 from swarmdeck.engine.shapes import build_shape
+from swarmdeck.engine.sources import IntervalSource, RecorderSource
 from swarmdeck.errors import PlanError, StoreError
+from swarmdeck.metrics.interval import OTHER_NAME
 from swarmdeck.plan import Plan
 from swarmdeck.records import Ending, LocustError, RunDetails, RunStatus, decide
 from swarmdeck.store import RunMeta, Store
@@ -103,7 +106,6 @@ class LocalRun:
     def __init__(self, plan: Plan, store: Store, view: RunView,
                  locust_args: list[str] | None = None) -> None:
         self.plan = plan
-        self.collector: Collector | None = None  # while running
         self.locust_args = list(locust_args or [])
         self.store = store
         self.view = view
@@ -114,7 +116,7 @@ class LocalRun:
         self._signals: list[Any] = []
         self.gate = Gate.from_plan(plan)
         self.gate_breach: str | None = None  # why an abort threshold stopped the run
-        self.evidence = Evidence()
+        self.evidence = Evidence(max_names=plan.max_names)
 
     def prepare(self) -> None:
         """Everything that can refuse bad input, before any run record is written."""
@@ -178,12 +180,12 @@ class LocalRun:
     def _before_start(self, runner: Any) -> None:
         """After the runner exists, before the run record: a master waits for its workers."""
 
-    def _collect(self, collector: Collector) -> None:
-        """Once a second: move what was measured into the collector."""
-        collector.add(self.recorder.take_closed())
+    def _make_source(self) -> IntervalSource:
+        """Where the pump takes the measured intervals from (a master: its workers' reports)."""
+        return RecorderSource(self.recorder)
 
-    def _collect_final(self, collector: Collector) -> None:
-        collector.add(self.recorder.take_all())
+    def _watch(self, runner: Any) -> None:
+        """Once a second, beside the pump (a master watches for lost workers)."""
 
     def _final_status(self, outcome: RunOutcome) -> None:
         """How the run ended: interrupted, stopped by an abort threshold, or completed."""
@@ -216,9 +218,10 @@ class LocalRun:
         )
         self.recorder = Recorder(interval_s=int(plan.interval_s), max_names=plan.max_names,
                                  region=plan.region, describe_error=StatsError.parse_error)
+        self.source = self._make_source()
         try:
             runner = self.runner = self._make_runner(env)
-            env.events.init.fire(environment=env, runner=runner, web_ui=None)
+            fire(env.events.init, environment=env, runner=runner, web_ui=None)
             self.recorder.attach(env.events)
             self.evidence.attach(env.events)
             # Ctrl-C, and SIGTERM from a CI runner's timeout, stop the run the same way.
@@ -234,7 +237,7 @@ class LocalRun:
     def _measure(self, env: Environment, runner: Any) -> RunOutcome:
         plan = self.plan
         run_id = self.store.create_run(self._meta())
-        collector = self.collector = Collector(self.store, run_id)
+        collector = Collector(self.store, run_id, subscribers=[self.gate])
         outcome = RunOutcome(run_id=run_id)
         started = time.monotonic()
         self.view.started(run_id, plan, self.total_s)
@@ -251,7 +254,7 @@ class LocalRun:
             self._stop_pump(pump)
             if self.pump_error is not None:
                 raise self.pump_error
-            self._collect_final(collector)
+            collector.add(self.source.take_final())
             collector.add_users(0)
             collector.flush()
             self._final_status(outcome)
@@ -259,7 +262,7 @@ class LocalRun:
             outcome.message = f"{exc.__class__.__name__}: {exc}"
             try:
                 self._stop_pump(pump)
-                self._collect_final(collector)
+                collector.add(self.source.take_final())
                 collector.flush()
             finally:
                 self._finish(env, outcome, self.recorder)
@@ -269,13 +272,13 @@ class LocalRun:
 
     def _finish(self, env: Environment, outcome: RunOutcome, recorder: Recorder) -> None:
         self.view.stopped()
-        env.events.quitting.fire(environment=env, reverse=True)
+        fire(env.events.quitting, environment=env, reverse=True)
         recorder.detach(env.events)
         self.evidence.detach(env.events)
         if recorder.folded:
             outcome.warnings.append(
                 f"{len(recorder.folded) + self.plan.max_names} distinct request names: those "
-                f"beyond the first {self.plan.max_names} were folded into {OTHER!r} "
+                f"beyond the first {self.plan.max_names} were folded into {OTHER_NAME!r} "
                 "(group URLs with name=)")
         total = env.stats.total
         outcome.locust_requests = total.num_requests
@@ -314,11 +317,12 @@ class LocalRun:
         last_flush = last_roll = time.monotonic()
         try:
             while not self._pump_stop.wait(TICK_S):
-                self._collect(collector)
+                collector.add(self.source.take_closed())
+                self._watch(runner)
                 collector.add_users(runner.user_count)
                 self.evidence.sample(runner)
                 if self.gate_breach is None:
-                    self.gate_breach = self.gate.check(collector, time.monotonic() - started)
+                    self.gate_breach = self.gate.check(time.monotonic() - started)
                     if self.gate_breach is not None:
                         self.view.message(f"stopping the run: {self.gate_breach}")
                         gevent.spawn(runner.quit)

@@ -27,7 +27,7 @@ class BuiltinShape(LoadTestShape):
     spec: ShapeSpec | None = None
 
     def __init__(self, spec: ShapeSpec | None = None) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # LoadTestShape is unannotated
         spec = spec or type(self).spec
         if spec is None:
             raise TypeError(f"{type(self).__name__} needs a ShapeSpec (pass one, or set `spec`)")
@@ -44,13 +44,17 @@ class BuiltinShape(LoadTestShape):
     def stages(self) -> list[Stage]:
         return list(self._stages)
 
+    def run_time_s(self) -> float:
+        """Seconds since the shape started (Locust's ``get_run_time``, typed)."""
+        return float(self.get_run_time())  # type: ignore[no-untyped-call]  # unannotated
+
     def current_stage(self) -> Stage | None:
-        t = self.get_run_time()
+        t = self.run_time_s()
         return next((s for s in self._stages if t < s.end_s), None)
 
     def tick(self) -> tuple[int, float] | None:
         stage = self.current_stage()
-        return None if stage is None else (stage.users_at(self.get_run_time()), stage.spawn_rate)
+        return None if stage is None else (stage.users_at(self.run_time_s()), stage.spawn_rate)
 
 
 class StepShape(BuiltinShape):

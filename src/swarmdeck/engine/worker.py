@@ -33,6 +33,7 @@ from swarmdeck.engine.handshake import (
     Versions,
     version_mismatch,
 )
+from swarmdeck.engine.hooks import fire, listen
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.engine.run import _locust_options
 from swarmdeck.errors import BadInput, CouldNotRun, PlanError
@@ -89,11 +90,11 @@ class WorkerProcess:
         self.runner = runner
         self.recorder = Recorder(region=self.settings.region,
                                  describe_error=StatsError.parse_error)
-        env.events.init.fire(environment=env, runner=runner, web_ui=None)
+        fire(env.events.init, environment=env, runner=runner, web_ui=None)
         self.recorder.attach(env.events)
         self.evidence = Evidence()
         self.evidence.attach(env.events)
-        env.events.report_to_master.add_listener(self._report)
+        listen(env.events.report_to_master, self._report)
         runner.register_message(WELCOME, self._on_welcome)
         runner.register_message(REFUSED, self._on_refused)
         runner.register_message(FLUSH, self._on_flush)
@@ -106,7 +107,7 @@ class WorkerProcess:
         log.warning("worker (region %s) joined the master at %s:%d", self.settings.region,
                     host, port)
         runner.greenlet.join()
-        env.events.quitting.fire(environment=env, reverse=True)
+        fire(env.events.quitting, environment=env, reverse=True)
         if self.refusal is not None:
             raise BadInput(f"the master at {host}:{port} refused this worker: {self.refusal}",
                            "use the master's swarmdeck/Locust versions and its token")
@@ -129,6 +130,7 @@ class WorkerProcess:
             return
         self.recorder.interval_s = int(data.get("interval_s", 1))
         self.recorder.max_names = int(data.get("max_names", self.recorder.max_names))
+        self.evidence.max_names = self.recorder.max_names  # the same names fold in both
         self.welcomed = True
 
     def _on_refused(self, environment: Environment, msg: Any, **_: Any) -> None:

@@ -14,6 +14,8 @@ from typing import Any, NamedTuple
 from swarmdeck.metrics.histogram import LatencyHistogram
 
 DEFAULT_REGION = "local"
+OTHER_NAME = "(other)"  # the endpoint that request names beyond the cap are folded into
+MAX_NAMES = 500  # default cap on distinct request names per run (--max-names)
 
 
 class EndpointKey(NamedTuple):

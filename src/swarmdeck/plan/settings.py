@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from swarmdeck.metrics.interval import MAX_NAMES
 from swarmdeck.plan.gates import parse_budgets, parse_compare_ref, parse_thresholds
 from swarmdeck.plan.shape_spec import SHAPE_NAMES, parse_shape_value
 from swarmdeck.plan.values import (
@@ -129,7 +130,7 @@ SETTINGS: tuple[Setting, ...] = (
             _ignore_base(parse_interval), "1s",
             "length of one histogram interval (whole seconds)", "5s", 'interval = "5s"', metavar="DURATION"),
     Setting("max_names", "max_names", ("--max-names",),
-            _ignore_base(lambda v: parse_int(v, minimum=1)), 500,
+            _ignore_base(lambda v: parse_int(v, minimum=1)), MAX_NAMES,
             "cap on distinct request names per run (guards against a name explosion from "
             "unnamed URLs with ids in them)",
             "1000", "max_names = 1000", metavar="N"),
