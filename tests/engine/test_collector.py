@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ def meta() -> RunMeta:
     return RunMeta(host="http://127.0.0.1:1", locustfile="l.py", locustfile_sha256="0" * 64,
                    plan={}, tags={}, users=1, spawn_rate=1.0, run_time_s=10.0, shape=None,
                    swarmdeck_version="t", locust_version="t", python_version="t",
-                   git_commit=None, started_at=datetime.now(timezone.utc), pid=1,
+                   git_commit=None, started_at=datetime.now(UTC), pid=1,
                    hostname="test")
 
 

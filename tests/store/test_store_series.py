@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from tests.store.factories import make_interval, make_meta
 
 from swarmdeck.metrics import EndpointKey
 from swarmdeck.store import Store
-from tests.store.factories import make_interval, make_meta
 
 T0 = 1_714_564_800  # a multiple of 60
 A, B = EndpointKey("GET", "/a"), EndpointKey("GET", "/b")
