@@ -23,11 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from synthetic import T0, write_run
-
 from swarmdeck.analysis.compare import RunSeries, compare
 from swarmdeck.store import Store
 from swarmdeck.verdict.comparison import block_seconds, compare_runs
+from synthetic import T0, write_run
 
 SLOWER = 3  # endpoints made slower in the candidate
 

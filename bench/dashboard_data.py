@@ -31,10 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from synthetic import DEFAULT_POSTGRES, databases, write_run
-
 from swarmdeck.store import Store
 from swarmdeck.web import close_app, create_app
+from synthetic import DEFAULT_POSTGRES, databases, write_run
 
 TARGET_S = 0.5
 

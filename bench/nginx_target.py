@@ -11,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 CONF = """
 worker_processes 1;
@@ -52,7 +53,7 @@ class NginxTarget:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> NginxTarget:
+    def __enter__(self) -> Self:
         (self.tmp / "www").mkdir()
         (self.tmp / "www" / "index.html").write_text("<html><body>ok</body></html>\n")
         conf = self.tmp / "nginx.conf"

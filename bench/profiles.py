@@ -52,7 +52,7 @@ def load(url: str, path: str, login: str, users: int, seconds: int, tmp: Path) -
         [sys.executable, "-m", "locust", "-f", str(HERE / "route_user.py"), "--headless",
          "--host", url, "-u", str(users), "-r", str(users), "-t", f"{seconds}s",
          "--json", "--loglevel", "ERROR", "--stop-timeout", "5"],
-        capture_output=True, text=True, env=env, timeout=seconds + 60, cwd=tmp,
+        capture_output=True, text=True, env=env, timeout=seconds + 60, cwd=tmp, check=False,
     )
     stats = {s["name"]: s for s in json.loads(out.stdout)}["route"]
     elapsed = stats["last_request_timestamp"] - stats["start_time"]

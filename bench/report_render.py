@@ -25,11 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from synthetic import DEFAULT_POSTGRES, T0, databases, write_run
-
 from swarmdeck.report.document import run_document
 from swarmdeck.report.html import render_html, write_html
 from swarmdeck.store import Store
+from synthetic import DEFAULT_POSTGRES, T0, databases, write_run
 
 TARGET_S = 2.0
 TARGET_BYTES = 5_000_000

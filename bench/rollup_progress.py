@@ -29,10 +29,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from synthetic import DEFAULT_POSTGRES, T0, databases, write_run
-
 from swarmdeck.metrics import EndpointInterval
 from swarmdeck.store import Store
+from synthetic import DEFAULT_POSTGRES, T0, databases, write_run
 
 FLUSH_S = 2  # the engine's FLUSH_EVERY_S
 ROLL_EVERY_S = 30  # the engine's ROLL_EVERY_S

@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, text
-from synthetic import DEFAULT_POSTGRES, T0, databases, write_run
 
 from swarmdeck.metrics import EndpointInterval, EndpointKey, LatencyHistogram
 from swarmdeck.store import Store
+from synthetic import DEFAULT_POSTGRES, T0, databases, write_run
 
 T = TypeVar("T")
 WINDOW_S = 600

@@ -21,7 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config_module.default_config(app.instance_path))
     if test_config is not None:
         app.config.from_mapping(test_config)
-    config_module.validate(app.config)  # type: ignore[arg-type]
+    config_module.validate(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 

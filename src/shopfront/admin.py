@@ -115,7 +115,7 @@ def import_customers() -> tuple[Response, int]:
     ))
     rows = [{**c, "source": source, "updated_at": now} for c in customers.values()]
     db.session.execute(upsert(
-        Customer.__table__,  # type: ignore[arg-type]
+        Customer.__table__,
         rows, key=["external_id"],
         update={name: (lambda excluded, n=name: excluded[n])
                 for name in ("name", "email", "plan", "source", "updated_at")},

@@ -27,7 +27,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # A request body larger than this is refused with 413 before a view runs.
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", os.path.join(instance_path, "uploads")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -36,10 +36,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": 3600,
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(
-            seconds=int(os.environ.get("JWT_ACCESS_TOKEN_EXPIRES", 900))
+            seconds=int(os.environ.get("JWT_ACCESS_TOKEN_EXPIRES", "900"))
         ),
         "JWT_TOKEN_LOCATION": ["headers"],
-        "CACHE_DEFAULT_TIMEOUT": int(os.environ.get("CACHE_DEFAULT_TIMEOUT", 30)),
+        "CACHE_DEFAULT_TIMEOUT": int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "30")),
     }
     redis_url = os.environ.get("CACHE_REDIS_URL")
     if redis_url:

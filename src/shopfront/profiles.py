@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import Select, func, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
@@ -111,7 +111,7 @@ def product_dicts(products: Iterable[Product]) -> list[dict[str, Any]]:
     return result
 
 
-def _product_query():  # type: ignore[no-untyped-def]
+def _product_query() -> Select[Product]:
     query = select(Product).order_by(Product.id)
     if profile() == "tuned":
         query = query.options(joinedload(Product.category))

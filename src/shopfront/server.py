@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 LISTENING = re.compile(r"Listening at: http://([\d.]+):(\d+)")
 
@@ -39,26 +40,24 @@ class GunicornServer:
         self.startup_timeout = startup_timeout
         self.url = ""
         self.process: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.NamedTemporaryFile(prefix="shopfront-gunicorn-", suffix=".log",
-                                                delete=False)
-
-    @property
-    def log_path(self) -> Path:
-        return Path(self._log.name)
+        fd, log = tempfile.mkstemp(prefix="shopfront-gunicorn-", suffix=".log")
+        os.close(fd)
+        self.log_path = Path(log)  # Gunicorn's output; kept after stop() for a post-mortem
 
     def log_tail(self, lines: int = 20) -> str:
         text = self.log_path.read_text(errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
-    def start(self) -> GunicornServer:
+    def start(self) -> Self:
         command = [
             *self.prefix, sys.executable, "-m", "gunicorn", "-c", "python:shopfront.gunicorn_conf",
             "--workers", str(self.workers), "--bind", f"{self.bind_host}:{self.port}",
         ]
         if self.access_log is not None:
             command += ["--access-logfile", str(self.access_log)]
-        self.process = subprocess.Popen(command, env=self.env, stdout=self._log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle
+            self.process = subprocess.Popen(command, env=self.env, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -100,10 +99,9 @@ class GunicornServer:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
-    def __enter__(self) -> GunicornServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
-        self._log.close()

@@ -20,10 +20,14 @@ def upsert(table: Table, rows: Sequence[dict[str, Any]], key: Sequence[str],
     (pass a callable taking the ``excluded`` namespace).
     """
     dialect = db.engine.dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if insert is None:
+    stmt: postgresql.Insert | sqlite.Insert
+    if dialect == "postgresql":
+        stmt = postgresql.insert(table)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table)
+    else:
         raise RuntimeError(f"shopfront supports SQLite and PostgreSQL, not {dialect}")
-    stmt = insert(table).values(list(rows))
+    stmt = stmt.values(list(rows))
     values = {name: (value(stmt.excluded) if callable(value) else value)
               for name, value in update.items()}
     return stmt.on_conflict_do_update(index_elements=list(key), set_=values)

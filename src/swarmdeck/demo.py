@@ -17,10 +17,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from shopfront import create_app
-from shopfront.extensions import db
-from shopfront.seed import init_db
-from shopfront.server import GunicornServer, ServerError
+try:
+    from shopfront import create_app
+    from shopfront.extensions import db
+    from shopfront.seed import init_db
+    from shopfront.server import GunicornServer, ServerError
+except ModuleNotFoundError as missing:  # swarmdeck installed without the `shopfront` extra
+    raise SystemExit(f"the demo needs shopfront's dependencies ({missing.name} is missing): "
+                     "pip install 'swarmdeck[shopfront]', or run `make demo`") from None
 
 PROFILES = ("naive", "tuned")
 # The SLO the demo gates on: the home page's p95 (the naive profile is expected to miss it,

@@ -7,8 +7,16 @@ from collections.abc import Sequence
 
 import pytest
 
-from swarmdeck.analysis.thresholds import (HIGHER_IS_WORSE, METRICS, Threshold, _measure,
-                                           _members, _slots, _window_span, evaluate)
+from swarmdeck.analysis.thresholds import (
+    HIGHER_IS_WORSE,
+    METRICS,
+    Threshold,
+    _measure,
+    _members,
+    _slots,
+    _window_span,
+    evaluate,
+)
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval
 

@@ -62,7 +62,7 @@ def run_locust(locustfile: Path, host: str, tmp: Path, *, users: int = 10,
         [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", host,
          "-u", str(users), "-r", str(users), "-t", run_time, "--stop-timeout", "5",
          "--json", "--csv", str(prefix), "--loglevel", "WARNING"],
-        capture_output=True, text=True, timeout=120, cwd=locustfile.parent,
+        capture_output=True, text=True, timeout=120, cwd=locustfile.parent, check=False,
         env={**os.environ, **(extra_env or {})},
     )
     try:

@@ -83,7 +83,7 @@ def test_remote_workers_in_two_regions(shop: GunicornServer, tmp_path: Path) -> 
     # the second worker receives the locustfile from the master (Locust's `-f -`)
     workers = [worker(port, "eu-west", tmp_path), worker(port, "us-east", tmp_path,
                                                          locustfile="-")]
-    out, err = run.communicate(timeout=120)
+    _, err = run.communicate(timeout=120)
     assert run.returncode == 0, err[-3000:]
     for w in workers:
         w.communicate(timeout=30)
@@ -111,7 +111,7 @@ def test_a_killed_worker_degrades_the_run_and_keeps_its_reports(shop: GunicornSe
     time.sleep(5)  # joined, spawned, reported at least once (every 3 s)
     victim.send_signal(signal.SIGKILL)
     killed_at = time.time()
-    out, err = run.communicate(timeout=120)
+    _, err = run.communicate(timeout=120)
     survivor.communicate(timeout=30)
     victim.communicate(timeout=10)
     assert run.returncode == 4, err[-3000:]
@@ -136,7 +136,7 @@ def test_all_workers_lost_ends_the_run_with_exit_3(shop: GunicornServer,
     for w in workers:
         w.send_signal(signal.SIGKILL)
         w.communicate(timeout=10)
-    out, err = run.communicate(timeout=90)
+    _, err = run.communicate(timeout=90)
     assert run.returncode == 3, err[-3000:]
     summary = json.loads((tmp_path / "s.json").read_text())
     assert summary["status"] == "degraded"

@@ -74,8 +74,8 @@ def hosts() -> Iterator[dict[str, str]]:
                **{n: f"{SUBNET}.{o}" for n, o in names.items()}}
     finally:
         for ns in namespaces.values():
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-        subprocess.run(["ip", "link", "del", bridge], capture_output=True)
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, check=False)
+        subprocess.run(["ip", "link", "del", bridge], capture_output=True, check=False)
 
 
 def in_ns(ns: str, *args: str) -> list[str]:

@@ -25,7 +25,8 @@ ENV = {**os.environ, "COLUMNS": "160", "NO_COLOR": "1", "TERM": "dumb"}
 def swarmdeck(*args: str, cwd: Path, timeout: float = 120,
               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "swarmdeck", *args], cwd=cwd, text=True,
-                          capture_output=True, timeout=timeout, env={**ENV, **(env or {})})
+                          capture_output=True, timeout=timeout, env={**ENV, **(env or {})},
+                          check=False)
 
 
 

@@ -90,16 +90,16 @@ def test_thresholds_are_stored_with_the_plan(plan_from: Resolver) -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("p95 < 3xx", "--threshold 'p95 < 3xx': expected a unit ms or s after 3 at column 8, "
-                  "found 'xx'"),
-    ("GET /x: p59 < 3ms", "--threshold 'GET /x: p59 < 3ms': expected a metric (p50, p90, p95, "
-                          "p99, p99.9, max, avg, error_rate, rps, requests) at column 9, "
-                          "found 'p59'; did you mean p95?"),
-    ("p95 < 300ms grace=5s", "--threshold 'p95 < 300ms grace=5s': grace only applies to a "
-                             "threshold that aborts the run"),
+    ("p95 < 3xx", ("--threshold 'p95 < 3xx': expected a unit ms or s after 3 at column 8, "
+                   "found 'xx'")),
+    ("GET /x: p59 < 3ms", ("--threshold 'GET /x: p59 < 3ms': expected a metric (p50, p90, "
+                           "p95, p99, p99.9, max, avg, error_rate, rps, requests) at column 9, "
+                           "found 'p59'; did you mean p95?")),
+    ("p95 < 300ms grace=5s", ("--threshold 'p95 < 300ms grace=5s': grace only applies to a "
+                              "threshold that aborts the run")),
     (": p95 < 3ms", "--threshold ': p95 < 3ms': expected an endpoint name before ':'"),
-    ("p95 < 3ms abort=soon", "--threshold 'p95 < 3ms abort=soon': expected a grace period "
-                             "such as 10s or 1m, got 'soon'"),
+    ("p95 < 3ms abort=soon", ("--threshold 'p95 < 3ms abort=soon': expected a grace period "
+                              "such as 10s or 1m, got 'soon'")),
     ("   ", "--threshold is an empty threshold"),
 ])
 def test_a_malformed_threshold_names_the_expression(plan_from: Resolver, text: str,
@@ -119,22 +119,22 @@ def test_a_malformed_threshold_in_the_environment_names_the_variable(plan_from: 
 
 @pytest.mark.parametrize(("toml", "message"), [
     ('users = 1\nthresholds = ["p95 < 300ms", "p95 <"]\n',
-     "'thresholds[1]' in swarmdeck.toml:2 'p95 <': expected a number after < at column 6, "
-     "found end of text"),
+     ("'thresholds[1]' in swarmdeck.toml:2 'p95 <': expected a number after < at column 6, "
+      "found end of text")),
     ('[[thresholds]]\nexpr = "p95 < 1ms"\n\n[[thresholds]]\nendpoint = "/x"\n',
      "'thresholds[1].expr' in swarmdeck.toml:4 needs expr = \"METRIC OP VALUE\", got None"),
     ('[[thresholds]]\nexpr = "p95 < 1ms"\ngrace = "5s"\n',
-     "'thresholds[0].grace' in swarmdeck.toml:3 grace only applies to a threshold that "
-     "aborts the run"),
+     ("'thresholds[0].grace' in swarmdeck.toml:3 grace only applies to a threshold that "
+      "aborts the run")),
     ('[[thresholds]]\nexpr = "p95 < 1ms"\nabort = "yes"\n',
      "'thresholds[0].abort' in swarmdeck.toml:3 abort must be true or false, got 'yes'"),
     ('[[thresholds]]\nexpr = "/y: p95 < 1ms"\nendpoint = "/x"\n',
-     "'thresholds[0].expr' in swarmdeck.toml:2 '/y: p95 < 1ms' names an endpoint and so "
-     "does endpoint = '/x'"),
+     ("'thresholds[0].expr' in swarmdeck.toml:2 '/y: p95 < 1ms' names an endpoint and so "
+      "does endpoint = '/x'")),
     ('[[thresholds]]\nexpr = "p95 < 1ms"\nabrot = true\n',
      "unknown key 'thresholds[0].abrot' in swarmdeck.toml:3"),
-    ("thresholds = 300\n", "'thresholds' in swarmdeck.toml:1 must be a list of threshold "
-                          "expressions, got 300"),
+    ("thresholds = 300\n", ("'thresholds' in swarmdeck.toml:1 must be a list of threshold "
+                            "expressions, got 300")),
 ])
 def test_a_malformed_threshold_in_the_plan_file_names_file_and_line(
         plan_from: Resolver, toml: str, message: str) -> None:

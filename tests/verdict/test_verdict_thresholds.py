@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from swarmdeck.metrics import EndpointInterval, LatencyHistogram
 from swarmdeck.plan import Plan, resolve
 from swarmdeck.records.codec import threshold_to_json
-from swarmdeck.store import Store
+from swarmdeck.store import RunMeta, Store
 from swarmdeck.verdict.thresholds import evaluate_run
-
-from swarmdeck.metrics import EndpointInterval, LatencyHistogram
-from swarmdeck.store import RunMeta
 
 T0 = 1_714_564_800  # 2024-05-01T12:00:00Z
 
@@ -24,7 +22,7 @@ def make_meta() -> RunMeta:
     return RunMeta(host="http://127.0.0.1:1", locustfile="l.py", locustfile_sha256="0" * 64,
                    plan={}, tags={}, users=1, spawn_rate=1.0, run_time_s=20.0, shape=None,
                    swarmdeck_version="t", locust_version="t", python_version="t",
-                   git_commit=None, started_at=datetime.fromtimestamp(T0, timezone.utc),
+                   git_commit=None, started_at=datetime.fromtimestamp(T0, UTC),
                    pid=1, hostname="test")
 
 

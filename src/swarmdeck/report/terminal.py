@@ -3,7 +3,7 @@ same thing from the store as the run printed when it ended."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich import box
@@ -23,15 +23,17 @@ STATUS_STYLE = {"passed": "green", "failed": "red", "aborted": "yellow", "crashe
 
 NARROW = 120  # below this many columns (80 in a CI log) the latency tables are trimmed
 
-_LATENCY = (("Requests", lambda e: fmt.count(e.requests)),
-            ("Fails", lambda e: fmt.count(e.failures)),
-            ("Fail %", lambda e: fmt.pct(e.failure_pct)),
-            ("req/s", lambda e: fmt.rate(e.rps)),
-            ("p50 ms", lambda e: fmt.ms(e.p50_ms)),
-            ("p95 ms", lambda e: fmt.ms(e.p95_ms)),
-            ("p99 ms", lambda e: fmt.ms(e.p99_ms)),
-            ("p99.9 ms", lambda e: fmt.ms(e.p999_ms)),
-            ("max ms", lambda e: fmt.ms(e.max_ms)))
+_LATENCY: tuple[tuple[str, Callable[[EndpointSummary], str]], ...] = (
+    ("Requests", lambda e: fmt.count(e.requests)),
+    ("Fails", lambda e: fmt.count(e.failures)),
+    ("Fail %", lambda e: fmt.pct(e.failure_pct)),
+    ("req/s", lambda e: fmt.rate(e.rps)),
+    ("p50 ms", lambda e: fmt.ms(e.p50_ms)),
+    ("p95 ms", lambda e: fmt.ms(e.p95_ms)),
+    ("p99 ms", lambda e: fmt.ms(e.p99_ms)),
+    ("p99.9 ms", lambda e: fmt.ms(e.p999_ms)),
+    ("max ms", lambda e: fmt.ms(e.max_ms)),
+)
 _TRIMMED = frozenset({"Fails", "p99.9 ms", "max ms"})  # left out when narrow
 
 

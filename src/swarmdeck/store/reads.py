@@ -68,7 +68,8 @@ def _has_tag(connection: Connection, key: str, value: str) -> ColumnElement[bool
     every key, so there it reads the tags through ``json_each``)."""
     tags = models.runs.c.tags
     if connection.dialect.name != "sqlite":
-        return tags[key].as_string() == value
+        same: ColumnElement[bool] = tags[key].as_string() == value
+        return same
     each = func.json_each(tags).table_valued("key", "value")
     return exists(select(literal(1)).select_from(each)
                   .where(each.c.key == key, each.c.value == value))

@@ -16,11 +16,11 @@ from sqlalchemy import Connection, Engine, Row, insert, select, update
 
 from swarmdeck.errors import RunNotFound
 from swarmdeck.metrics.interval import EndpointInterval
+from swarmdeck.records import Comparison, Finding, RunDetails, RunStatus, ThresholdOutcome
+from swarmdeck.records.codec import details_from_json, details_to_json
 from swarmdeck.store import models
 from swarmdeck.store.connect import write_connection
 from swarmdeck.store.liveness import db_now
-from swarmdeck.records import Comparison, Finding, RunDetails, RunStatus, ThresholdOutcome
-from swarmdeck.records.codec import details_from_json, details_to_json
 from swarmdeck.store.records import RunMeta
 from swarmdeck.store.rollups import merge_blocks, merge_late
 from swarmdeck.store.rows import copy_interval

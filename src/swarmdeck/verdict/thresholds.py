@@ -8,7 +8,6 @@ plan's interval and take the worst window.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from swarmdeck.analysis.thresholds import (
     Threshold,

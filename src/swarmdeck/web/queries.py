@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from swarmdeck.errors import BadInput
-from swarmdeck.store import RunRecord, RunRow
 from swarmdeck.records import codec
+from swarmdeck.store import RunRecord, RunRow
 from swarmdeck.store.records import RUN_STATUSES
 
 PER_PAGE = 25

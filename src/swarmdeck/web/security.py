@@ -48,7 +48,7 @@ OPEN_ENDPOINTS = frozenset({"auth.login", "static", "report_assets.static"})  # 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     token = PasswordField("Token", validators=[InputRequired()])
 
 

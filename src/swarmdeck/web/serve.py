@@ -36,7 +36,7 @@ def check_port(bind: Bind) -> None:
         probe.close()
 
 
-class DashboardServer(BaseApplication):
+class DashboardServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no hints
     def __init__(self, db_url: str, bind: Bind, auth: Auth, *,
                  announce: Callable[[str], None] = print, workers: int = WORKERS,
                  threads: int = THREADS) -> None:
