@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Row, Select, exists, func, literal, select
 
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
+from swarmdeck.records import RunStatus
+from swarmdeck.records.codec import details_from_json
 from swarmdeck.store import models
 from swarmdeck.store.records import RunMeta, RunRecord, RunRow, TimelinePoint
 from swarmdeck.store.rollups import LEVELS, MINUTE, RAW, RUN_LEVEL, floor_minute, plan_window
@@ -74,8 +76,9 @@ def _has_tag(connection: Connection, key: str, value: str) -> ColumnElement[bool
 
 def run_record(row: Row[Any]) -> RunRecord:
     meta = RunMeta(**{name: getattr(row, name) for name in _META_FIELDS})
-    return RunRecord(id=row.id, meta=meta, status=row.status, ended_at=row.ended_at,
-                     message=row.message, details=row.details,
+    return RunRecord(id=row.id, meta=meta, status=RunStatus(row.status),
+                     ended_at=row.ended_at, message=row.message,
+                     details=details_from_json(row.details),
                      heartbeat_at=row.heartbeat_at, requests=int(row.requests),
                      failures=int(row.failures), p95_ms=row.p95_ms,
                      first_interval=row.first_interval, last_interval=row.last_interval,

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from swarmdeck.records import RunDetails, RunStatus
+
 RUN_STATUSES = ("running", "passed", "failed", "aborted", "crashed", "degraded")
 FINAL_STATUSES = frozenset(RUN_STATUSES) - {"running"}
 
@@ -59,10 +61,10 @@ class RunRecord:
 
     id: int
     meta: RunMeta
-    status: str
+    status: RunStatus
     ended_at: datetime | None
     message: str | None
-    details: dict[str, Any] | None
+    details: RunDetails
     heartbeat_at: datetime
     requests: int
     failures: int
@@ -72,6 +74,15 @@ class RunRecord:
     rolled_up: bool = field(default=False)  # finished rollups (the whole-run rows) exist
     # the 10 s / 60 s rollups cover every interval starting before this (epoch s); None: none
     rolled_until: int | None = field(default=None)
+
+    def duration_s(self, now: datetime | None = None) -> float:
+        """The run's duration: from its start to its end, or to ``now`` (default: the
+        current time) while it is running; never negative. The one definition every report,
+        threshold and chart uses."""
+        end = self.ended_at
+        if end is None:
+            end = now if now is not None else datetime.now(self.meta.started_at.tzinfo)
+        return max((end - self.meta.started_at).total_seconds(), 0.0)
 
 
 @dataclass(frozen=True)
