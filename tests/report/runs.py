@@ -22,9 +22,10 @@ HOSTILE_TAG = '<script>window.__pwned = 4</script>'
 def make_run(store: Store, *, seconds: int = 120, names: tuple[str, ...] = ("/a", "/b"),
              scale_us: int = 5_000, seed: int = 1, shape: bool = True,
              start: int = T0, verdict: dict[str, Any] | None = None,
-             tags: dict[str, str] | None = None) -> int:
+             tags: dict[str, str] | None = None, details: dict[str, Any] | None = None) -> int:
     """A finished run: GET on each name (POST on the second), users ramping to 10 over
-    the first 10 s, /a's latency doubling halfway, failures "HTTP 500" on /b."""
+    the first 10 s, /a's latency doubling halfway, failures "HTTP 500" on /b. ``details``:
+    what the engine stores when the run ends; ``verdict``: what the verdict adds."""
     rng = random.Random(seed)
     shape_dict = (ShapeSpec.build("step", {}, Defaults(users=10, spawn_rate=5.0,
                                                          run_time_s=seconds)).to_dict()
@@ -48,7 +49,8 @@ def make_run(store: Store, *, seconds: int = 120, names: tuple[str, ...] = ("/a"
                 nbytes=100 * len(samples)))
         store.add_intervals(run_id, batch)
     store.add_user_counts(run_id, [(start + s + 0.5, min(10, s + 1)) for s in range(seconds)])
-    store.finish_run(run_id, "passed", datetime.fromtimestamp(start + seconds, UTC))
+    store.finish_run(run_id, "passed", datetime.fromtimestamp(start + seconds, UTC),
+                     details=details)
     if verdict is not None:
         store.record_verdict(run_id, verdict)
     return run_id

@@ -3,7 +3,7 @@ same thing from the store as the run printed when it ended."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich import box
@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from swarmdeck.analysis.summary import EndpointSummary
+from swarmdeck.records import codec
 from swarmdeck.report import comparison_view, findings_view, thresholds_view
 from swarmdeck.report import format as fmt
 from swarmdeck.report.model import RunReport, StageReport
@@ -23,15 +24,16 @@ STATUS_STYLE = {"passed": "green", "failed": "red", "aborted": "yellow", "crashe
 
 NARROW = 120  # below this many columns (80 in a CI log) the latency tables are trimmed
 
-_LATENCY = (("Requests", lambda e: fmt.count(e.requests)),
-            ("Fails", lambda e: fmt.count(e.failures)),
-            ("Fail %", lambda e: fmt.pct(e.failure_pct)),
-            ("req/s", lambda e: fmt.rate(e.rps)),
-            ("p50 ms", lambda e: fmt.ms(e.p50_ms)),
-            ("p95 ms", lambda e: fmt.ms(e.p95_ms)),
-            ("p99 ms", lambda e: fmt.ms(e.p99_ms)),
-            ("p99.9 ms", lambda e: fmt.ms(e.p999_ms)),
-            ("max ms", lambda e: fmt.ms(e.max_ms)))
+_LATENCY: tuple[tuple[str, Callable[[EndpointSummary], str]], ...] = (
+    ("Requests", lambda e: fmt.count(e.requests)),
+    ("Fails", lambda e: fmt.count(e.failures)),
+    ("Fail %", lambda e: fmt.pct(e.failure_pct)),
+    ("req/s", lambda e: fmt.rate(e.rps)),
+    ("p50 ms", lambda e: fmt.ms(e.p50_ms)),
+    ("p95 ms", lambda e: fmt.ms(e.p95_ms)),
+    ("p99 ms", lambda e: fmt.ms(e.p99_ms)),
+    ("p99.9 ms", lambda e: fmt.ms(e.p999_ms)),
+    ("max ms", lambda e: fmt.ms(e.max_ms)))
 _TRIMMED = frozenset({"Fails", "p99.9 ms", "max ms"})  # left out when narrow
 
 
@@ -79,7 +81,7 @@ def by_region(report: RunReport, width: int | None = None) -> RenderableType:
 
 def summary(report: RunReport, width: int | None = None) -> RenderableType:
     """The run's summary; ``width``: the console's, to trim the tables when narrow."""
-    status = Text(report.status, style=STATUS_STYLE.get(report.status, ""))
+    status = Text(report.status.value, style=STATUS_STYLE.get(report.status, ""))
     head = Text.assemble(
         (f"Run {report.run_id} ", "bold"), status,
         f"  {report.host}  {report.locustfile}  started {report.started_at:%Y-%m-%d %H:%M:%S}Z"
@@ -122,7 +124,8 @@ def summary(report: RunReport, width: int | None = None) -> RenderableType:
     for warning in report.warnings:
         parts.append(Text(f"warning: {warning}", style="yellow"))
     parts += thresholds_view.renderables(report.thresholds)
-    parts += comparison_view.renderables(report.comparison)
+    parts += comparison_view.renderables(
+        codec.comparison_to_json(report.comparison) if report.comparison is not None else None)
     parts += findings_view.renderables(report.findings)
     return Group(*parts)
 
