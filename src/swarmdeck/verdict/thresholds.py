@@ -7,7 +7,6 @@ plan's interval and take the worst window.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from swarmdeck.analysis.thresholds import (
@@ -32,11 +31,6 @@ def result_dict(result: ThresholdResult, no_requests_to: str | None = None) -> d
             "observed_text": text, "passed": result.passed, "abort": t.abort}
 
 
-def _duration_s(record: RunRecord) -> float:
-    end = record.ended_at or datetime.now(record.meta.started_at.tzinfo)
-    return max((end - record.meta.started_at).total_seconds(), 0.0)
-
-
 def evaluate_run(store: Store, record: RunRecord, plan: Plan) -> list[dict[str, Any]]:
     """One JSON-able result per threshold of ``plan``: expr, endpoint, observed,
     observed_text, passed, abort. An endpoint threshold whose endpoint had no requests
@@ -54,7 +48,7 @@ def evaluate_run(store: Store, record: RunRecord, plan: Plan) -> list[dict[str, 
                                        no_requests_to=threshold.endpoint))
             continue
         if threshold.window_s is None:
-            result = evaluate_total(threshold, scoped, _duration_s(record))
+            result = evaluate_total(threshold, scoped, record.duration_s())
         else:
             # streamed slot by slot: a long run's histograms never all sit in memory
             result = evaluate(threshold, store.iter_series(record.id, step), float(step))

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from swarmdeck.errors import BadInput
+from swarmdeck.records import codec
 from swarmdeck.store import RunRecord, RunRow
 from swarmdeck.store.records import RUN_STATUSES
 
@@ -104,9 +105,9 @@ def row_json(row: RunRow) -> dict[str, Any]:
 
 
 def record_json(run: RunRecord) -> dict[str, Any]:
-    meta, details = run.meta, run.details or {}
+    meta, details = run.meta, run.details
     return {
-        "id": run.id, "status": run.status, "message": run.message, "host": meta.host,
+        "id": run.id, "status": run.status.value, "message": run.message, "host": meta.host,
         "locustfile": meta.locustfile, "locustfile_sha256": meta.locustfile_sha256,
         "plan": meta.plan, "tags": dict(meta.tags), "users": meta.users,
         "spawn_rate": meta.spawn_rate, "run_time_s": meta.run_time_s, "shape": meta.shape,
@@ -116,10 +117,11 @@ def record_json(run: RunRecord) -> dict[str, Any]:
         "started_at": _iso(meta.started_at), "ended_at": _iso(run.ended_at),
         "heartbeat_at": _iso(run.heartbeat_at), "requests": run.requests,
         "failures": run.failures, "p95_ms": run.p95_ms,
-        "thresholds": list(details.get("thresholds", [])),
-        "findings": list(details.get("findings", [])),
-        "comparison": details.get("comparison"),
-        "warnings": list(details.get("warnings", [])),
+        "thresholds": [codec.threshold_to_json(t) for t in details.thresholds],
+        "findings": [codec.finding_to_json(f) for f in details.findings],
+        "comparison": (codec.comparison_to_json(details.comparison)
+                       if details.comparison is not None else None),
+        "warnings": list(details.warnings),
     }
 
 
