@@ -13,6 +13,7 @@ from swarmdeck.analysis.summary import ErrorCount
 from swarmdeck.records import RunStatus, codec
 from swarmdeck.report.junit import junit_xml
 
+
 def parse(xml: str) -> ET.Element:
     root = ET.fromstring(xml.encode())
     assert root.tag == "testsuites"

@@ -47,8 +47,7 @@ def test_status_totals_and_thresholds() -> None:
 def test_top_endpoints_by_requests_with_names_escaped() -> None:
     text = markdown_summary(with_extras(), top=5)
     assert "**Endpoints** (top 5 of 15 by requests)" in text
-    rows = [line for line in text.splitlines() if line.startswith("| GET /") or
-            line.startswith("| POST /")]
+    rows = [line for line in text.splitlines() if line.startswith(("| GET /", "| POST /"))]
     assert rows[0].startswith("| GET /a\\|b\\`c\\` | 5,000 | 1.00% |")
     assert "/p/11" not in text
 
