@@ -76,14 +76,14 @@ def cmd_run(args: argparse.Namespace, locust_args: list[str], console: Console) 
 
 def _write_outputs(plan: Plan, store: Store, report: RunReport) -> None:
     """The files a run writes besides the JSON: --junit, --markdown, --html."""
-    # -- outputs (issue 5: junit, markdown; issue 6: html) --
+    from swarmdeck.records import codec
     from swarmdeck.report.junit import junit_xml
     from swarmdeck.report.markdown import markdown_summary
 
     for path, render in ((plan.junit_path, junit_xml), (plan.markdown_path, markdown_summary)):
         if path is None:
             continue
-        text = render(report.to_json())
+        text = render(report)
         if path == Path("-"):
             sys.stdout.write(text)
             continue
@@ -92,7 +92,9 @@ def _write_outputs(plan: Plan, store: Store, report: RunReport) -> None:
     if plan.html_path is not None:
         from swarmdeck.report.html import write_html
 
-        base_id = ((report.comparison or {}).get("base") or {}).get("run_id")  # overlay it
+        compared = (codec.comparison_to_json(report.comparison)
+                    if report.comparison is not None else {})
+        base_id = (compared.get("base") or {}).get("run_id")  # overlay it
         written = write_html(store, report.run_id, plan.html_path, compare_to=base_id)
         print(f"HTML report written to {written}", file=sys.stderr)  # stdout: --json -
 

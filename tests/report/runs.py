@@ -9,6 +9,8 @@ from typing import Any
 from tests.store.factories import make_interval, make_meta, record_verdict
 
 from swarmdeck.plan.shape_spec import Defaults, ShapeSpec
+from swarmdeck.records import RunStatus
+from swarmdeck.records.codec import details_from_json
 from swarmdeck.store import Store
 
 T0 = 1_714_564_800  # 2024-05-01 12:00:00 UTC
@@ -22,9 +24,10 @@ HOSTILE_TAG = '<script>window.__pwned = 4</script>'
 def make_run(store: Store, *, seconds: int = 120, names: tuple[str, ...] = ("/a", "/b"),
              scale_us: int = 5_000, seed: int = 1, shape: bool = True,
              start: int = T0, verdict: dict[str, Any] | None = None,
-             tags: dict[str, str] | None = None) -> int:
+             tags: dict[str, str] | None = None, details: dict[str, Any] | None = None) -> int:
     """A finished run: GET on each name (POST on the second), users ramping to 10 over
-    the first 10 s, /a's latency doubling halfway, failures "HTTP 500" on /b."""
+    the first 10 s, /a's latency doubling halfway, failures "HTTP 500" on /b. ``details``:
+    what the engine stores when the run ends; ``verdict``: what the verdict adds."""
     rng = random.Random(seed)
     shape_dict = (ShapeSpec.build("step", {}, Defaults(users=10, spawn_rate=5.0,
                                                          run_time_s=seconds)).to_dict()
@@ -48,7 +51,8 @@ def make_run(store: Store, *, seconds: int = 120, names: tuple[str, ...] = ("/a"
                 nbytes=100 * len(samples)))
         store.add_intervals(run_id, batch)
     store.add_user_counts(run_id, [(start + s + 0.5, min(10, s + 1)) for s in range(seconds)])
-    store.finish_run(run_id, "passed", datetime.fromtimestamp(start + seconds, UTC))
+    store.finish_run(run_id, RunStatus.PASSED, datetime.fromtimestamp(start + seconds, UTC),
+                     details=details_from_json(details))
     if verdict is not None:
         record_verdict(store, run_id, verdict)
     return run_id

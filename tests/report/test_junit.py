@@ -1,36 +1,17 @@
-"""JUnit XML from the JSON summary: what a CI shows for a run."""
+"""JUnit XML from a run's report: what a CI shows for a run."""
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
+from tests.report.reports import REPORT
 
+from swarmdeck.analysis.summary import ErrorCount
+from swarmdeck.records import RunStatus, codec
 from swarmdeck.report.junit import junit_xml
-
-SUMMARY: dict[str, Any] = {
-    "run_id": 17, "status": "failed", "message": None, "host": "http://127.0.0.1:8000",
-    "locustfile": "scenarios/jwt_api.py", "started_at": "2024-05-01T12:00:00.123456+00:00",
-    "duration_s": 60.25,
-    "totals": {"requests": 1200, "failures": 12, "rps": 19.9, "p50_ms": 12.0, "p95_ms": 80.0,
-               "p99_ms": 120.0},
-    "endpoints": [
-        {"method": "GET", "name": "/api/products", "requests": 1000, "failures": 0,
-         "errors": []},
-        {"method": "POST", "name": "/api/orders <&>", "requests": 200, "failures": 12,
-         "errors": [{"reason": "HTTP 409: cart is empty", "count": 9},
-                    {"reason": "HTTP 500", "count": 3}]},
-    ],
-    "thresholds": [
-        {"expr": "p95 < 300ms", "endpoint": None, "observed": 80.0,
-         "observed_text": "80 ms", "passed": True, "abort": False},
-        {"expr": "error_rate < 1%", "endpoint": "POST /api/orders <&>", "observed": 0.06,
-         "observed_text": "6%", "passed": False, "abort": True},
-    ],
-    "findings": [],
-}
 
 
 def parse(xml: str) -> ET.Element:
@@ -42,7 +23,7 @@ def parse(xml: str) -> ET.Element:
 
 
 def test_one_case_per_threshold_and_per_failing_endpoint() -> None:
-    suite = parse(junit_xml(SUMMARY))
+    suite = parse(junit_xml(REPORT))
     assert suite.get("name") == "swarmdeck run 17"
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "2", "0")
     assert suite.get("timestamp") == "2024-05-01T12:00:00"
@@ -64,30 +45,32 @@ def test_one_case_per_threshold_and_per_failing_endpoint() -> None:
 
 
 def test_budget_failures_become_failing_cases() -> None:
-    summary = copy.deepcopy(SUMMARY)
-    summary["comparison"] = {"base": {"run_id": 3}, "budgets": ["p95=+10%"],
-                             "budget_failures": ["GET /api/products p95 +25.0% > +10%"],
-                             "passed": False, "rows": []}
-    suite = parse(junit_xml(summary))
+    compared: dict[str, Any] = {"base": {"run_id": 3}, "budgets": ["p95=+10%"],
+                                "budget_failures": ["GET /api/products p95 +25.0% > +10%"],
+                                "passed": False, "rows": []}
+    report = dataclasses.replace(REPORT, comparison=codec.comparison_from_json(compared))
+    suite = parse(junit_xml(report))
     names = [c.get("name") for c in suite.iter("testcase") if c.find("failure") is not None]
     assert "GET /api/products p95 +25.0% > +10%" in names
-    summary["comparison"]["budget_failures"] = []
-    suite = parse(junit_xml(summary))
+    report = dataclasses.replace(REPORT, comparison=codec.comparison_from_json(
+        {**compared, "budget_failures": []}))
+    suite = parse(junit_xml(report))
     assert "regression budgets p95=+10% vs run 3" in [c.get("name") for c in suite.iter("testcase")]
 
 
 @pytest.mark.parametrize(("status", "failures"), [("passed", "0"), ("crashed", "1")])
 def test_a_run_without_gates_still_has_one_case(status: str, failures: str) -> None:
-    summary = {**SUMMARY, "status": status, "thresholds": [], "message": "target went away",
-               "endpoints": [{**e, "failures": 0} for e in SUMMARY["endpoints"]]}
-    suite = parse(junit_xml(summary))
+    report = dataclasses.replace(
+        REPORT, status=RunStatus(status), thresholds=(), message="target went away",
+        endpoints=tuple(dataclasses.replace(e, failures=0) for e in REPORT.endpoints))
+    suite = parse(junit_xml(report))
     assert suite.get("tests") == "1" and suite.get("failures") == failures
 
 
 def test_control_characters_and_unicode_stay_well_formed() -> None:
-    summary = copy.deepcopy(SUMMARY)
-    summary["endpoints"][1]["errors"] = [
-        {"reason": "\x1b[31mbad\x00 \"quote\" ünïcode ]]>", "count": 1}]
-    failure = parse(junit_xml(summary)).find(".//testcase[@name='POST /api/orders <&>']/failure")
+    orders = dataclasses.replace(REPORT.endpoints[1], errors=(
+        ErrorCount("\x1b[31mbad\x00 \"quote\" ünïcode ]]>", 1),))
+    report = dataclasses.replace(REPORT, endpoints=(REPORT.endpoints[0], orders))
+    failure = parse(junit_xml(report)).find(".//testcase[@name='POST /api/orders <&>']/failure")
     assert failure is not None
     assert "1x \ufffd[31mbad\ufffd \"quote\" ünïcode ]]>" in (failure.text or "")

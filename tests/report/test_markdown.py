@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import copy
-from typing import Any
+import dataclasses
 
+from tests.report.reports import REPORT, row
+
+from swarmdeck.records import Finding, codec
 from swarmdeck.report.markdown import cell, markdown_summary
+from swarmdeck.report.model import RunReport
 
-from .test_junit import SUMMARY
 
-
-def with_extras() -> dict[str, Any]:
-    summary = copy.deepcopy(SUMMARY)
-    summary["endpoints"] += [{"method": "GET", "name": f"/p/{i}", "requests": 10 - i,
-                              "failures": 0, "rps": 0.1, "p50_ms": 5.0, "p95_ms": 9.0,
-                              "p99_ms": 9.5, "errors": []} for i in range(12)]
-    summary["endpoints"].append({"method": "GET", "name": "/a|b`c`", "requests": 5000,
-                                 "failures": 50, "rps": 80.0, "p50_ms": 1.0, "p95_ms": 2.0,
-                                 "p99_ms": 3.0, "errors": []})
-    summary["comparison"] = {
+def with_extras() -> RunReport:
+    endpoints = [*REPORT.endpoints,
+                 *(row("GET", f"/p/{i}", 10 - i, rps=0.1, p50_ms=5.0, p95_ms=9.0, p99_ms=9.5)
+                   for i in range(12)),
+                 row("GET", "/a|b`c`", 5000, 50, rps=80.0, p50_ms=1.0, p95_ms=2.0, p99_ms=3.0)]
+    comparison = codec.comparison_from_json({
         "base": {"run_id": 9, "ref": "baseline:main"}, "confidence": 0.95, "rows": [
             {"method": "GET", "name": "/api/products", "overall": False,
              "changes": {"p95": {"change_pct": 25.04, "significant": True},
@@ -29,15 +27,15 @@ def with_extras() -> dict[str, Any]:
              "changes": {"p95": {"change_pct": 2.0, "significant": False}},
              "verdict": "no significant change"}],
         "budgets": ["p95=+10%"], "budget_failures": ["GET /api/products: p95 +25.0% > +10%"],
-        "passed": False}
-    summary["findings"] = [{"code": "csrf-missing", "severity": "error",
-                            "endpoint": "POST /login", "message": "400 naming csrf_token",
-                            "evidence": {}, "fix": "send csrf_token"}]
-    return summary
+        "passed": False})
+    findings = (Finding(code="csrf-missing", severity="error", endpoint="POST /login",
+                        message="400 naming csrf_token", fix="send csrf_token"),)
+    return dataclasses.replace(REPORT, endpoints=tuple(endpoints), comparison=comparison,
+                               findings=findings)
 
 
 def test_status_totals_and_thresholds() -> None:
-    text = markdown_summary(SUMMARY)
+    text = markdown_summary(REPORT)
     assert text.startswith("### ❌ swarmdeck run 17: **failed**")
     assert "1,200 requests · 12 failures (1.00%)" in text
     assert "**Thresholds**: 1 of 2 passed" in text

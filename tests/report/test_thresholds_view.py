@@ -6,12 +6,12 @@ from rich.console import Console
 
 from swarmdeck.report.thresholds_view import renderables
 
-from .test_junit import SUMMARY
+from .reports import THRESHOLDS
 
 
 def test_table_shows_each_threshold_and_pass_or_fail() -> None:
     console = Console(width=120, record=True, color_system=None)
-    for part in renderables(SUMMARY["thresholds"]):
+    for part in renderables(THRESHOLDS):
         console.print(part)
     text = console.export_text()
     assert "Thresholds" in text
@@ -21,4 +21,4 @@ def test_table_shows_each_threshold_and_pass_or_fail() -> None:
 
 
 def test_no_thresholds_no_table() -> None:
-    assert renderables([]) == [] and renderables(None) == []
+    assert renderables(()) == []

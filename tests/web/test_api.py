@@ -4,7 +4,15 @@ OpenAPI document."""
 from __future__ import annotations
 
 from flask.testing import FlaskClient
-from tests.web.conftest import FILLER_RUNS, HOST_A, HOST_B, HOST_C, ApiSchema, Seeded
+from tests.web.conftest import (
+    FILLER_RUNS,
+    HOST_A,
+    HOST_B,
+    HOST_C,
+    THRESHOLD_FAIL,
+    ApiSchema,
+    Seeded,
+)
 
 
 def test_runs_newest_first_and_paginated(client: FlaskClient, api_schema: ApiSchema,
@@ -64,11 +72,13 @@ def test_run_and_document(client: FlaskClient, api_schema: ApiSchema, seeded: Se
     run_id = seeded.ids["dev"]
     run = api_schema.check("/api/runs/{run_id}", client.get(f"/api/runs/{run_id}"))
     assert run["id"] == run_id and run["status"] == "failed"
-    assert run["thresholds"][0]["passed"] is False
+    assert run["thresholds"] == [THRESHOLD_FAIL]  # the verdict as stored
+    assert (run["findings"], run["comparison"], run["warnings"]) == ([], None, [])
     doc = api_schema.check("/api/runs/{run_id}/document",
                            client.get(f"/api/runs/{run_id}/document"))
     assert doc["header"]["run_id"] == run_id
     assert doc["totals"]["requests"] == run["requests"]
+    assert doc["thresholds"] == run["thresholds"]
     assert {e["name"] for e in doc["endpoints"]} == {"/", "/products"}
 
 

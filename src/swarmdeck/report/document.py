@@ -27,7 +27,14 @@ import numpy as np
 from swarmdeck.analysis.summary import TOTAL_NAME, EndpointSummary
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
-from swarmdeck.report.model import Pairs, RunReport, duration_s, load_report, per_endpoint
+from swarmdeck.report.model import (
+    Pairs,
+    RunReport,
+    load_report,
+    per_endpoint,
+    stage_json,
+    summary_numbers,
+)
 from swarmdeck.store import Store
 
 SCHEMA = 1
@@ -39,8 +46,6 @@ MAX_REASONS = 100
 MAX_TEXT = 2000  # characters kept of one failure reason
 _PLAN_HIDDEN = frozenset({"db_url", "token", "sources", "quiet", "debug", "json_path",
                           "master_bind", "host", "locustfile", "tags"})
-_SUMMARY_KEYS = ("requests", "failures", "rps", "avg_ms", "p50_ms", "p90_ms", "p95_ms",
-                 "p99_ms", "p999_ms", "max_ms")
 
 
 def endpoint_key(method: str, name: str) -> str:
@@ -62,9 +67,12 @@ def choose_step(duration_s: float, endpoints: int = 1, max_points: int = MAX_POI
 
 def run_document(store: Store, run_id: int, *, max_points: int = MAX_POINTS,
                  endpoint_point_budget: int = ENDPOINT_POINT_BUDGET) -> dict[str, Any]:
-    """Everything the report page shows of one run (see the module docstring)."""
+    """Everything the report page shows of one run (see the module docstring). Its
+    header, totals, endpoints, stages, regions, thresholds, findings and comparison are
+    the run's ``RunReport`` (``load_report``), with the JSON summary's numbers."""
     record = store.get_run(run_id)
-    duration = duration_s(record)
+    now = datetime.now(UTC)  # one end for a running run's charts and its report
+    duration = record.duration_s(now)
     # the table and the regions fold the whole run per (endpoint, region): a finished run
     # has it in its whole-run rows; a running one's is gathered from the series read
     pairs = store.endpoint_region_data(run_id) if record.rolled_up else None
@@ -78,27 +86,27 @@ def run_document(store: Store, run_id: int, *, max_points: int = MAX_POINTS,
         t0, t0 + duration, gathered if pairs is None else None)
     if pairs is None:
         pairs = gathered
-    report = load_report(store, run_id, pairs, record, duration)
+    report = load_report(store, run_id, pairs, record, now)
+    summary = report.to_json()
     endpoints = per_endpoint(pairs)
     return {
         "kind": "run",
         "schema": SCHEMA,
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "header": _header(report, record),
-        "totals": _summary(report.totals),
-        "endpoints": [_summary(e) for e in report.endpoints],
+        "generated_at": now.isoformat(timespec="seconds"),
+        "header": _header(report, summary),
+        "totals": _row(report.totals),
+        "endpoints": [_row(e) for e in report.endpoints],
         "timeline": timeline,
         "endpoint_timelines": endpoint_timelines,
         "distributions": _distributions(endpoints),
         "failures": _failures(endpoints),
-        "stages": [{**_summary(st.totals), "key": st.name, "method": "", "name": st.name,
-                    "start_s": _num(st.start_s), "end_s": _num(st.end_s), "users": st.users}
+        "stages": [{**_row(st.totals), **stage_json(st), "key": st.name, "method": ""}
                    for st in report.stages],
-        "regions": {name: _summary(s) for name, s in report.regions.items()}
+        "regions": {name: _row(s) for name, s in report.regions.items()}
         if len(report.regions) > 1 else {},
-        "thresholds": report.thresholds,
-        "findings": report.findings,
-        "comparison": report.comparison,
+        "thresholds": summary["thresholds"],
+        "findings": summary["findings"],
+        "comparison": summary.get("comparison"),
     }
 
 
@@ -122,8 +130,10 @@ def compare_document(store: Store, base_id: int, candidate_id: int) -> dict[str,
 
 
 def _num(value: float | None, digits: int = 3) -> float | None:
-    """Rounded to ``digits`` significant digits (what an HDR histogram holds), at most 3
-    decimals; None stays None."""
+    """A chart point (a line's value, a bucket's edge) rounded to ``digits`` significant
+    digits (what an HDR histogram holds), at most 3 decimals, to keep the document small;
+    None stays None. The summary rows are not rounded here: they carry the JSON summary's
+    numbers."""
     if value is None or not math.isfinite(value):
         return None
     if value == 0:
@@ -133,35 +143,32 @@ def _num(value: float | None, digits: int = 3) -> float | None:
     return int(rounded) if decimals == 0 or rounded.is_integer() else rounded
 
 
-def _summary(s: EndpointSummary) -> dict[str, Any]:
-    data: dict[str, Any] = {"key": endpoint_key(s.method, s.name) if s.name != TOTAL_NAME
-                            else TOTAL_NAME, "method": s.method, "name": s.name}
-    for key in _SUMMARY_KEYS:
-        value = getattr(s, key)
-        data[key] = value if isinstance(value, int) else _num(value, 4)
-    data["failure_pct"] = _num(s.failure_pct, 4)
-    data["bytes"] = s.bytes
-    return data
+def _row(s: EndpointSummary) -> dict[str, Any]:
+    """A summary row (totals, an endpoint, a region): the JSON summary's numbers, keyed."""
+    key = endpoint_key(s.method, s.name) if s.name != TOTAL_NAME else TOTAL_NAME
+    return {"key": key, "method": s.method, "name": s.name, **summary_numbers(s),
+            "failure_pct": s.failure_pct, "bytes": s.bytes}
 
 
-def _header(report: RunReport, record: Any) -> dict[str, Any]:
-    meta = record.meta
-    plan = {k: v for k, v in (meta.plan or {}).items()
+# The header repeats these of the JSON summary as they are there.
+_HEADER_FROM_SUMMARY = ("run_id", "status", "message", "host", "locustfile", "users",
+                        "shape", "started_at", "ended_at", "duration_s", "tags", "warnings",
+                        "locust")
+
+
+def _header(report: RunReport, summary: dict[str, Any]) -> dict[str, Any]:
+    meta = report.meta
+    plan = {k: v for k, v in meta.plan.items()
             if k not in _PLAN_HIDDEN and v not in (None, [], {}, False)}
     return {
-        "run_id": report.run_id, "status": report.status, "message": report.message,
-        "host": report.host, "locustfile": report.locustfile,
+        **{key: summary[key] for key in _HEADER_FROM_SUMMARY},
         "locustfile_sha256": meta.locustfile_sha256, "plan": plan,
-        "users": report.users, "spawn_rate": meta.spawn_rate, "run_time_s": meta.run_time_s,
-        "shape": report.shape, "started_at": report.started_at.isoformat(),
-        "ended_at": report.ended_at.isoformat() if report.ended_at else None,
-        "duration_s": round(report.duration_s, 1), "interval_s": meta.interval_s,
+        "spawn_rate": meta.spawn_rate, "run_time_s": meta.run_time_s,
+        "interval_s": meta.interval_s,
         "versions": {"swarmdeck": meta.swarmdeck_version, "locust": meta.locust_version,
                      "python": meta.python_version},
-        "git_commit": meta.git_commit, "tags": dict(report.tags),
-        "hostname": meta.hostname, "warnings": list(report.warnings),
+        "git_commit": meta.git_commit, "hostname": meta.hostname,
         "workers": len(report.workers), "regions": sorted(report.regions),
-        "locust": report.locust,
     }
 
 

@@ -1,13 +1,15 @@
 """JUnit XML for CI (GitLab, Jenkins, GitHub test reporters): a test case per threshold,
-per endpoint that had failures, and per regression budget broken, from the JSON summary
-(`RunReport.to_json()`), so any past run can be re-rendered. Pure: text in, text out."""
+per endpoint that had failures, and per regression budget broken, from the run's
+``RunReport``, so any past run can be re-rendered. Pure: report in, text out."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree as ET
+
+from swarmdeck.records import RunStatus, codec
+from swarmdeck.report.model import RunReport, json_seconds
 
 TOP_ERRORS = 5
 # characters XML 1.0 cannot hold (an error reason may carry ANSI escapes or NULs)
@@ -28,28 +30,24 @@ def _case(suite: ET.Element, classname: str, name: str, time_s: float,
         element.text = _clean(text)
 
 
-def _threshold_cases(suite: ET.Element, summary: dict[str, Any], time_s: float) -> None:
-    for t in summary.get("thresholds") or []:
-        scope = t.get("endpoint") or "all endpoints"
-        name = f"{t.get('expr')} [{scope}]"
+def _threshold_cases(suite: ET.Element, report: RunReport, time_s: float) -> None:
+    for t in report.thresholds:
+        scope = t.endpoint or "all endpoints"
         failure = None
-        if not t.get("passed"):
-            message = f"threshold {t.get('expr')} on {scope} failed: observed {t.get('observed_text')}"
-            failure = (message, message + (" (abort=true)" if t.get("abort") else ""))
-        _case(suite, "swarmdeck.thresholds", name, time_s, failure)
+        if not t.passed:
+            message = f"threshold {t.expr} on {scope} failed: observed {t.observed_text}"
+            failure = (message, message + (" (abort=true)" if t.abort else ""))
+        _case(suite, "swarmdeck.thresholds", f"{t.expr} [{scope}]", time_s, failure)
 
 
-def _endpoint_cases(suite: ET.Element, summary: dict[str, Any], time_s: float) -> None:
-    for e in summary.get("endpoints") or []:
-        failures = int(e.get("failures") or 0)
-        if not failures:
+def _endpoint_cases(suite: ET.Element, report: RunReport, time_s: float) -> None:
+    for e in report.endpoints:
+        if not e.failures:
             continue
-        requests = int(e.get("requests") or 0)
-        name = f"{e.get('method', '')} {e.get('name', '')}".strip()
-        share = failures / requests * 100 if requests else 100.0
-        message = f"{failures} of {requests} requests to {name} failed ({share:.2f}%)"
-        reasons = [f"{x.get('count')}x {x.get('reason')}" for x in
-                   (e.get("errors") or [])[:TOP_ERRORS]]
+        name = f"{e.method} {e.name}".strip()
+        share = e.failures / e.requests * 100 if e.requests else 100.0
+        message = f"{e.failures} of {e.requests} requests to {name} failed ({share:.2f}%)"
+        reasons = [f"{x.count}x {x.reason}" for x in e.errors[:TOP_ERRORS]]
         _case(suite, "swarmdeck.endpoints", name, time_s,
               (message, "\n".join([message, *reasons])))
 
@@ -67,31 +65,28 @@ def _budget_cases(suite: ET.Element, summary: dict[str, Any], time_s: float) -> 
               time_s)
 
 
-def junit_xml(summary: dict[str, Any]) -> str:
+def junit_xml(report: RunReport) -> str:
     """The JUnit XML document (a ``testsuites`` root holding one ``testsuite``)."""
-    run_id = summary.get("run_id")
-    time_s = float(summary.get("duration_s") or 0.0)
-    started = str(summary.get("started_at") or "")
-    try:
-        timestamp = datetime.fromisoformat(started).replace(tzinfo=None).isoformat(
-            timespec="seconds")
-    except ValueError:
-        timestamp = started
+    run_id, status = report.run_id, report.status
+    time_s = json_seconds(report.duration_s)  # as the JSON summary gives it
+    timestamp = report.started_at.replace(tzinfo=None).isoformat(timespec="seconds")
     suite = ET.Element("testsuite", name=f"swarmdeck run {run_id}", timestamp=timestamp,
-                       hostname=str(summary.get("host") or ""), time=f"{time_s:.3f}")
+                       hostname=report.host, time=f"{time_s:.3f}")
     properties = ET.SubElement(suite, "properties")
-    for key in ("run_id", "status", "host", "locustfile"):
-        ET.SubElement(properties, "property", name=key, value=str(summary.get(key)))
-    _threshold_cases(suite, summary, time_s)
-    _endpoint_cases(suite, summary, time_s)
-    _budget_cases(suite, summary, time_s)
+    for key, value in (("run_id", run_id), ("status", status.value), ("host", report.host),
+                       ("locustfile", report.locustfile)):
+        ET.SubElement(properties, "property", name=key, value=str(value))
+    _threshold_cases(suite, report, time_s)
+    _endpoint_cases(suite, report, time_s)
+    # _budget_cases reads the comparison's JSON form until it takes the typed Comparison
+    _budget_cases(suite, {"comparison": codec.comparison_to_json(report.comparison)}
+                  if report.comparison is not None else {}, time_s)
     cases = suite.findall("testcase")
     if not cases:  # a suite without cases reads as "no tests" in some CIs: say the run ran
-        status = summary.get("status")
         _case(suite, "swarmdeck.run", f"run {run_id}", time_s,
-              None if status in ("passed", "degraded") else
-              (f"run {run_id} {status}: {summary.get('message') or ''}".strip(),
-               str(summary.get("message") or status)))
+              None if status in (RunStatus.PASSED, RunStatus.DEGRADED) else
+              (f"run {run_id} {status.value}: {report.message or ''}".strip(),
+               report.message or status.value))
         cases = suite.findall("testcase")
     failures = sum(1 for c in cases if c.find("failure") is not None)
     for element in (suite,):

@@ -1,10 +1,13 @@
-"""A short Markdown summary of a run for a pull-request comment, from the JSON summary
-(`RunReport.to_json()`): status, totals, the busiest endpoints, thresholds, significant
-changes against the compared run, and findings. Pure: dict in, text out."""
+"""A short Markdown summary of a run for a pull-request comment, from its ``RunReport``:
+status, totals, the busiest endpoints, thresholds, significant changes against the
+compared run, and findings. Pure: report in, text out."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from swarmdeck.records import codec
+from swarmdeck.report.model import RunReport
 
 TOP_ENDPOINTS = 10
 STATUS_EMOJI = {"passed": "✅", "failed": "❌", "aborted": "⏹️", "crashed": "💥",
@@ -35,46 +38,42 @@ def _table(header: list[str], rows: list[list[str]],
             *("| " + " | ".join(r) + " |" for r in rows)]
 
 
-def _status(summary: dict[str, Any]) -> list[str]:
-    status = str(summary.get("status"))
-    head = (f"### {STATUS_EMOJI.get(status, '❔')} swarmdeck run {summary.get('run_id')}: "
+def _status(report: RunReport) -> list[str]:
+    status = report.status.value
+    head = (f"### {STATUS_EMOJI.get(status, '❔')} swarmdeck run {report.run_id}: "
             f"**{status}**")
     lines = [head, ""]
-    if summary.get("message"):
-        lines += [f"> {cell(summary['message'])}", ""]
-    t = summary.get("totals") or {}
-    requests, failures = int(t.get("requests") or 0), int(t.get("failures") or 0)
-    lines.append(f"{cell(summary.get('host'))} · {float(summary.get('duration_s') or 0):.0f} s "
-                 f"· {requests:,} requests · {failures:,} failures "
-                 f"({_pct(failures, requests)}) · {float(t.get('rps') or 0):,.1f} req/s · "
-                 f"p50 {_ms(t.get('p50_ms'))} ms · p95 {_ms(t.get('p95_ms'))} ms · "
-                 f"p99 {_ms(t.get('p99_ms'))} ms")
+    if report.message:
+        lines += [f"> {cell(report.message)}", ""]
+    t = report.totals
+    lines.append(f"{cell(report.host)} · {report.duration_s:.0f} s "
+                 f"· {t.requests:,} requests · {t.failures:,} failures "
+                 f"({_pct(t.failures, t.requests)}) · {t.rps:,.1f} req/s · "
+                 f"p50 {_ms(t.p50_ms)} ms · p95 {_ms(t.p95_ms)} ms · "
+                 f"p99 {_ms(t.p99_ms)} ms")
     return lines
 
 
-def _endpoints(summary: dict[str, Any], top: int) -> list[str]:
-    endpoints = sorted(summary.get("endpoints") or [], key=lambda e: -int(e.get("requests") or 0))
+def _endpoints(report: RunReport, top: int) -> list[str]:
+    endpoints = sorted(report.endpoints, key=lambda e: -e.requests)
     if not endpoints:
         return []
-    rows = [[cell(f"{e.get('method', '')} {e.get('name', '')}".strip()),
-             f"{int(e.get('requests') or 0):,}", _pct(int(e.get("failures") or 0),
-                                                     int(e.get("requests") or 0)),
-             f"{float(e.get('rps') or 0):,.1f}", _ms(e.get("p50_ms")), _ms(e.get("p95_ms")),
-             _ms(e.get("p99_ms"))] for e in endpoints[:top]]
+    rows = [[cell(f"{e.method} {e.name}".strip()), f"{e.requests:,}",
+             _pct(e.failures, e.requests), f"{e.rps:,.1f}", _ms(e.p50_ms), _ms(e.p95_ms),
+             _ms(e.p99_ms)] for e in endpoints[:top]]
     lines = ["", "**Endpoints**" + (f" (top {top} of {len(endpoints)} by requests)"
                                     if len(endpoints) > top else ""), ""]
     return lines + _table(["endpoint", "requests", "errors", "req/s", "p50 ms", "p95 ms",
                            "p99 ms"], rows, frozenset({1, 2, 3, 4, 5, 6}))
 
 
-def _thresholds(summary: dict[str, Any]) -> list[str]:
-    results = summary.get("thresholds") or []
+def _thresholds(report: RunReport) -> list[str]:
+    results = report.thresholds
     if not results:
         return []
-    failed = sum(1 for r in results if not r.get("passed"))
-    rows = [["✅ pass" if r.get("passed") else "❌ fail", cell(r.get("expr")),
-             cell(r.get("endpoint") or "all"), cell(r.get("observed_text"))]
-            for r in results]
+    failed = sum(1 for r in results if not r.passed)
+    rows = [["✅ pass" if r.passed else "❌ fail", cell(r.expr), cell(r.endpoint or "all"),
+             cell(r.observed_text)] for r in results]
     title = f"**Thresholds**: {len(results) - failed} of {len(results)} passed"
     return ["", title, ""] + _table(["", "threshold", "endpoint", "observed"], rows)
 
@@ -122,20 +121,21 @@ def _comparison(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _findings(summary: dict[str, Any]) -> list[str]:
-    findings = summary.get("findings") or []
-    if not findings:
+def _findings(report: RunReport) -> list[str]:
+    if not report.findings:
         return []
     lines = ["", "**Findings**", ""]
-    for f in findings:
-        severity = str(f.get("severity"))
-        where = f" on {cell(f['endpoint'])}" if f.get("endpoint") else ""
-        lines.append(f"- {SEVERITY_EMOJI.get(severity, '')} **{cell(f.get('code'))}** "
-                     f"({severity}){where}: {cell(f.get('message'))}")
+    for f in report.findings:
+        where = f" on {cell(f.endpoint)}" if f.endpoint else ""
+        lines.append(f"- {SEVERITY_EMOJI.get(f.severity, '')} **{cell(f.code)}** "
+                     f"({f.severity}){where}: {cell(f.message)}")
     return lines
 
 
-def markdown_summary(summary: dict[str, Any], top: int = TOP_ENDPOINTS) -> str:
-    lines = [*_status(summary), *_endpoints(summary, top), *_thresholds(summary),
-             *_comparison(summary), *_findings(summary)]
+def markdown_summary(report: RunReport, top: int = TOP_ENDPOINTS) -> str:
+    # _comparison reads the comparison's JSON form until it takes the typed Comparison
+    compared = ({"comparison": codec.comparison_to_json(report.comparison)}
+                if report.comparison is not None else {})
+    lines = [*_status(report), *_endpoints(report, top), *_thresholds(report),
+             *_comparison(compared), *_findings(report)]
     return "\n".join(lines) + "\n"

@@ -3,7 +3,7 @@ so that any past run renders exactly as it did when it ended."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,8 +11,15 @@ from typing import Any
 from swarmdeck.analysis.summary import EndpointSummary, summarize, summarize_endpoint
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.plan import ShapeSpec
-from swarmdeck.records import codec
-from swarmdeck.store import RunRecord, Store
+from swarmdeck.records import (
+    Comparison,
+    Finding,
+    RunStatus,
+    ThresholdOutcome,
+    WorkerRecord,
+    codec,
+)
+from swarmdeck.store import RunMeta, RunRecord, Store
 
 Pairs = dict[tuple[EndpointKey, str], EndpointInterval]  # Store.endpoint_region_data
 
@@ -29,75 +36,120 @@ class StageReport:
 
 
 @dataclass(frozen=True)
+class LocustCounts:
+    """Locust's own counters at the end of the run (they should equal the totals)."""
+
+    requests: int
+    failures: int
+
+
+@dataclass(frozen=True)
 class RunReport:
+    """A run as every output shows it: the terminal summary, the JSON summary
+    (``to_json``), the Markdown and JUnit files, and the HTML report's and the dashboard's
+    run document (``report.document``) all render from this one object."""
+
     run_id: int
-    status: str
+    status: RunStatus
     message: str | None
-    host: str
-    locustfile: str
-    users: int | None
-    shape: str | None
-    tags: dict[str, str]
-    started_at: datetime
+    meta: RunMeta
     ended_at: datetime | None
-    duration_s: float
+    duration_s: float  # RunRecord.duration_s: the denominator of every rate in the report
     totals: EndpointSummary
-    endpoints: list[EndpointSummary]
-    regions: dict[str, EndpointSummary]
-    warnings: list[str]
-    locust: dict[str, int] | None = None  # Locust's own counters at the end, for comparison
-    stages: list[StageReport] = field(default_factory=list)
-    workers: list[dict[str, Any]] = field(default_factory=list)  # distributed runs only
+    endpoints: tuple[EndpointSummary, ...]
+    regions: Mapping[str, EndpointSummary]
+    warnings: tuple[str, ...] = ()
+    locust: LocustCounts | None = None
+    stages: tuple[StageReport, ...] = ()
+    workers: tuple[WorkerRecord, ...] = ()  # distributed runs only
     # (method, name) -> region -> summary; filled when the run has more than one region
-    endpoint_regions: dict[tuple[str, str], dict[str, EndpointSummary]] = field(
+    endpoint_regions: Mapping[tuple[str, str], Mapping[str, EndpointSummary]] = field(
         default_factory=dict)
     # The verdict, as stored with the run after it ended (swarmdeck.verdict.judge)
-    thresholds: list[dict[str, Any]] = field(default_factory=list)
-    findings: list[dict[str, Any]] = field(default_factory=list)
-    comparison: dict[str, Any] | None = None
+    thresholds: tuple[ThresholdOutcome, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    comparison: Comparison | None = None
+
+    @property
+    def host(self) -> str:
+        return self.meta.host
+
+    @property
+    def locustfile(self) -> str:
+        return self.meta.locustfile
+
+    @property
+    def users(self) -> int | None:
+        return self.meta.users
+
+    @property
+    def shape(self) -> str | None:
+        return self.meta.shape
+
+    @property
+    def tags(self) -> Mapping[str, str]:
+        return self.meta.tags
+
+    @property
+    def started_at(self) -> datetime:
+        return self.meta.started_at
 
     def to_json(self) -> dict[str, Any]:
-        """The ``--json`` summary (documented in docs/json-summary.md)."""
-        keys = ("requests", "failures", "rps", "avg_ms", "p50_ms", "p90_ms", "p95_ms",
-                "p99_ms", "p999_ms", "max_ms")
-
-        def totals(s: EndpointSummary) -> dict[str, Any]:
-            return {k: getattr(s, k) for k in keys}
-
+        """The ``--json`` summary (documented in docs/cli.md): its keys and their meaning
+        are a public interface."""
         return {
             "run_id": self.run_id,
-            "status": self.status,
+            "status": self.status.value,
             "message": self.message,
             "host": self.host,
             "locustfile": self.locustfile,
             "users": self.users,
             "shape": self.shape,
-            "tags": self.tags,
+            "tags": dict(self.tags),
             "started_at": self.started_at.isoformat(),
             "ended_at": self.ended_at.isoformat() if self.ended_at else None,
-            "duration_s": round(self.duration_s, 3),
-            "totals": totals(self.totals),
+            "duration_s": json_seconds(self.duration_s),
+            "totals": summary_numbers(self.totals),
             "endpoints": [
-                {"name": e.name, "method": e.method, **totals(e), "bytes": e.bytes,
+                {"name": e.name, "method": e.method, **summary_numbers(e), "bytes": e.bytes,
                  "errors": [{"reason": x.reason, "count": x.count} for x in e.errors],
-                 **({"regions": {r: totals(s) for r, s in
+                 **({"regions": {r: summary_numbers(s) for r, s in
                                  self.endpoint_regions[(e.method, e.name)].items()}}
                     if self.endpoint_regions else {})}
                 for e in self.endpoints
             ],
-            "regions": {name: totals(s) for name, s in self.regions.items()},
-            "warnings": self.warnings,
-            "locust": self.locust,
-            "workers": self.workers,
-            "stages": [
-                {"name": st.name, "start_s": st.start_s, "end_s": st.end_s, "users": st.users,
-                 **totals(st.totals)}
-                for st in self.stages
-            ],
-            "thresholds": self.thresholds,
-            "findings": self.findings,
-            **({"comparison": self.comparison} if self.comparison is not None else {}),
+            "regions": {name: summary_numbers(s) for name, s in self.regions.items()},
+            "warnings": list(self.warnings),
+            "locust": ({"requests": self.locust.requests, "failures": self.locust.failures}
+                       if self.locust is not None else None),
+            "workers": [codec.worker_to_json(w) for w in self.workers],
+            "stages": [stage_json(st) for st in self.stages],
+            "thresholds": [codec.threshold_to_json(t) for t in self.thresholds],
+            "findings": [codec.finding_to_json(f) for f in self.findings],
+            **({"comparison": codec.comparison_to_json(self.comparison)}
+               if self.comparison is not None else {}),
         }
+
+
+# The numbers of a summary row (totals, an endpoint, a region, a stage), in the JSON
+# summary and in the run document alike: as summarize_endpoint computed them (percentiles
+# in ms of whole microseconds, avg_ms to the µs), unrounded.
+SUMMARY_KEYS = ("requests", "failures", "rps", "avg_ms", "p50_ms", "p90_ms", "p95_ms",
+                "p99_ms", "p999_ms", "max_ms")
+
+
+def summary_numbers(s: EndpointSummary) -> dict[str, Any]:
+    return {key: getattr(s, key) for key in SUMMARY_KEYS}
+
+
+def json_seconds(seconds: float) -> float:
+    """A duration as the outputs show it: to the millisecond."""
+    return round(seconds, 3)
+
+
+def stage_json(st: StageReport) -> dict[str, Any]:
+    return {"name": st.name, "start_s": st.start_s, "end_s": st.end_s, "users": st.users,
+            **summary_numbers(st.totals)}
 
 
 def per_endpoint(pairs: Pairs) -> dict[EndpointKey, EndpointInterval]:
@@ -119,21 +171,14 @@ def _merged(intervals: Iterable[EndpointInterval]) -> EndpointInterval:
     return total
 
 
-def duration_s(run: RunRecord) -> float:
-    """From the start to the end, or to now while the run is in progress."""
-    meta = run.meta
-    end = run.ended_at if run.ended_at is not None else datetime.now(meta.started_at.tzinfo)
-    return max((end - meta.started_at).total_seconds(), 0.0)
-
-
 def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
-                run: RunRecord | None = None, duration: float | None = None) -> RunReport:
+                run: RunRecord | None = None, now: datetime | None = None) -> RunReport:
     """The run's report. When already read: ``pairs``, its
-    ``Store.endpoint_region_data``; ``run``, its record, and ``duration`` (``duration_s``)."""
+    ``Store.endpoint_region_data``; ``run``, its record. ``now``: the end of a running
+    run's duration (``RunRecord.duration_s``; default: the current time)."""
     run = run if run is not None else store.get_run(run_id)
-    meta = run.meta
-    ended = run.ended_at
-    duration = duration if duration is not None else duration_s(run)
+    meta, details = run.meta, run.details
+    duration = run.duration_s(now)
     if pairs is None:
         pairs = store.endpoint_region_data(run_id)
     totals, endpoints = summarize(per_endpoint(pairs), duration)
@@ -142,22 +187,17 @@ def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
         by_region.setdefault(region, {})[key] = data
     regions = {name: summarize_endpoint(_merged(data.values()), duration, name=name, method="")
                for name, data in sorted(by_region.items())}
-    details = run.details
+    locust = (LocustCounts(details.locust_requests, details.locust_failures or 0)
+              if details.locust_requests is not None else None)
     return RunReport(
-        run_id=run_id, status=run.status, message=run.message, host=meta.host,
-        locustfile=meta.locustfile, users=meta.users, shape=meta.shape, tags=dict(meta.tags),
-        started_at=meta.started_at, ended_at=ended, duration_s=duration, totals=totals,
-        endpoints=endpoints, regions=regions, warnings=list(details.warnings),
-        locust=({"requests": details.locust_requests,
-                 "failures": details.locust_failures or 0}
-                if details.locust_requests is not None else None),
+        run_id=run_id, status=run.status, message=run.message, meta=meta,
+        ended_at=run.ended_at, duration_s=duration, totals=totals,
+        endpoints=tuple(endpoints), regions=regions, warnings=details.warnings,
+        locust=locust,
         stages=_stages(store, run_id, meta.plan.get("shape"), meta.started_at, duration),
-        workers=[codec.worker_to_json(w) for w in details.workers],
-        endpoint_regions=_endpoint_regions(by_region, duration),
-        thresholds=[codec.threshold_to_json(t) for t in details.thresholds],
-        findings=[codec.finding_to_json(f) for f in details.findings],
-        comparison=(codec.comparison_to_json(details.comparison)
-                    if details.comparison is not None else None),
+        workers=details.workers, endpoint_regions=_endpoint_regions(by_region, duration),
+        thresholds=details.thresholds, findings=details.findings,
+        comparison=details.comparison,
     )
 
 
@@ -175,10 +215,10 @@ def _endpoint_regions(by_region: dict[str, dict[EndpointKey, EndpointInterval]],
 
 
 def _stages(store: Store, run_id: int, shape: dict[str, Any] | None, started_at: datetime,
-            duration_s: float) -> list[StageReport]:
+            duration_s: float) -> tuple[StageReport, ...]:
     """Per-stage totals of a built-in shape, each from the merged histograms of its window."""
     if not shape:
-        return []
+        return ()
     start = int(started_at.timestamp())
     stages = [st for st in ShapeSpec.from_dict(shape).stages() if st.start_s < duration_s]
     reports = []
@@ -189,4 +229,4 @@ def _stages(store: Store, run_id: int, shape: dict[str, Any] | None, started_at:
                                    None if last else start + end_s)
         total, _ = summarize(data, max(end_s - stage.start_s, 1e-9))
         reports.append(StageReport(stage.name, stage.start_s, end_s, stage.users, total))
-    return reports
+    return tuple(reports)

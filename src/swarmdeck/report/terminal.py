@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from swarmdeck.analysis.summary import EndpointSummary
+from swarmdeck.records import codec
 from swarmdeck.report import comparison_view, findings_view, thresholds_view
 from swarmdeck.report import format as fmt
 from swarmdeck.report.model import RunReport, StageReport
@@ -32,8 +33,7 @@ _LATENCY: tuple[tuple[str, Callable[[EndpointSummary], str]], ...] = (
     ("p95 ms", lambda e: fmt.ms(e.p95_ms)),
     ("p99 ms", lambda e: fmt.ms(e.p99_ms)),
     ("p99.9 ms", lambda e: fmt.ms(e.p999_ms)),
-    ("max ms", lambda e: fmt.ms(e.max_ms)),
-)
+    ("max ms", lambda e: fmt.ms(e.max_ms)))
 _TRIMMED = frozenset({"Fails", "p99.9 ms", "max ms"})  # left out when narrow
 
 
@@ -81,7 +81,7 @@ def by_region(report: RunReport, width: int | None = None) -> RenderableType:
 
 def summary(report: RunReport, width: int | None = None) -> RenderableType:
     """The run's summary; ``width``: the console's, to trim the tables when narrow."""
-    status = Text(report.status, style=STATUS_STYLE.get(report.status, ""))
+    status = Text(report.status.value, style=STATUS_STYLE.get(report.status, ""))
     head = Text.assemble(
         (f"Run {report.run_id} ", "bold"), status,
         f"  {report.host}  {report.locustfile}  started {report.started_at:%Y-%m-%d %H:%M:%S}Z"
@@ -124,7 +124,8 @@ def summary(report: RunReport, width: int | None = None) -> RenderableType:
     for warning in report.warnings:
         parts.append(Text(f"warning: {warning}", style="yellow"))
     parts += thresholds_view.renderables(report.thresholds)
-    parts += comparison_view.renderables(report.comparison)
+    parts += comparison_view.renderables(
+        codec.comparison_to_json(report.comparison) if report.comparison is not None else None)
     parts += findings_view.renderables(report.findings)
     return Group(*parts)
 

@@ -7,8 +7,6 @@ plan's interval and take the worst window.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from swarmdeck.analysis.thresholds import (
     Threshold,
     ThresholdResult,
@@ -32,11 +30,6 @@ def outcome(result: ThresholdResult, no_requests_to: str | None = None) -> Thres
                             observed_text=text, passed=result.passed, abort=t.abort)
 
 
-def _duration_s(record: RunRecord) -> float:
-    end = record.ended_at or datetime.now(record.meta.started_at.tzinfo)
-    return max((end - record.meta.started_at).total_seconds(), 0.0)
-
-
 def evaluate_run(store: Store, record: RunRecord, plan: Plan) -> list[ThresholdOutcome]:
     """One outcome per threshold of ``plan``. An endpoint threshold whose endpoint had no requests
     fails, saying so (a misspelt name must not pass silently)."""
@@ -53,7 +46,7 @@ def evaluate_run(store: Store, record: RunRecord, plan: Plan) -> list[ThresholdO
                                        no_requests_to=threshold.endpoint))
             continue
         if threshold.window_s is None:
-            result = evaluate_total(threshold, scoped, _duration_s(record))
+            result = evaluate_total(threshold, scoped, record.duration_s())
         else:
             # streamed slot by slot: a long run's histograms never all sit in memory
             result = evaluate(threshold, store.iter_series(record.id, step), float(step))

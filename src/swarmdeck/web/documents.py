@@ -21,6 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from swarmdeck.records import codec
 from swarmdeck.report.document import run_document
 from swarmdeck.store import RunRecord, Store
 
@@ -29,7 +30,8 @@ def _mark(record: RunRecord) -> str:
     """What the document depends on, as stored on the run's row."""
     return json.dumps([record.status, record.message, str(record.ended_at), record.rolled_up,
                        record.rolled_until, record.requests, record.failures,
-                       record.last_interval, record.details], sort_keys=True, default=str)
+                       record.last_interval, codec.details_to_json(record.details)],
+                      sort_keys=True, default=str)
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,7 @@ def row_json(row: RunRow) -> dict[str, Any]:
 def record_json(run: RunRecord) -> dict[str, Any]:
     meta, details = run.meta, run.details
     return {
-        "id": run.id, "status": run.status, "message": run.message, "host": meta.host,
+        "id": run.id, "status": run.status.value, "message": run.message, "host": meta.host,
         "locustfile": meta.locustfile, "locustfile_sha256": meta.locustfile_sha256,
         "plan": meta.plan, "tags": dict(meta.tags), "users": meta.users,
         "spawn_rate": meta.spawn_rate, "run_time_s": meta.run_time_s, "shape": meta.shape,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from swarmdeck.analysis.summary import summarize
+from swarmdeck.records import FINAL_STATUSES
 from swarmdeck.store import Store
-from swarmdeck.store.records import FINAL_STATUSES
 
 DEFAULT_RUNS = 50
 MAX_RUNS = 200
@@ -46,8 +46,8 @@ def trends(store: Store, host: str, locustfile: str | None = None,
     runs: list[dict[str, Any]] = []
     endpoints: dict[tuple[str, str], dict[str, list[float | None]]] = {}
     for i, row in enumerate(rows):
-        assert row.ended_at is not None
-        duration = max((row.ended_at - row.started_at).total_seconds(), 1e-9)
+        assert row.ended_at is not None  # RunRecord.duration_s's rule, on the list's row
+        duration = max((row.ended_at - row.started_at).total_seconds(), 0.0)
         totals, summaries = summarize(store.endpoint_data(row.id), duration)
         runs.append({"run_id": row.id, "started_at": row.started_at.isoformat(),
                      "status": row.status, "locustfile": row.locustfile,
