@@ -100,7 +100,8 @@ def _write_outputs(plan: Plan, store: Store, report: RunReport) -> None:
     if plan.html_path is not None:
         from swarmdeck.report.html import write_html
 
-        base_id = ((report.comparison or {}).get("base") or {}).get("run_id")  # overlay it
+        compared = report.comparison  # overlay the compared run's series
+        base_id = compared.base.run_id if compared and compared.base else None
         written = write_html(store, report.run_id, plan.html_path, compare_to=base_id)
         print(f"HTML report written to {written}", file=sys.stderr)  # stdout: --json -
 
@@ -157,6 +158,7 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     from swarmdeck.analysis.budgets import parse_budget
+    from swarmdeck.records.codec import comparison_to_json
     from swarmdeck.report.comparison_view import comparison_markdown, renderables
     from swarmdeck.store import Store
     from swarmdeck.verdict.comparison import compare_runs
@@ -174,11 +176,11 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(comparison_markdown(result))
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(comparison_to_json(result), indent=2))
     else:
         for part in renderables(result):
             console.print(part)
-    return int(ExitCode.OK if result["passed"] else ExitCode.THRESHOLD_FAILED)
+    return int(ExitCode.OK if result.passed else ExitCode.THRESHOLD_FAILED)
 
 
 def cmd_baseline(args: argparse.Namespace, console: Console) -> int:

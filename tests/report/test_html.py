@@ -172,6 +172,7 @@ def test_run_html_writes_the_report_after_the_run(store: Store, tmp_path: Path,
     from types import SimpleNamespace
 
     from swarmdeck.cli import _write_outputs
+    from swarmdeck.records.codec import comparison_to_json
     from swarmdeck.report.model import load_report
     from swarmdeck.verdict.comparison import compare_runs
 
@@ -182,6 +183,7 @@ def test_run_html_writes_the_report_after_the_run(store: Store, tmp_path: Path,
     _write_outputs(plan, store, load_report(store, run_id))  # type: ignore[arg-type]
     assert f"run {run_id} (passed)" in path.read_text()
     assert str(path) in capsys.readouterr().err  # stdout may be --json -
-    store.record_verdict(run_id, {"comparison": compare_runs(store, base, run_id)})
+    compared = comparison_to_json(compare_runs(store, base, run_id))
+    store.record_verdict(run_id, {"comparison": compared})
     _write_outputs(plan, store, load_report(store, run_id))  # type: ignore[arg-type]
     assert f"run {base} vs run {run_id}" in path.read_text()

@@ -9,6 +9,9 @@ from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from swarmdeck.records.codec import comparison_from_json
+from swarmdeck.records.comparison import Comparison
+
 TOP_ERRORS = 5
 # characters XML 1.0 cannot hold (an error reason may carry ANSI escapes or NULs)
 _INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -54,17 +57,15 @@ def _endpoint_cases(suite: ET.Element, summary: dict[str, Any], time_s: float) -
               (message, "\n".join([message, *reasons])))
 
 
-def _budget_cases(suite: ET.Element, summary: dict[str, Any], time_s: float) -> None:
-    comparison = summary.get("comparison")
-    if not isinstance(comparison, dict):
+def _budget_cases(suite: ET.Element, comparison: Comparison | None, time_s: float) -> None:
+    if comparison is None:
         return
-    for text in comparison.get("budget_failures") or []:
-        _case(suite, "swarmdeck.comparison", str(text), time_s, (str(text), str(text)))
-    if not comparison.get("budget_failures") and comparison.get("budgets"):
-        base = (comparison.get("base") or {}).get("run_id")
+    for text in comparison.budget_failures:
+        _case(suite, "swarmdeck.comparison", text, time_s, (text, text))
+    if not comparison.budget_failures and comparison.budgets:
+        base = comparison.base.run_id if comparison.base else None
         _case(suite, "swarmdeck.comparison",
-              f"regression budgets {', '.join(map(str, comparison['budgets']))} vs run {base}",
-              time_s)
+              f"regression budgets {', '.join(comparison.budgets)} vs run {base}", time_s)
 
 
 def junit_xml(summary: dict[str, Any]) -> str:
@@ -84,7 +85,8 @@ def junit_xml(summary: dict[str, Any]) -> str:
         ET.SubElement(properties, "property", name=key, value=str(summary.get(key)))
     _threshold_cases(suite, summary, time_s)
     _endpoint_cases(suite, summary, time_s)
-    _budget_cases(suite, summary, time_s)
+    _budget_cases(suite, comparison_from_json(summary["comparison"])
+                  if summary.get("comparison") else None, time_s)
     cases = suite.findall("testcase")
     if not cases:  # a suite without cases reads as "no tests" in some CIs: say the run ran
         status = summary.get("status")

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from swarmdeck.records.codec import comparison_from_json
+from swarmdeck.records.comparison import Comparison
+
 TOP_ENDPOINTS = 10
 STATUS_EMOJI = {"passed": "✅", "failed": "❌", "aborted": "⏹️", "crashed": "💥",
                 "degraded": "⚠️", "running": "⏳"}
@@ -79,47 +82,13 @@ def _thresholds(summary: dict[str, Any]) -> list[str]:
     return ["", title, ""] + _table(["", "threshold", "endpoint", "observed"], rows)
 
 
-def _change(change: dict[str, Any] | None, unit: str) -> str:
-    if not change:
-        return "–"
-    key = "change_pp" if unit == "pp" else "change_pct"
-    value = change.get(key)
-    if value is None:
-        return "–"
-    mark = " *" if change.get("significant") else ""
-    return f"{float(value):+.1f}{'pp' if unit == 'pp' else '%'}{mark}"
-
-
-def _comparison(summary: dict[str, Any]) -> list[str]:
-    comparison = summary.get("comparison")
-    if not isinstance(comparison, dict):
+def _comparison(comparison: Comparison | None) -> list[str]:
+    """The comparison with the run it was compared to, its significant rows only."""
+    if comparison is None:
         return []
-    rows = comparison.get("rows") or []
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[str(r.get("verdict"))] = counts.get(str(r.get("verdict")), 0) + 1
-    base = comparison.get("base") or {}
-    lines = ["", f"**Compared with run {base.get('run_id')}**"
-             + (f" ({cell(base.get('ref'))})" if base.get("ref") else "") + ": "
-             + (", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "no endpoints")]
-    significant = [r for r in rows if any(
-        (c or {}).get("significant") for c in (r.get("changes") or {}).values())]
-    if significant:
-        table_rows = []
-        for r in significant:
-            changes = r.get("changes") or {}
-            name = "overall" if r.get("overall") else f"{r.get('method', '')} {r.get('name', '')}"
-            table_rows.append([cell(name.strip()), cell(r.get("verdict")),
-                               _change(changes.get("p50"), "%"), _change(changes.get("p95"), "%"),
-                               _change(changes.get("p99"), "%"), _change(changes.get("rps"), "%"),
-                               _change(changes.get("error_rate"), "pp")])
-        lines += [""] + _table(["endpoint", "verdict", "p50", "p95", "p99", "req/s",
-                                "errors"], table_rows, frozenset({2, 3, 4, 5, 6}))
-        confidence = float(comparison.get("confidence") or 0.95) * 100
-        lines += ["", f"_* significant at {confidence:.0f}% confidence_"]
-    for failure in comparison.get("budget_failures") or []:
-        lines.append(f"- ❌ budget: {cell(failure)}")
-    return lines
+    from swarmdeck.report.comparison_view import comparison_markdown  # it uses cell()
+
+    return ["", comparison_markdown(comparison, only_significant=True, level=4).rstrip("\n")]
 
 
 def _findings(summary: dict[str, Any]) -> list[str]:
@@ -137,5 +106,6 @@ def _findings(summary: dict[str, Any]) -> list[str]:
 
 def markdown_summary(summary: dict[str, Any], top: int = TOP_ENDPOINTS) -> str:
     lines = [*_status(summary), *_endpoints(summary, top), *_thresholds(summary),
-             *_comparison(summary), *_findings(summary)]
+             *_comparison(comparison_from_json(summary["comparison"])
+                          if summary.get("comparison") else None), *_findings(summary)]
     return "\n".join(lines) + "\n"

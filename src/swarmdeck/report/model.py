@@ -11,6 +11,8 @@ from typing import Any
 from swarmdeck.analysis.summary import EndpointSummary, summarize, summarize_endpoint
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.plan import ShapeSpec
+from swarmdeck.records.codec import comparison_from_json, comparison_to_json
+from swarmdeck.records.comparison import Comparison
 from swarmdeck.store import RunRecord, Store
 
 Pairs = dict[tuple[EndpointKey, str], EndpointInterval]  # Store.endpoint_region_data
@@ -53,7 +55,7 @@ class RunReport:
     # The verdict, as stored with the run after it ended (swarmdeck.verdict.judge)
     thresholds: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
-    comparison: dict[str, Any] | None = None
+    comparison: Comparison | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` summary (documented in docs/json-summary.md)."""
@@ -95,7 +97,8 @@ class RunReport:
             ],
             "thresholds": self.thresholds,
             "findings": self.findings,
-            **({"comparison": self.comparison} if self.comparison is not None else {}),
+            **({"comparison": comparison_to_json(self.comparison)}
+               if self.comparison is not None else {}),
         }
 
 
@@ -155,7 +158,8 @@ def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
         endpoint_regions=_endpoint_regions(by_region, duration),
         thresholds=list(details.get("thresholds", [])),
         findings=list(details.get("findings", [])),
-        comparison=details.get("comparison"),
+        comparison=(comparison_from_json(details["comparison"])
+                    if details.get("comparison") else None),
     )
 
 

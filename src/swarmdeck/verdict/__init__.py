@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from swarmdeck.plan import Plan
+from swarmdeck.records.codec import comparison_to_json
+from swarmdeck.records.comparison import Comparison
 from swarmdeck.store import Store
 
 # A run that the engine ended as one of these can still fail its gates.
@@ -22,7 +24,7 @@ class Verdict:
     status: str  # the run's status once the gates are applied
     thresholds: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
-    comparison: dict[str, Any] | None = None
+    comparison: Comparison | None = None
     reasons: list[str] = field(default_factory=list)  # why the gates failed, if they did
 
     @property
@@ -43,13 +45,13 @@ def judge(store: Store, run_id: int, plan: Plan) -> Verdict:
                + f" failed: observed {r['observed_text']}"
                for r in results if not r["passed"]]
     if compared is not None:
-        reasons += list(compared.get("budget_failures", []))
+        reasons += compared.budget_failures
     status = record.status
     if reasons and status in _GATED:
         status = "failed"
     analysis: dict[str, Any] = {"thresholds": results, "findings": found}
     if compared is not None:
-        analysis["comparison"] = compared
+        analysis["comparison"] = comparison_to_json(compared)
     store.record_verdict(run_id, analysis, status=status if status != record.status else None)
     return Verdict(status=status, thresholds=results, findings=found, comparison=compared,
                    reasons=reasons)

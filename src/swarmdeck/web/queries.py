@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from swarmdeck.errors import BadInput
+from swarmdeck.records.codec import comparison_from_json, comparison_to_json
 from swarmdeck.store import RunRecord, RunRow
 from swarmdeck.store.records import RUN_STATUSES
 
@@ -118,7 +119,8 @@ def record_json(run: RunRecord) -> dict[str, Any]:
         "failures": run.failures, "p95_ms": run.p95_ms,
         "thresholds": list(details.get("thresholds", [])),
         "findings": list(details.get("findings", [])),
-        "comparison": details.get("comparison"),
+        "comparison": (comparison_to_json(comparison_from_json(details["comparison"]))
+                       if details.get("comparison") else None),
         "warnings": list(details.get("warnings", [])),
     }
 
