@@ -76,7 +76,7 @@ def main() -> None:
                     result = value
             print(f"  round {round_ + 1}: " + ", ".join(
                 f"{name} {values[-1]:.2f} s" for name, values in times.items()), flush=True)
-        verdicts = Counter(row["verdict"] for row in result["rows"] if not row["overall"])
+        verdicts = Counter(str(row.verdict) for row in result.rows if not row.overall)
         print(f"verdicts: {dict(verdicts)} (expected {SLOWER} slower)")
         for name, values in times.items():
             print(f"  {name:8s} median {statistics.median(values):.2f} s")

@@ -76,7 +76,6 @@ def cmd_run(args: argparse.Namespace, locust_args: list[str], console: Console) 
 
 def _write_outputs(plan: Plan, store: Store, report: RunReport) -> None:
     """The files a run writes besides the JSON: --junit, --markdown, --html."""
-    from swarmdeck.records import codec
     from swarmdeck.report.junit import junit_xml
     from swarmdeck.report.markdown import markdown_summary
 
@@ -92,9 +91,8 @@ def _write_outputs(plan: Plan, store: Store, report: RunReport) -> None:
     if plan.html_path is not None:
         from swarmdeck.report.html import write_html
 
-        compared = (codec.comparison_to_json(report.comparison)
-                    if report.comparison is not None else {})
-        base_id = (compared.get("base") or {}).get("run_id")  # overlay it
+        compared = report.comparison  # overlay the compared run's series
+        base_id = compared.base.run_id if compared and compared.base else None
         written = write_html(store, report.run_id, plan.html_path, compare_to=base_id)
         print(f"HTML report written to {written}", file=sys.stderr)  # stdout: --json -
 
@@ -151,6 +149,7 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     from swarmdeck.analysis.budgets import parse_budget
+    from swarmdeck.records.codec import comparison_to_json
     from swarmdeck.report.comparison_view import comparison_markdown, renderables
     from swarmdeck.store import Store
     from swarmdeck.verdict.comparison import compare_runs
@@ -168,11 +167,11 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(comparison_markdown(result))
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(comparison_to_json(result), indent=2))
     else:
         for part in renderables(result):
             console.print(part)
-    return int(ExitCode.OK if result["passed"] else ExitCode.THRESHOLD_FAILED)
+    return int(ExitCode.OK if result.passed else ExitCode.THRESHOLD_FAILED)
 
 
 def cmd_baseline(args: argparse.Namespace, console: Console) -> int:

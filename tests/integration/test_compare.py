@@ -119,7 +119,8 @@ def test_naive_against_tuned_shows_the_planted_bottlenecks(
     gated = subprocess.run(
         [sys.executable, "-m", "swarmdeck", "run", "-f", str(LOCUSTFILE), "--host",
          naive_shop.url, "-u", "4", "-r", "4", "-t", "8s", "--db", db, "--json", "gated.json",
-         "--compare-to", "baseline:fast", "--max-regression", "p95=+20%"],
+         "--markdown", "gated.md", "--compare-to", "baseline:fast",
+         "--max-regression", "p95=+20%"],
         cwd=tmp_path, text=True, env=ENV, capture_output=True, timeout=120, check=False)
     assert gated.returncode == 1, gated.stdout[-3000:] + gated.stderr[-3000:]
     summary = json.loads((tmp_path / "gated.json").read_text())
@@ -129,6 +130,13 @@ def test_naive_against_tuned_shows_the_planted_bottlenecks(
     assert comparison["base"]["run_id"] == tuned and not comparison["passed"]
     assert any(f.startswith("overall: p95 changed by +") for f in comparison["budget_failures"])
     assert "budget failed: overall: p95" in " ".join(gated.stdout.split())
+    # the run's Markdown summary shows the comparison as `compare --markdown` does, with
+    # its significant rows only
+    comment = (tmp_path / "gated.md").read_text()
+    assert (f"#### Performance comparison: run {tuned} (baseline:fast) → "
+            f"run {summary['run_id']}") in comment
+    assert "| **overall** |" in comment and "**Budget failures:**" in comment
+    assert "- overall: p95 changed by +" in comment
 
     assert swarmdeck("baseline", "rm", "fast", "--db", db, cwd=tmp_path).returncode == 0
     missing = swarmdeck("compare", "baseline:fast", "last", "--db", db, cwd=tmp_path)

@@ -45,9 +45,14 @@ def test_one_case_per_threshold_and_per_failing_endpoint() -> None:
 
 
 def test_budget_failures_become_failing_cases() -> None:
-    compared: dict[str, Any] = {"base": {"run_id": 3}, "budgets": ["p95=+10%"],
+    run = {"started_at": "2024-05-01T12:00:00+00:00", "host": "http://127.0.0.1:8000",
+           "tags": {}}
+    compared: dict[str, Any] = {"base": {"run_id": 3, "ref": "3", **run},
+                                "candidate": {"run_id": 17, "ref": "17", **run},
+                                "metric": "p95", "confidence": 0.95, "min_change": 0.1,
+                                "rows": [], "budgets": ["p95=+10%"],
                                 "budget_failures": ["GET /api/products p95 +25.0% > +10%"],
-                                "passed": False, "rows": []}
+                                "passed": False}
     report = dataclasses.replace(REPORT, comparison=codec.comparison_from_json(compared))
     suite = parse(junit_xml(report))
     names = [c.get("name") for c in suite.iter("testcase") if c.find("failure") is not None]

@@ -31,8 +31,11 @@ WORKERS = [{"id": "w-1", "region": "eu", "hostname": "gen-1", "joined_at": 17145
             "lost_at": None},
            {"id": "w-2", "region": "us", "hostname": "gen-2", "joined_at": 1714564801.0,
             "lost_at": 1714564830.25}]
-COMPARISON = {"base": {"run_id": 9, "ref": "baseline:main"}, "confidence": 0.95,
-              "rows": [], "budgets": ["p95=+10%"], "budget_failures": [], "passed": True}
+_RUN = {"started_at": "2024-05-01T12:00:00+00:00", "host": "http://127.0.0.1:8000", "tags": {}}
+COMPARISON = {"base": {"run_id": 9, "ref": "baseline:main", **_RUN},
+              "candidate": {"run_id": 10, "ref": "10", **_RUN}, "metric": "p95",
+              "confidence": 0.95, "min_change": 0.1, "rows": [], "budgets": ["p95=+10%"],
+              "budget_failures": [], "passed": True}
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import pytest
 from swarmdeck.analysis.budgets import parse_budget
 from swarmdeck.cli import main
 from swarmdeck.metrics import EndpointInterval, LatencyHistogram
+from swarmdeck.records.codec import comparison_to_json
 from swarmdeck.store import RunMeta, Store
 from swarmdeck.verdict.comparison import block_seconds, compare_for_run, compare_runs
 
@@ -60,16 +61,19 @@ def rows(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_compare_runs_json(db: str) -> None:
     with Store.open(db) as store:
-        data = compare_runs(store, 1, 2, budgets=[parse_budget("p95=+10%")])
+        compared = compare_runs(store, 1, 2, budgets=[parse_budget("p95=+10%")])
+    data = json.loads(json.dumps(comparison_to_json(compared)))  # plain JSON types only
     assert data["base"]["run_id"] == 1 and data["candidate"]["ref"] == "2"
     assert data["base"]["tags"] == {"branch": "b1"} and data["metric"] == "p95"
+    assert data["base"]["started_at"] == "2023-11-14T22:13:20+00:00"
     assert rows(data)["/slow"]["verdict"] == "slower"
     assert rows(data)["/same"]["verdict"] == "no significant change"
     assert data["budgets"] == ["p95=+10%"] and not data["passed"]
     assert data["budget_failures"] == [
         f for f in data["budget_failures"] if "beyond the budget p95=+10%" in f]
     assert any(f.startswith("GET /slow: p95 changed by +") for f in data["budget_failures"])
-    json.dumps(data)  # plain JSON types only
+    assert list(data) == ["base", "candidate", "metric", "confidence", "min_change", "rows",
+                          "budgets", "budget_failures", "passed"]
 
 
 def test_compare_for_run_resolves_the_reference_before_the_run(db: str) -> None:
@@ -78,14 +82,18 @@ def test_compare_for_run_resolves_the_reference_before_the_run(db: str) -> None:
         assert compare_for_run(store, record, SimpleNamespace(compare_to=None)) is None  # type: ignore[arg-type]
         plan = SimpleNamespace(compare_to="last", max_regression=(parse_budget("p95=+50%"),))
         data = compare_for_run(store, record, plan)  # type: ignore[arg-type]
-        assert data is not None and data["base"]["run_id"] == 1
-        assert data["base"]["ref"] == "last" and data["passed"]
+        assert data is not None and data.base is not None and data.base.run_id == 1
+        assert data.base.ref == "last" and data.passed
         plan = SimpleNamespace(compare_to="baseline:main", max_regression=(parse_budget("p95=+5%"),))
         missing = compare_for_run(store, record, plan)  # type: ignore[arg-type]
-    assert missing is not None and not missing["passed"]
-    assert missing["budget_failures"] == [("cannot compare with baseline:main: no baseline "
-                                           "'main' (set one with `swarmdeck baseline set "
-                                           "main RUN`)")]
+    assert missing is not None and not missing.passed
+    message = ("cannot compare with baseline:main: no baseline 'main' (set one with "
+               "`swarmdeck baseline set main RUN`)")
+    assert missing.budget_failures == (message,)
+    assert comparison_to_json(missing) == {
+        "base": None, "candidate": comparison_to_json(data)["candidate"], "error": message,
+        "metric": "p95", "rows": [], "budgets": ["p95=+5%"], "budget_failures": [message],
+        "passed": False}
 
 
 def test_block_size_grows_with_the_run() -> None:

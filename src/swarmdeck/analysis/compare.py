@@ -1,8 +1,9 @@
 """Compare two runs, endpoint by endpoint and overall, and say whether each change is real.
 
-    result = compare(RunSeries(base_series, base_duration_s),
-                     RunSeries(candidate_series, candidate_duration_s))
-    result.to_json()["rows"]    # one row per endpoint, the overall row first
+    table = compare(RunSeries(base_series, base_duration_s),
+                    RunSeries(candidate_series, candidate_duration_s))
+    table.rows    # ComparisonRow (swarmdeck.records.comparison): the overall row, then
+                  # one per endpoint
 
 For each row: requests, requests/s, p50/p95/p99 and error rate of both runs, the change
 (in %, the error rate in percentage points) and a confidence interval for it from a block
@@ -36,6 +37,7 @@ from swarmdeck.analysis.budgets import Budget, exceeded
 from swarmdeck.analysis.summary import TOTAL_NAME
 from swarmdeck.errors import BadInput
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
+from swarmdeck.records.comparison import Change, ComparisonRow, RowVerdict, SideStats
 
 MIN_CHANGE = 0.10  # practical minimum of a significant change (relative)
 MIN_CHANGE_PP = 0.5  # the same for the error rate, in percentage points
@@ -66,20 +68,19 @@ class RunSeries:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class ComparisonTable:
+    """The rows of a comparison (the overall row first) and how they were judged;
+    ``swarmdeck.verdict.comparison`` adds the runs and the budgets."""
+
     metric: str
     confidence: float
     min_change: float
-    rows: list[dict[str, Any]]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"metric": self.metric, "confidence": self.confidence,
-                "min_change": self.min_change, "rows": self.rows}
+    rows: tuple[ComparisonRow, ...]
 
 
 def compare(base: RunSeries, candidate: RunSeries, *, metric: str = "p95",
             confidence: float = 0.95, min_change: float = MIN_CHANGE,
-            resamples: int = RESAMPLES, seed: int = SEED) -> Comparison:
+            resamples: int = RESAMPLES, seed: int = SEED) -> ComparisonTable:
     """Every endpoint of either run and the overall row (first), with changes and CIs."""
     if metric not in VERDICT_METRICS:
         raise BadInput(f"cannot compare on {metric!r}",
@@ -97,17 +98,18 @@ def compare(base: RunSeries, candidate: RunSeries, *, metric: str = "p95",
     if b_all.total_requests and c_all.total_requests:
         rows = [rule.row("", TOTAL_NAME, True, (b_all, b_draw, b_dur), (c_all, c_draw, c_dur))]
     else:  # a run without a single request: nothing to compare, even overall
-        rows = [{"method": "", "name": TOTAL_NAME, "overall": True,
-                 "base": _stats((b_all, b_draw, b_dur)) if b_all.total_requests else None,
-                 "candidate": _stats((c_all, c_draw, c_dur)) if c_all.total_requests else None,
-                 "changes": {}, "verdict": "not enough data"}]
+        rows = [ComparisonRow(
+            method="", name=TOTAL_NAME, overall=True,
+            base=_stats((b_all, b_draw, b_dur)) if b_all.total_requests else None,
+            candidate=_stats((c_all, c_draw, c_dur)) if c_all.total_requests else None,
+            changes={}, verdict=RowVerdict.NOT_ENOUGH_DATA)]
     keys = sorted(set(b_samples) | set(c_samples), key=lambda k: (k.name, k.method))
     for key in keys:
         method, name = key
         b = (b_samples[key], b_draw, b_dur) if key in b_samples else None
         c = (c_samples[key], c_draw, c_dur) if key in c_samples else None
         rows.append(rule.row(method, name, False, b, c))
-    return Comparison(metric, confidence, min_change, rows)
+    return ComparisonTable(metric, confidence, min_change, tuple(rows))
 
 
 Side = tuple[bootstrap.Sample, Any, float]
@@ -120,68 +122,61 @@ class _Rule:
     min_change: float
 
     def row(self, method: str, name: str, overall: bool, base: Side | None,
-            candidate: Side | None) -> dict[str, Any]:
-        row: dict[str, Any] = {"method": method, "name": name, "overall": overall,
-                               "base": _stats(base) if base else None,
-                               "candidate": _stats(candidate) if candidate else None,
-                               "changes": {}, "verdict": ""}
+            candidate: Side | None) -> ComparisonRow:
         if base is None or candidate is None:
-            row["verdict"] = "only in candidate" if base is None else "only in base"
-            return row
+            verdict = RowVerdict.ONLY_IN_CANDIDATE if base is None else RowVerdict.ONLY_IN_BASE
+            return ComparisonRow(method, name, overall, _stats(base) if base else None,
+                                 _stats(candidate) if candidate else None, {}, verdict)
+        b_stats, c_stats = _stats(base), _stats(candidate)
 
         def enough(metric: str) -> bool:
             return all(side[0].total_requests >= min_requests(metric)
                        and side[0].blocks_with_data >= MIN_BLOCKS for side in (base, candidate))
 
-        row["changes"] = self._changes(row["base"], row["candidate"], base, candidate, enough)
-        if not enough(self.metric):
-            row["verdict"] = "not enough data"
-            return row
-        change = row["changes"][self.metric]
-        if not change["significant"]:
-            row["verdict"] = "no significant change"
-        elif self.metric == "rps":
-            row["verdict"] = "faster" if change["change_pct"] > 0 else "slower"
-        else:
-            row["verdict"] = "slower" if change["change_pct"] > 0 else "faster"
-        return row
+        changes = self._changes(b_stats, c_stats, base, candidate, enough)
+        return ComparisonRow(method, name, overall, b_stats, c_stats, changes,
+                             self._verdict(changes[self.metric], enough(self.metric)))
 
-    def _changes(self, b_stats: dict[str, Any], c_stats: dict[str, Any], base: Side,
-                 candidate: Side, enough: Callable[[str], bool]) -> dict[str, Any]:
+    def _verdict(self, change: Change, enough: bool) -> RowVerdict:
+        if not enough:
+            return RowVerdict.NOT_ENOUGH_DATA
+        if not change.significant or change.change is None:
+            return RowVerdict.NO_SIGNIFICANT_CHANGE
+        higher_is_faster = self.metric == "rps"
+        if (change.change > 0) == higher_is_faster:
+            return RowVerdict.FASTER
+        return RowVerdict.SLOWER
+
+    def _changes(self, b_stats: SideStats, c_stats: SideStats, base: Side, candidate: Side,
+                 enough: Callable[[str], bool]) -> dict[str, Change]:
         b_res = bootstrap.resample(base[0], base[1])
         c_res = bootstrap.resample(candidate[0], candidate[1])
-        changes: dict[str, Any] = {}
+        changes: dict[str, Change] = {}
         with np.errstate(divide="ignore", invalid="ignore"):  # empty resamples: NaN, dropped
-            self._fill(changes, b_stats, c_stats, b_res, c_res, base, candidate, enough)
+            for metric, p in _LATENCY.items():
+                changes[metric] = self._relative(
+                    b_stats.value(metric), c_stats.value(metric),
+                    c_res.percentiles_ms[p] / b_res.percentiles_ms[p], enough(metric))
+            changes["rps"] = self._relative(
+                b_stats.rps, c_stats.rps,
+                (c_res.requests / candidate[2]) / (b_res.requests / base[2]), enough("rps"))
+            diff = (c_res.failures / c_res.requests - b_res.failures / b_res.requests) * 100
+            changes["error_rate"] = self._points(
+                (c_stats.error_rate - b_stats.error_rate) * 100, diff, enough("error_rate"))
         return changes
 
-    def _fill(self, changes: dict[str, Any], b_stats: dict[str, Any],
-              c_stats: dict[str, Any], b_res: bootstrap.Resampled,
-              c_res: bootstrap.Resampled, base: Side, candidate: Side,
-              enough: Callable[[str], bool]) -> None:
-        for metric, p in _LATENCY.items():
-            changes[metric] = self._relative(
-                b_stats[f"{metric}_ms"], c_stats[f"{metric}_ms"],
-                c_res.percentiles_ms[p] / b_res.percentiles_ms[p], enough(metric))
-        changes["rps"] = self._relative(
-            b_stats["rps"], c_stats["rps"],
-            (c_res.requests / candidate[2]) / (b_res.requests / base[2]), enough("rps"))
-        diff = (c_res.failures / c_res.requests - b_res.failures / b_res.requests) * 100
-        change_pp = (c_stats["error_rate"] - b_stats["error_rate"]) * 100
-        low, high = self._interval(diff)
-        changes["error_rate"] = {
-            "change_pp": _round(change_pp), "ci_low_pp": _round(low), "ci_high_pp": _round(high),
-            "significant": enough("error_rate") and _excludes_zero(change_pp, low, high)
-            and abs(change_pp) >= MIN_CHANGE_PP}
-
-    def _relative(self, b_value: float, c_value: float, ratios: Any,
-                  enough: bool) -> dict[str, Any]:
+    def _relative(self, b_value: float, c_value: float, ratios: Any, enough: bool) -> Change:
         change = (c_value / b_value - 1) * 100 if b_value else math.nan
         low, high = self._interval((ratios - 1) * 100)
-        return {"change_pct": _round(change), "ci_low_pct": _round(low),
-                "ci_high_pct": _round(high),
-                "significant": bool(enough and _excludes_zero(change, low, high)
-                                    and abs(change) >= self.min_change * 100)}
+        return Change(_round(change), _round(low), _round(high),
+                      bool(enough and _excludes_zero(change, low, high)
+                           and abs(change) >= self.min_change * 100))
+
+    def _points(self, change_pp: float, diffs: Any, enough: bool) -> Change:
+        low, high = self._interval(diffs)
+        return Change(_round(change_pp), _round(low), _round(high),
+                      bool(enough and _excludes_zero(change_pp, low, high)
+                           and abs(change_pp) >= MIN_CHANGE_PP), unit="pp")
 
     def _interval(self, values: Any) -> tuple[float, float]:
         finite = values[np.isfinite(values)]
@@ -208,35 +203,34 @@ def _round(value: float) -> float | None:
     return None if not math.isfinite(value) else round(float(value), 2)
 
 
-def _stats(side: Side) -> dict[str, Any]:
+def _stats(side: Side) -> SideStats:
     sample, _, duration = side
     requests = sample.total_requests
     p50, p95, p99 = sample.percentiles_ms()
-    return {"requests": requests, "rps": round(requests / duration, 3),
-            "p50_ms": p50, "p95_ms": p95, "p99_ms": p99,
-            "error_rate": float(sample.failures.sum()) / requests if requests else 0.0}
+    return SideStats(requests=requests, rps=round(requests / duration, 3),
+                     p50_ms=p50, p95_ms=p95, p99_ms=p99,
+                     error_rate=float(sample.failures.sum()) / requests if requests else 0.0)
 
 
-def budget_failures(rows: Sequence[Mapping[str, Any]], budgets: Sequence[Budget]
-                    ) -> list[str]:
+def budget_failures(rows: Sequence[ComparisonRow], budgets: Sequence[Budget]) -> list[str]:
     """One sentence per row and budget where a SIGNIFICANT change breaks the budget (rows
     without enough data never fail one)."""
     failures = []
     for row in rows:
-        if row.get("verdict") in ("not enough data", "only in base", "only in candidate"):
+        if not row.verdict.compared:
             continue
-        where = "overall" if row.get("overall") else f"{row['method']} {row['name']}".strip()
         for budget in budgets:
-            change = row["changes"].get(budget.metric)
-            if not change or not change["significant"]:
+            change = row.changes.get(budget.metric)
+            if change is None or not change.significant or change.change is None:
                 continue
-            unit = "pp" if budget.metric == "error_rate" else "pct"
-            value = change[f"change_{unit}"]
-            if value is None or not exceeded(budget, value):
+            if not exceeded(budget, change.change):
                 continue
-            sign = "%" if unit == "pct" else " pp"
             failures.append(
-                f"{where}: {budget.metric} changed by {value:+.1f}{sign} "
-                f"(CI {change[f'ci_low_{unit}']:+.1f}{sign} to "
-                f"{change[f'ci_high_{unit}']:+.1f}{sign}), beyond the budget {budget}")
+                f"{row.label}: {budget.metric} changed by {change.change:+.1f}{change.suffix} "
+                f"(CI {_signed(change.ci_low)}{change.suffix} to "
+                f"{_signed(change.ci_high)}{change.suffix}), beyond the budget {budget}")
     return failures
+
+
+def _signed(value: float | None) -> str:
+    return "?" if value is None else f"{value:+.1f}"

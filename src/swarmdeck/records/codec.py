@@ -9,9 +9,17 @@ reads the keys it knows.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
-from swarmdeck.records.comparison import Comparison
+from swarmdeck.records.comparison import (
+    Change,
+    Comparison,
+    ComparisonRow,
+    RowVerdict,
+    RunRef,
+    SideStats,
+)
 from swarmdeck.records.details import LocustError, RunDetails, WorkerRecord
 from swarmdeck.records.evidence import (
     CPU_EVERY_S,
@@ -67,12 +75,103 @@ def finding_from_json(data: Mapping[str, Any]) -> Finding:
 
 # -- comparison and evidence ----------------------------------------------------------------
 
+def _run_ref_to_json(r: RunRef | None) -> JSONDict | None:
+    if r is None:
+        return None
+    return {"run_id": r.run_id, "ref": r.ref, "started_at": r.started_at.isoformat(),
+            "host": r.host, "tags": dict(r.tags)}
+
+
+def _run_ref_from_json(data: Mapping[str, Any]) -> RunRef:
+    run_id = int(data["run_id"])
+    return RunRef(run_id=run_id, ref=str(data.get("ref", run_id)),
+                  started_at=datetime.fromisoformat(str(data["started_at"])),
+                  host=str(data.get("host", "")),
+                  tags={str(k): str(v) for k, v in (data.get("tags") or {}).items()})
+
+
+def _side_to_json(s: SideStats | None) -> JSONDict | None:
+    if s is None:
+        return None
+    return {"requests": s.requests, "rps": s.rps, "p50_ms": s.p50_ms, "p95_ms": s.p95_ms,
+            "p99_ms": s.p99_ms, "error_rate": s.error_rate}
+
+
+def _side_from_json(data: Mapping[str, Any] | None) -> SideStats | None:
+    if not isinstance(data, Mapping):
+        return None
+    return SideStats(requests=int(data.get("requests", 0)), rps=float(data.get("rps", 0.0)),
+                     p50_ms=float(data.get("p50_ms", 0.0)),
+                     p95_ms=float(data.get("p95_ms", 0.0)),
+                     p99_ms=float(data.get("p99_ms", 0.0)),
+                     error_rate=float(data.get("error_rate", 0.0)))
+
+
+def _change_to_json(c: Change) -> JSONDict:
+    u = c.unit
+    return {f"change_{u}": c.change, f"ci_low_{u}": c.ci_low, f"ci_high_{u}": c.ci_high,
+            "significant": c.significant}
+
+
+def _optional_float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _change_from_json(data: Mapping[str, Any]) -> Change:
+    unit: Literal["pct", "pp"] = "pp" if "change_pp" in data else "pct"
+    return Change(change=_optional_float(data.get(f"change_{unit}")),
+                  ci_low=_optional_float(data.get(f"ci_low_{unit}")),
+                  ci_high=_optional_float(data.get(f"ci_high_{unit}")),
+                  significant=bool(data.get("significant")), unit=unit)
+
+
+def _row_to_json(r: ComparisonRow) -> JSONDict:
+    return {"method": r.method, "name": r.name, "overall": r.overall,
+            "base": _side_to_json(r.base), "candidate": _side_to_json(r.candidate),
+            "changes": {metric: _change_to_json(c) for metric, c in r.changes.items()},
+            "verdict": r.verdict.value}
+
+
+def _row_from_json(data: Mapping[str, Any]) -> ComparisonRow:
+    changes = data.get("changes") or {}
+    return ComparisonRow(
+        method=str(data.get("method", "")), name=str(data.get("name", "")),
+        overall=bool(data.get("overall", False)), base=_side_from_json(data.get("base")),
+        candidate=_side_from_json(data.get("candidate")),
+        changes={str(m): _change_from_json(c) for m, c in changes.items()
+                 if isinstance(c, Mapping)},
+        verdict=RowVerdict(str(data.get("verdict", RowVerdict.NOT_ENOUGH_DATA))))
+
+
 def comparison_to_json(c: Comparison) -> JSONDict:
-    return dict(c)
+    """The ``compare --json`` output and the run summary's ``"comparison"`` (docs/compare.md).
+    A comparison that could not run (``error``) has no ``confidence`` and ``min_change``."""
+    data: JSONDict = {"base": _run_ref_to_json(c.base),
+                      "candidate": _run_ref_to_json(c.candidate)}
+    if c.error is not None:
+        data["error"] = c.error
+    data["metric"] = c.metric
+    if c.error is None:
+        data |= {"confidence": c.confidence, "min_change": c.min_change}
+    return data | {"rows": [_row_to_json(r) for r in c.rows], "budgets": list(c.budgets),
+                   "budget_failures": list(c.budget_failures), "passed": c.passed}
 
 
 def comparison_from_json(data: Mapping[str, Any]) -> Comparison:
-    return dict(data)
+    """A comparison from its JSON, as stored with runs since comparisons exist (their form
+    has not changed; ``passed`` is read from ``budget_failures``, which it always mirrored)."""
+    base = data.get("base")
+    error = data.get("error")
+    return Comparison(
+        base=_run_ref_from_json(base) if isinstance(base, Mapping) else None,
+        candidate=_run_ref_from_json(data["candidate"]),
+        metric=str(data.get("metric", "p95")),
+        confidence=float(data.get("confidence", 0.95)),
+        min_change=float(data.get("min_change", 0.10)),
+        rows=tuple(_row_from_json(r) for r in _seq(data, "rows") if isinstance(r, Mapping)),
+        budgets=tuple(str(b) for b in _seq(data, "budgets")),
+        budget_failures=tuple(str(f) for f in _seq(data, "budget_failures")),
+        error=str(error) if error is not None else None)
 
 
 def _str_or_none(data: Mapping[str, Any], key: str) -> str | None:

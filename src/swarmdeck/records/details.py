@@ -55,5 +55,5 @@ class RunDetails:
         reasons = [f"threshold {t.where} failed: observed {t.observed_text}"
                    for t in self.thresholds if not t.passed]
         if self.comparison is not None:
-            reasons += [str(r) for r in self.comparison.get("budget_failures", [])]
+            reasons += self.comparison.budget_failures
         return reasons

@@ -1,94 +1,100 @@
-"""A comparison of two runs in the terminal (rich) and as Markdown, from its stored JSON.
+"""A comparison of two runs in the terminal (rich) and as Markdown.
 
     console.print(*renderables(comparison))     # also under a run's summary (--compare-to)
-    path.write_text(comparison_markdown(comparison))
+    path.write_text(comparison_markdown(comparison))   # compare --markdown
+    comparison_markdown(comparison, only_significant=True, level=4)   # in a run's summary
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from rich import box
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from swarmdeck.records.comparison import Change, Comparison, ComparisonRow, RowVerdict, SideStats
 from swarmdeck.report import format as fmt
+from swarmdeck.report.format import cell
 
-VERDICT_STYLE = {"slower": "bold red", "faster": "bold green",
-                 "no significant change": "", "not enough data": "dim",
-                 "only in base": "yellow", "only in candidate": "yellow"}
-VERDICT_ORDER = ("slower", "faster", "no significant change", "not enough data",
-                 "only in base", "only in candidate")
-
-
-def _label(row: Mapping[str, Any]) -> str:
-    return "overall" if row.get("overall") else f"{row['method']} {row['name']}".strip()
+VERDICT_STYLE = {RowVerdict.SLOWER: "bold red", RowVerdict.FASTER: "bold green",
+                 RowVerdict.NO_SIGNIFICANT_CHANGE: "", RowVerdict.NOT_ENOUGH_DATA: "dim",
+                 RowVerdict.ONLY_IN_BASE: "yellow", RowVerdict.ONLY_IN_CANDIDATE: "yellow"}
+METRIC_LABEL = {"p50": "p50", "p95": "p95", "p99": "p99", "rps": "req/s",
+                "error_rate": "errors"}
 
 
-def _ms(stats: Mapping[str, Any] | None, metric: str) -> str:
-    if not stats:
+def _value(stats: SideStats | None, metric: str) -> str:
+    if stats is None:
         return "-"
     if metric == "rps":
-        return fmt.rate(stats["rps"])
-    return f"{fmt.ms(stats[f'{metric}_ms'])} ms"
+        return fmt.rate(stats.rps)
+    return f"{fmt.ms(stats.value(metric))} ms"
 
 
-def _rate(stats: Mapping[str, Any] | None) -> str:
-    return fmt.rate(stats["rps"]) if stats else "-"
+def _rate(stats: SideStats | None) -> str:
+    return fmt.rate(stats.rps) if stats else "-"
 
 
-def _err(stats: Mapping[str, Any] | None) -> str:
-    return fmt.pct(stats["error_rate"] * 100) if stats else "-"
+def _err(stats: SideStats | None) -> str:
+    return fmt.pct(stats.error_rate * 100) if stats else "-"
 
 
-def _pct(value: float) -> str:
+def _signed(value: float) -> str:
     return f"{value:+.0f}" if abs(value) >= 100 else f"{value:+.1f}"
 
 
-def change_text(change: Mapping[str, Any] | None) -> str:
-    """``+12.3% [+8.1, +16.0]`` (the change and its confidence interval)."""
-    if not change or change.get("change_pct") is None:
+def change_text(change: Change | None, *, ci: bool = True) -> str:
+    """``+12.3% [+8.1, +16.0]`` (the change and its confidence interval), ``+1.5 pp``."""
+    if change is None or change.change is None:
         return "-"
-    low, high = change.get("ci_low_pct"), change.get("ci_high_pct")
-    ci = f" [{_pct(low)}, {_pct(high)}]" if low is not None and high is not None else ""
-    return f"{_pct(change['change_pct'])}%{ci}"
+    low, high = change.ci_low, change.ci_high
+    interval = f" [{_signed(low)}, {_signed(high)}]" if (
+        ci and low is not None and high is not None) else ""
+    return f"{_signed(change.change)}{change.suffix}{interval}"
 
 
-def _both(row: Mapping[str, Any], cell: Callable[[Mapping[str, Any] | None], str]) -> str:
+def _both(row: ComparisonRow, show: Callable[[SideStats | None], str]) -> str:
     """``base → candidate``."""
-    return f"{cell(row['base'])} → {cell(row['candidate'])}"
+    return f"{show(row.base)} → {show(row.candidate)}"
 
 
-def _who(side: Mapping[str, Any] | None) -> str:
-    if not side:
-        return "?"
-    ref = str(side.get("ref", side["run_id"]))
-    extra = f" ({ref})" if ref != str(side["run_id"]) else ""
-    return f"run {side['run_id']}{extra}"
+def _title(comparison: Comparison) -> str:
+    if comparison.base is None:
+        return "Performance comparison"
+    return (f"Performance comparison: {comparison.base.label} → "
+            f"{comparison.candidate.label}")
 
 
-def summary_line(data: Mapping[str, Any]) -> str:
-    counts = Counter(row["verdict"] for row in data.get("rows", []) if not row.get("overall"))
-    parts = [f"{counts[v]} {v}" for v in VERDICT_ORDER if counts[v]]
+def summary_line(comparison: Comparison) -> str:
+    """``7 endpoints: 5 slower, 2 not enough data`` (the overall row is not counted)."""
+    counts = Counter(row.verdict for row in comparison.rows if not row.overall)
+    parts = [f"{counts[v]} {v}" for v in RowVerdict if counts[v]]
     return (f"{sum(counts.values())} endpoints: " + ", ".join(parts)) if parts else \
         "no endpoints"
 
 
-def renderables(data: Any) -> list[RenderableType]:
+def _also(row: ComparisonRow, metric: str) -> str:
+    """The row's other significant changes: ``p50 +12.0%, errors +1.5 pp``."""
+    return ", ".join(f"{METRIC_LABEL.get(m, m)} {change_text(c, ci=False)}"
+                     for m, c in row.changes.items() if m != metric and c.significant)
+
+
+def renderables(comparison: Comparison | None) -> list[RenderableType]:
     """The table of a comparison, a line of counts, and any budget failure (in red)."""
-    if not data:
+    if comparison is None:
         return []
-    if data.get("error"):
-        return [Text(f"comparison: {data['error']}", style="red" if data.get(
-            "budget_failures") else "yellow")]
-    metric = data.get("metric", "p95")
-    confidence = round(float(data.get("confidence", 0.95)) * 100)
-    table = Table(title=f"Comparison: {_who(data.get('base'))} → "
-                        f"{_who(data.get('candidate'))} (each cell: base → candidate); "
-                        f"verdicts on {metric}, change with its {confidence}% CI",
+    if comparison.error is not None:
+        return [Text(f"comparison: {comparison.error}",
+                     style="red" if comparison.budget_failures else "yellow")]
+    metric = comparison.metric
+    confidence = round(comparison.confidence * 100)
+    base = comparison.base.label if comparison.base else "?"
+    table = Table(title=f"Comparison: {base} → {comparison.candidate.label} (each cell: "
+                        f"base → candidate); verdicts on {metric}, change with its "
+                        f"{confidence}% CI",
                   title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     # a narrow terminal (80 columns, a CI log) wraps the cells rather than losing a column
     table.add_column("Endpoint", overflow="fold", min_width=12)
@@ -97,49 +103,57 @@ def renderables(data: Any) -> list[RenderableType]:
     table.add_column("req/s", justify="right")
     table.add_column("Errors", justify="right")
     table.add_column("Verdict")
-    for row in data.get("rows", []):
+    for row in comparison.rows:
         table.add_row(
-            Text(_label(row), style="bold" if row.get("overall") else ""),
-            _both(row, lambda stats: _ms(stats, metric)),
-            change_text(row.get("changes", {}).get(metric)),
+            Text(row.label, style="bold" if row.overall else ""),
+            _both(row, lambda stats: _value(stats, metric)),
+            change_text(row.changes.get(metric)),
             _both(row, _rate), _both(row, _err),
-            Text(row["verdict"], style=VERDICT_STYLE.get(row["verdict"], "")))
-    parts: list[RenderableType] = [table, Text(summary_line(data))]
-    for failure in data.get("budget_failures", []):
+            Text(str(row.verdict), style=VERDICT_STYLE.get(row.verdict, "")))
+    parts: list[RenderableType] = [table, Text(summary_line(comparison))]
+    for failure in comparison.budget_failures:
         parts.append(Text(f"budget failed: {failure}", style="bold red"))
-    if data.get("budgets") and not data.get("budget_failures"):
-        parts.append(Text("budgets held: " + ", ".join(data["budgets"]), style="green"))
+    if comparison.budgets and not comparison.budget_failures:
+        parts.append(Text("budgets held: " + ", ".join(comparison.budgets), style="green"))
     return parts
 
 
-def comparison_markdown(data: Mapping[str, Any]) -> str:
-    """The comparison as a Markdown table, for a pull-request comment."""
-    metric = data.get("metric", "p95")
-    if data.get("error"):
-        return f"### Performance comparison\n\n{data['error']}\n"
-    confidence = round(float(data.get("confidence", 0.95)) * 100)
-    title = (f"### Performance comparison: {_who(data.get('base'))} → "
-             f"{_who(data.get('candidate'))}")
-    method = (f"{summary_line(data)}. Change of {metric} with its {confidence}% confidence "
-              "interval; a change counts when the interval excludes 0 and it is at least "
-              f"{float(data.get('min_change', 0.10)) * 100:g}%.")
-    header = (f"| Endpoint | Base {metric} | Cand. {metric} | Change [CI] | Base req/s | "
-              "Cand. req/s | Base err | Cand. err | Verdict |")
-    lines = [title, "", method, "", header, "|---|--:|--:|--:|--:|--:|--:|--:|---|"]
-    for row in data.get("rows", []):
-        verdict = row["verdict"]
-        if verdict in ("slower", "faster"):
-            verdict = f"**{verdict}**"
-        label = _label(row).replace("|", "\\|")
+def comparison_markdown(comparison: Comparison, *, only_significant: bool = False,
+                        level: int = 3) -> str:
+    """The comparison as Markdown for a pull-request comment: a heading of ``level``, the
+    verdicts counted, a table of every row (``only_significant``: of the rows with a
+    significant change, as a run's summary shows it), then the budgets."""
+    lines = ["#" * level + " " + _title(comparison), ""]
+    if comparison.error is not None:
+        lines.append(cell(comparison.error))
+        if comparison.budgets:
+            lines += ["", "Budgets not checked, so they fail: "
+                      + ", ".join(f"`{b}`" for b in comparison.budgets)]
+        return "\n".join(lines) + "\n"
+    metric = comparison.metric
+    rows = [r for r in comparison.rows if r.significant or not only_significant]
+    shown = (" Only the rows with a significant change are shown."
+             if len(rows) < len(comparison.rows) else "")
+    lines.append(f"{summary_line(comparison)}. Change of {metric} with its "
+                 f"{round(comparison.confidence * 100)}% confidence interval; a change counts "
+                 "when the interval excludes 0 and it is at least "
+                 f"{comparison.min_change * 100:g}%.{shown}")
+    if rows:
+        header = (f"| Endpoint | Base {metric} | Cand. {metric} | Change [CI] | Base req/s | "
+                  "Cand. req/s | Base err | Cand. err | Verdict | Also significant |")
+        lines += ["", header, "|---|--:|--:|--:|--:|--:|--:|--:|---|---|"]
+    for row in rows:
+        verdict = f"**{row.verdict}**" if row.verdict in (
+            RowVerdict.SLOWER, RowVerdict.FASTER) else str(row.verdict)
+        label = "**overall**" if row.overall else "`" + row.label.replace("|", "\\|") + "`"
         lines.append(
-            f"| {'**overall**' if row.get('overall') else f'`{label}`'} "
-            f"| {_ms(row['base'], metric)} | {_ms(row['candidate'], metric)} "
-            f"| {change_text(row.get('changes', {}).get(metric))} "
-            f"| {_rate(row['base'])} | {_rate(row['candidate'])} "
-            f"| {_err(row['base'])} | {_err(row['candidate'])} | {verdict} |")
-    failures = data.get("budget_failures", [])
-    if failures:
-        lines += ["", "**Budget failures:**", ""] + [f"- {f}" for f in failures]
-    elif data.get("budgets"):
-        lines += ["", "Budgets held: " + ", ".join(f"`{b}`" for b in data["budgets"])]
+            f"| {label} | {_value(row.base, metric)} | {_value(row.candidate, metric)} "
+            f"| {change_text(row.changes.get(metric))} "
+            f"| {_rate(row.base)} | {_rate(row.candidate)} "
+            f"| {_err(row.base)} | {_err(row.candidate)} | {verdict} | {_also(row, metric)} |")
+    if comparison.budget_failures:
+        lines += ["", "**Budget failures:**", ""] + [
+            f"- {cell(f)}" for f in comparison.budget_failures]
+    elif comparison.budgets:
+        lines += ["", "Budgets held: " + ", ".join(f"`{b}`" for b in comparison.budgets)]
     return "\n".join(lines) + "\n"

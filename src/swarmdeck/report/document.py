@@ -27,6 +27,7 @@ import numpy as np
 from swarmdeck.analysis.summary import TOTAL_NAME, EndpointSummary
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
+from swarmdeck.records.codec import comparison_from_json, comparison_to_json
 from swarmdeck.report.model import (
     Pairs,
     RunReport,
@@ -118,12 +119,13 @@ def compare_document(store: Store, base_id: int, candidate_id: int) -> dict[str,
 
     base = run_document(store, base_id)
     candidate = run_document(store, candidate_id)
-    stored = candidate.get("comparison") or {}
-    comparison = (stored if (stored.get("base") or {}).get("run_id") == base_id
-                  else compare_runs(store, base_id, candidate_id))
+    stored = candidate.get("comparison")
+    comparison = comparison_from_json(stored) if stored else None
+    if comparison is None or comparison.base is None or comparison.base.run_id != base_id:
+        comparison = compare_runs(store, base_id, candidate_id)
     return {"kind": "compare", "schema": SCHEMA,
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "base": base, "candidate": candidate, "comparison": comparison}
+            "base": base, "candidate": candidate, "comparison": comparison_to_json(comparison)}
 
 
 # -- pieces ---------------------------------------------------------------------------

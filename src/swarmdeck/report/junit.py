@@ -5,10 +5,10 @@ per endpoint that had failures, and per regression budget broken, from the run's
 from __future__ import annotations
 
 import re
-from typing import Any
 from xml.etree import ElementTree as ET
 
-from swarmdeck.records import RunStatus, codec
+from swarmdeck.records import RunStatus
+from swarmdeck.records.comparison import Comparison
 from swarmdeck.report.model import RunReport, json_seconds
 
 TOP_ERRORS = 5
@@ -52,17 +52,15 @@ def _endpoint_cases(suite: ET.Element, report: RunReport, time_s: float) -> None
               (message, "\n".join([message, *reasons])))
 
 
-def _budget_cases(suite: ET.Element, summary: dict[str, Any], time_s: float) -> None:
-    comparison = summary.get("comparison")
-    if not isinstance(comparison, dict):
+def _budget_cases(suite: ET.Element, comparison: Comparison | None, time_s: float) -> None:
+    if comparison is None:
         return
-    for text in comparison.get("budget_failures") or []:
-        _case(suite, "swarmdeck.comparison", str(text), time_s, (str(text), str(text)))
-    if not comparison.get("budget_failures") and comparison.get("budgets"):
-        base = (comparison.get("base") or {}).get("run_id")
+    for text in comparison.budget_failures:
+        _case(suite, "swarmdeck.comparison", text, time_s, (text, text))
+    if not comparison.budget_failures and comparison.budgets:
+        base = comparison.base.run_id if comparison.base else None
         _case(suite, "swarmdeck.comparison",
-              f"regression budgets {', '.join(map(str, comparison['budgets']))} vs run {base}",
-              time_s)
+              f"regression budgets {', '.join(comparison.budgets)} vs run {base}", time_s)
 
 
 def junit_xml(report: RunReport) -> str:
@@ -78,9 +76,7 @@ def junit_xml(report: RunReport) -> str:
         ET.SubElement(properties, "property", name=key, value=str(value))
     _threshold_cases(suite, report, time_s)
     _endpoint_cases(suite, report, time_s)
-    # _budget_cases reads the comparison's JSON form until it takes the typed Comparison
-    _budget_cases(suite, {"comparison": codec.comparison_to_json(report.comparison)}
-                  if report.comparison is not None else {}, time_s)
+    _budget_cases(suite, report.comparison, time_s)
     cases = suite.findall("testcase")
     if not cases:  # a suite without cases reads as "no tests" in some CIs: say the run ran
         _case(suite, "swarmdeck.run", f"run {run_id}", time_s,

@@ -4,23 +4,15 @@ compared run, and findings. Pure: report in, text out."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from swarmdeck.records import codec
+from swarmdeck.records.comparison import Comparison
+from swarmdeck.report.comparison_view import comparison_markdown
+from swarmdeck.report.format import cell
 from swarmdeck.report.model import RunReport
 
 TOP_ENDPOINTS = 10
 STATUS_EMOJI = {"passed": "✅", "failed": "❌", "aborted": "⏹️", "crashed": "💥",
                 "degraded": "⚠️", "running": "⏳"}
 SEVERITY_EMOJI = {"error": "🔴", "warning": "🟡", "info": "🔵"}
-
-
-def cell(value: object) -> str:
-    """Text safe inside a table cell: pipes, backticks and HTML brackets escaped, one line."""
-    text = "" if value is None else str(value)
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
-            .replace("<", "&lt;").replace(">", "&gt;")
-            .replace("\r", " ").replace("\n", " "))
 
 
 def _ms(value: object) -> str:
@@ -78,47 +70,12 @@ def _thresholds(report: RunReport) -> list[str]:
     return ["", title, ""] + _table(["", "threshold", "endpoint", "observed"], rows)
 
 
-def _change(change: dict[str, Any] | None, unit: str) -> str:
-    if not change:
-        return "–"
-    key = "change_pp" if unit == "pp" else "change_pct"
-    value = change.get(key)
-    if value is None:
-        return "–"
-    mark = " *" if change.get("significant") else ""
-    return f"{float(value):+.1f}{'pp' if unit == 'pp' else '%'}{mark}"
-
-
-def _comparison(summary: dict[str, Any]) -> list[str]:
-    comparison = summary.get("comparison")
-    if not isinstance(comparison, dict):
+def _comparison(comparison: Comparison | None) -> list[str]:
+    """The comparison with the run it was compared to, its significant rows only."""
+    if comparison is None:
         return []
-    rows = comparison.get("rows") or []
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[str(r.get("verdict"))] = counts.get(str(r.get("verdict")), 0) + 1
-    base = comparison.get("base") or {}
-    lines = ["", f"**Compared with run {base.get('run_id')}**"
-             + (f" ({cell(base.get('ref'))})" if base.get("ref") else "") + ": "
-             + (", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "no endpoints")]
-    significant = [r for r in rows if any(
-        (c or {}).get("significant") for c in (r.get("changes") or {}).values())]
-    if significant:
-        table_rows = []
-        for r in significant:
-            changes = r.get("changes") or {}
-            name = "overall" if r.get("overall") else f"{r.get('method', '')} {r.get('name', '')}"
-            table_rows.append([cell(name.strip()), cell(r.get("verdict")),
-                               _change(changes.get("p50"), "%"), _change(changes.get("p95"), "%"),
-                               _change(changes.get("p99"), "%"), _change(changes.get("rps"), "%"),
-                               _change(changes.get("error_rate"), "pp")])
-        lines += [""] + _table(["endpoint", "verdict", "p50", "p95", "p99", "req/s",
-                                "errors"], table_rows, frozenset({2, 3, 4, 5, 6}))
-        confidence = float(comparison.get("confidence") or 0.95) * 100
-        lines += ["", f"_* significant at {confidence:.0f}% confidence_"]
-    for failure in comparison.get("budget_failures") or []:
-        lines.append(f"- ❌ budget: {cell(failure)}")
-    return lines
+
+    return ["", comparison_markdown(comparison, only_significant=True, level=4).rstrip("\n")]
 
 
 def _findings(report: RunReport) -> list[str]:
@@ -133,9 +90,6 @@ def _findings(report: RunReport) -> list[str]:
 
 
 def markdown_summary(report: RunReport, top: int = TOP_ENDPOINTS) -> str:
-    # _comparison reads the comparison's JSON form until it takes the typed Comparison
-    compared = ({"comparison": codec.comparison_to_json(report.comparison)}
-                if report.comparison is not None else {})
     lines = [*_status(report), *_endpoints(report, top), *_thresholds(report),
-             *_comparison(compared), *_findings(report)]
+             *_comparison(report.comparison), *_findings(report)]
     return "\n".join(lines) + "\n"

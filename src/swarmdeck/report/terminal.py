@@ -12,7 +12,6 @@ from rich.table import Table
 from rich.text import Text
 
 from swarmdeck.analysis.summary import EndpointSummary
-from swarmdeck.records import codec
 from swarmdeck.report import comparison_view, findings_view, thresholds_view
 from swarmdeck.report import format as fmt
 from swarmdeck.report.model import RunReport, StageReport
@@ -124,8 +123,7 @@ def summary(report: RunReport, width: int | None = None) -> RenderableType:
     for warning in report.warnings:
         parts.append(Text(f"warning: {warning}", style="yellow"))
     parts += thresholds_view.renderables(report.thresholds)
-    parts += comparison_view.renderables(
-        codec.comparison_to_json(report.comparison) if report.comparison is not None else None)
+    parts += comparison_view.renderables(report.comparison)
     parts += findings_view.renderables(report.findings)
     return Group(*parts)
 

@@ -8,13 +8,12 @@ statistics, over blocks of ``block_seconds(duration)``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
 
 from swarmdeck.analysis.budgets import Budget
 from swarmdeck.analysis.compare import RunSeries, budget_failures, compare
 from swarmdeck.errors import BadInput
 from swarmdeck.plan import Plan
+from swarmdeck.records.comparison import Comparison, RunRef
 from swarmdeck.store import Store
 from swarmdeck.store.records import RunRecord
 
@@ -44,30 +43,28 @@ def run_series(store: Store, record: RunRecord) -> RunSeries:
     return RunSeries(store.iter_series(record.id, block_seconds(duration)), duration)
 
 
-def ref_info(record: RunRecord, ref: str | None = None) -> dict[str, Any]:
-    started: datetime = record.meta.started_at
-    return {"run_id": record.id, "ref": ref if ref is not None else str(record.id),
-            "started_at": started.isoformat(), "host": record.meta.host,
-            "tags": dict(record.meta.tags)}
+def run_ref(record: RunRecord, ref: str | None = None) -> RunRef:
+    """The run as a side of a comparison; ``ref`` is how the user named it (its id)."""
+    meta = record.meta
+    return RunRef(run_id=record.id, ref=ref if ref is not None else str(record.id),
+                  started_at=meta.started_at, host=meta.host, tags=dict(meta.tags))
 
 
 def compare_runs(store: Store, base_id: int, candidate_id: int, *, metric: str = "p95",
                  budgets: Sequence[Budget] = (), base_ref: str | None = None,
-                 candidate_ref: str | None = None) -> dict[str, Any]:
-    """The comparison JSON of two stored runs, with budget failures and ``passed``."""
+                 candidate_ref: str | None = None) -> Comparison:
+    """Two stored runs compared, and the budgets checked on the comparison."""
     base, candidate = store.get_run(base_id), store.get_run(candidate_id)
-    result = compare(run_series(store, base), run_series(store, candidate), metric=metric)
-    data = result.to_json()
-    failures = budget_failures(data["rows"], budgets)
-    return {"base": ref_info(base, base_ref), "candidate": ref_info(candidate, candidate_ref),
-            "metric": data["metric"], "confidence": data["confidence"],
-            "min_change": data["min_change"], "rows": data["rows"],
-            "budgets": [str(b) for b in budgets], "budget_failures": failures,
-            "passed": not failures}
+    table = compare(run_series(store, base), run_series(store, candidate), metric=metric)
+    return Comparison(base=run_ref(base, base_ref), candidate=run_ref(candidate, candidate_ref),
+                      metric=table.metric, confidence=table.confidence,
+                      min_change=table.min_change, rows=table.rows,
+                      budgets=tuple(str(b) for b in budgets),
+                      budget_failures=tuple(budget_failures(table.rows, budgets)))
 
 
-def compare_for_run(store: Store, record: RunRecord, plan: Plan) -> dict[str, Any] | None:
-    """None without --compare-to; otherwise the comparison's JSON, with
+def compare_for_run(store: Store, record: RunRecord, plan: Plan) -> Comparison | None:
+    """None without --compare-to; otherwise the run compared with the run it names, with
     ``budget_failures``: one sentence per significant regression beyond --max-regression."""
     ref = getattr(plan, "compare_to", None)
     if ref is None:
@@ -77,8 +74,8 @@ def compare_for_run(store: Store, record: RunRecord, plan: Plan) -> dict[str, An
         base_id = store.resolve_ref(ref, before=record.id)
     except BadInput as exc:  # the run is stored: say why it was not compared, in its verdict
         message = f"cannot compare with {ref}: {exc}"
-        return {"base": None, "candidate": ref_info(record), "error": message,
-                "metric": "p95", "rows": [], "budgets": [str(b) for b in budgets],
-                # a gate that cannot be checked fails, rather than passing unseen
-                "budget_failures": [message] if budgets else [], "passed": not budgets}
+        # a gate that cannot be checked fails, rather than passing unseen
+        return Comparison(base=None, candidate=run_ref(record), error=message,
+                          budgets=tuple(str(b) for b in budgets),
+                          budget_failures=(message,) if budgets else ())
     return compare_runs(store, base_id, record.id, budgets=budgets, base_ref=ref)
