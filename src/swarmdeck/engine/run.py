@@ -67,8 +67,6 @@ class RunOutcome:
     run_id: int
     ending: Ending = Ending.CRASHED  # until the run ends normally
     message: str | None = None
-    locust_requests: int = 0
-    locust_failures: int = 0
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -281,8 +279,6 @@ class LocalRun:
                 f"beyond the first {self.plan.max_names} were folded into {OTHER_NAME!r} "
                 "(group URLs with name=)")
         total = env.stats.total
-        outcome.locust_requests = total.num_requests
-        outcome.locust_failures = total.num_failures
         details = self._more_details(RunDetails(
             ending=outcome.ending, locust_requests=total.num_requests,
             locust_failures=total.num_failures, warnings=tuple(outcome.warnings),

@@ -3,7 +3,14 @@ and their one codec (``records.codec``): JSON exists only at the store and the o
 
 from __future__ import annotations
 
-from swarmdeck.records.comparison import Comparison
+from swarmdeck.records.comparison import (
+    Change,
+    Comparison,
+    ComparisonRow,
+    RowVerdict,
+    RunRef,
+    SideStats,
+)
 from swarmdeck.records.details import LocustError, RunDetails, WorkerRecord
 from swarmdeck.records.evidence import (
     CpuSample,
@@ -17,7 +24,9 @@ from swarmdeck.records.verdict import Finding, ThresholdOutcome
 
 __all__ = [
     "FINAL_STATUSES",
+    "Change",
     "Comparison",
+    "ComparisonRow",
     "CpuSample",
     "CpuSeries",
     "Decision",
@@ -26,8 +35,11 @@ __all__ = [
     "EvidenceRecord",
     "Finding",
     "LocustError",
+    "RowVerdict",
     "RunDetails",
+    "RunRef",
     "RunStatus",
+    "SideStats",
     "ThresholdOutcome",
     "UserClassEvidence",
     "WorkerRecord",

@@ -16,6 +16,14 @@ __all__ = ["FINAL_STATUSES", "RUN_STATUSES", "Baseline", "RunMeta", "RunRecord",
            "TimelinePoint"]
 
 
+def run_duration_s(started_at: datetime, ended_at: datetime | None,
+                   now: datetime | None = None) -> float:
+    """A run's duration, the one rule: its end (or ``now`` while it runs) minus its start,
+    never negative."""
+    end = ended_at if ended_at is not None else (now or datetime.now(UTC))
+    return max((end - started_at).total_seconds(), 0.0)
+
+
 @dataclass(frozen=True, kw_only=True)
 class RunMeta:
     """What a run was: everything needed to tell it apart from, and repeat, another run."""
@@ -55,6 +63,10 @@ class RunRow:
     p95_ms: float | None  # None until the run is finished and rolled up
     tags: dict[str, str] = field(default_factory=dict)
 
+    def duration_s(self, now: datetime | None = None) -> float:
+        """The run's duration: from its start to its end, or to ``now`` while it runs."""
+        return run_duration_s(self.started_at, self.ended_at, now)
+
 
 @dataclass(frozen=True)
 class RunRecord:
@@ -78,8 +90,7 @@ class RunRecord:
 
     def duration_s(self, now: datetime | None = None) -> float:
         """The run's duration: from its start to its end, or to ``now`` while it runs."""
-        end = self.ended_at if self.ended_at is not None else (now or datetime.now(UTC))
-        return max((end - self.meta.started_at).total_seconds(), 0.0)
+        return run_duration_s(self.meta.started_at, self.ended_at, now)
 
 
 @dataclass(frozen=True)

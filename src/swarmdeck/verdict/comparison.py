@@ -27,19 +27,8 @@ def block_seconds(duration_s: float) -> int:
     return 10 if duration_s <= 1200 else 60
 
 
-def duration_s(record: RunRecord) -> float:
-    """From the start to the end (or the last interval of a run without an end)."""
-    meta = record.meta
-    if record.ended_at is not None:
-        return max((record.ended_at - meta.started_at).total_seconds(), 0.0)
-    if record.last_interval is None:
-        return 0.0
-    end = record.last_interval + meta.interval_s
-    return max(end - meta.started_at.timestamp(), 0.0)
-
-
 def run_series(store: Store, record: RunRecord) -> RunSeries:
-    duration = duration_s(record)
+    duration = record.duration_s()
     return RunSeries(store.iter_series(record.id, block_seconds(duration)), duration)
 
 
@@ -66,10 +55,10 @@ def compare_runs(store: Store, base_id: int, candidate_id: int, *, metric: str =
 def compare_for_run(store: Store, record: RunRecord, plan: Plan) -> Comparison | None:
     """None without --compare-to; otherwise the run compared with the run it names, with
     ``budget_failures``: one sentence per significant regression beyond --max-regression."""
-    ref = getattr(plan, "compare_to", None)
+    ref = plan.compare_to
     if ref is None:
         return None
-    budgets = tuple(getattr(plan, "max_regression", ()))
+    budgets = tuple(plan.max_regression)
     try:
         base_id = store.resolve_ref(ref, before=record.id)
     except BadInput as exc:  # the run is stored: say why it was not compared, in its verdict

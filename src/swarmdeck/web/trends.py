@@ -17,13 +17,10 @@ MAX_RUNS = 200
 
 
 def baselines(store: Store) -> list[dict[str, Any]]:
-    """The named baselines, when the store knows them (``Store.list_baselines``)."""
-    lister = getattr(store, "list_baselines", None)
-    if lister is None:
-        return []
+    """The named baselines."""
     return [{"name": b.name, "run_id": b.run_id,
              "set_at": b.set_at.isoformat() if b.set_at is not None else None}
-            for b in lister()]
+            for b in store.list_baselines()]
 
 
 def hosts(store: Store, limit: int = 1000) -> list[str]:
@@ -46,8 +43,7 @@ def trends(store: Store, host: str, locustfile: str | None = None,
     runs: list[dict[str, Any]] = []
     endpoints: dict[tuple[str, str], dict[str, list[float | None]]] = {}
     for i, row in enumerate(rows):
-        assert row.ended_at is not None  # RunRecord.duration_s's rule, on the list's row
-        duration = max((row.ended_at - row.started_at).total_seconds(), 0.0)
+        duration = row.duration_s()
         totals, summaries = summarize(store.endpoint_data(row.id), duration)
         runs.append({"run_id": row.id, "started_at": row.started_at.isoformat(),
                      "status": row.status, "locustfile": row.locustfile,
