@@ -64,7 +64,7 @@ class MasterRun(LocalRun):
     def prepare(self) -> None:
         super().prepare()
         plan = self.plan
-        host, _, port = plan.master_bind.rpartition(":")
+        host, port = plan.master_bind.host, str(plan.master_bind.port)
         self.token = plan.token
         if self.token and self.token.upper().startswith("REPLACE-ME"):
             raise PlanError("the token is still the placeholder from deploy/kubernetes",
