@@ -14,7 +14,7 @@ from tests.report.runs import make_run
 
 from swarmdeck.cli import main
 from swarmdeck.cli_parser import build_parser
-from swarmdeck.errors import ExitCode, PlanError
+from swarmdeck.errors import ExitCode, PlanError, RunNotFound
 from swarmdeck.plan import (
     COMMANDS,
     HostPort,
@@ -139,6 +139,15 @@ def test_run_still_refuses_a_bad_run_setting(stored: str, monkeypatch: pytest.Mo
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("swarmdeck: error: SWARMDECK_USERS must be a whole number")
+
+
+def test_debug_applies_to_every_command(stored: str, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "99"]) == ExitCode.BAD_INPUT  # one line, no traceback
+    assert "no run 99" in capsys.readouterr().err.lower()
+    monkeypatch.setenv("SWARMDECK_DEBUG", "1")
+    with pytest.raises(RunNotFound):  # the traceback, as with --debug
+        main(["show", "99"])
 
 
 def test_store_commands_read_only_db_from_the_plan_file(tmp_path: Path) -> None:

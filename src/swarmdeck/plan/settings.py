@@ -152,7 +152,7 @@ SETTINGS: tuple[Setting, ...] = (
             "s3cret", "(use SWARMDECK_TOKEN)", metavar="TOKEN", in_file=False,
             commands=DISTRIBUTED),
     Setting("region", "region", ("--region",), _ignore_base(parse_text), "local",
-            "the region label of the load this process (or its --workers) generates",
+            "the region label of the load this process generates (run: and its --workers)",
             "eu-west", 'region = "eu-west"', metavar="NAME", commands=DISTRIBUTED),
     Setting("thresholds", "thresholds", ("--threshold",), _ignore_base(parse_thresholds), None,
             "fail the run (exit 1) unless [ENDPOINT:] METRIC[WINDOW] OP VALUE holds, e.g. "
