@@ -1,7 +1,10 @@
-"""The swarmdeck command line: parse arguments, call the core, map errors to exit codes.
+"""The swarmdeck command line: parse arguments, resolve the command's settings, call the
+core, map errors to exit codes.
 
-Nothing here measures, stores or renders by itself. Locust (and with it gevent's
-monkey-patching) is imported only by the commands that generate load.
+Every command's settings come from the one registry (swarmdeck.plan): ``resolve_command``
+reads only the settings of the command at hand. Nothing here measures, stores or renders by
+itself. Locust (and with it gevent's monkey-patching) is imported only by the commands that
+generate load.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.console import Console
 
@@ -23,23 +26,14 @@ from swarmdeck.cli_parser import build_parser, split_locust_args
 from swarmdeck.errors import ExitCode, SwarmdeckError
 
 if TYPE_CHECKING:
-    from swarmdeck.plan import Plan
+    from swarmdeck.plan import Command, Plan, ServeSettings, StoreSettings, WorkerSettings
     from swarmdeck.report.model import RunReport
     from swarmdeck.store import Store
 
 
-def _db_url(arg: str | None) -> str:
-    """The same default, SWARMDECK_DB and plan-file handling as `run` uses."""
-    from swarmdeck import plan
+def cmd_run(plan: Plan, locust_args: list[str], console: Console) -> int:
+    from swarmdeck.store import Store  # noqa: I001 - SQLAlchemy before gevent's patching
 
-    return plan.resolve({"db": arg}, os.environ, Path.cwd()).db_url
-
-
-def cmd_run(args: argparse.Namespace, locust_args: list[str], console: Console) -> int:
-    from swarmdeck import plan as plans
-    from swarmdeck.store import Store
-
-    plan = plans.resolve(vars(args), os.environ, Path.cwd())
     from swarmdeck.engine.distributed import MasterRun  # imports Locust: gevent from here on
     from swarmdeck.engine.run import LocalRun
     from swarmdeck.report import format as fmt
@@ -98,19 +92,18 @@ def _write_outputs(plan: Plan, store: Store, report: RunReport) -> None:
 
 
 
-def cmd_worker(args: argparse.Namespace) -> int:
-    from swarmdeck.engine.worker import WorkerProcess, WorkerSettings
+def cmd_worker(settings: WorkerSettings) -> int:
+    from swarmdeck.engine.worker import WorkerProcess
 
-    WorkerProcess(WorkerSettings(master=args.master, locustfile=args.locustfile,
-                                 region=args.region, token=args.token)).run()
+    WorkerProcess(settings).run()
     return int(ExitCode.OK)
 
 
-def cmd_runs(args: argparse.Namespace, console: Console) -> int:
+def cmd_runs(args: argparse.Namespace, settings: StoreSettings, console: Console) -> int:
     from swarmdeck.report.terminal import run_list
     from swarmdeck.store import Store
 
-    with Store.open(_db_url(args.db)) as store:
+    with Store.open(settings.db_url) as store:
         rows = store.list_runs(limit=args.limit)
         if args.json:
             print(json.dumps([_row_json(row) for row in rows], indent=2))
@@ -126,12 +119,12 @@ def _row_json(row: object) -> dict[str, object]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
 
 
-def cmd_show(args: argparse.Namespace, console: Console) -> int:
+def cmd_show(args: argparse.Namespace, settings: StoreSettings, console: Console) -> int:
     from swarmdeck.report.model import load_report
     from swarmdeck.report.terminal import print_summary
     from swarmdeck.store import Store
 
-    with Store.open(_db_url(args.db)) as store:
+    with Store.open(settings.db_url) as store:
         report = load_report(store, args.run_id)
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
@@ -147,16 +140,16 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def cmd_compare(args: argparse.Namespace, console: Console) -> int:
+def cmd_compare(args: argparse.Namespace, settings: StoreSettings, console: Console) -> int:
     from swarmdeck.analysis.budgets import parse_budget
     from swarmdeck.records.codec import comparison_to_json
     from swarmdeck.report.comparison_view import comparison_markdown, renderables
     from swarmdeck.store import Store
     from swarmdeck.verdict.comparison import compare_runs
 
-    budgets = [parse_budget(text) for item in args.max_regression
+    budgets = [parse_budget(text) for item in args.max_regression or ()
                for text in item.split(",") if text.strip()]
-    with Store.open(_db_url(args.db)) as store:
+    with Store.open(settings.db_url) as store:
         base_id = store.resolve_ref(args.base)
         candidate_id = store.resolve_ref(args.candidate)
         result = compare_runs(store, base_id, candidate_id, metric=args.metric,
@@ -174,10 +167,10 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     return int(ExitCode.OK if result.passed else ExitCode.THRESHOLD_FAILED)
 
 
-def cmd_baseline(args: argparse.Namespace, console: Console) -> int:
+def cmd_baseline(args: argparse.Namespace, settings: StoreSettings, console: Console) -> int:
     from swarmdeck.store import Store
 
-    with Store.open(_db_url(args.db)) as store:
+    with Store.open(settings.db_url) as store:
         if args.baseline_command == "set":
             run_id = store.resolve_ref(args.run)
             store.set_baseline(args.name, run_id)
@@ -206,27 +199,26 @@ def cmd_baseline(args: argparse.Namespace, console: Console) -> int:
     return int(ExitCode.OK)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def cmd_serve(settings: ServeSettings) -> int:
     from swarmdeck.store import Store
-    from swarmdeck.web.config import Auth, check_exposure, parse_bind
+    from swarmdeck.web.config import Auth, check_exposure
     from swarmdeck.web.serve import DashboardServer, check_port
 
-    bind, auth = parse_bind(args.bind), Auth.from_env(os.environ)
-    check_exposure(bind, auth)
-    check_port(bind)
-    url = _db_url(args.db)
-    with Store.open(url) as store:
+    auth = Auth.from_env(os.environ)
+    check_exposure(settings.bind, auth)
+    check_port(settings.bind)
+    with Store.open(settings.db_url) as store:
         shown = store.url
-    server = DashboardServer(url, bind, auth, announce=lambda at: print(
+    server = DashboardServer(settings.db_url, settings.bind, auth, announce=lambda at: print(
         f"swarmdeck dashboard on {at} (runs in {shown}; Ctrl-C stops it)", flush=True))
     return server.serve()
 
 
-def cmd_report(args: argparse.Namespace, console: Console) -> int:
+def cmd_report(args: argparse.Namespace, settings: StoreSettings, console: Console) -> int:
     from swarmdeck.report.html import write_html
     from swarmdeck.store import Store
 
-    with Store.open(_db_url(args.db)) as store:
+    with Store.open(settings.db_url) as store:
         run_id = store.resolve_ref(args.run)
         base_id = store.resolve_ref(args.compare_to) if args.compare_to else None
         default = (f"report-{run_id}.html" if base_id is None
@@ -238,33 +230,34 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     return int(ExitCode.OK)
 
 
+STORE_COMMANDS = {"runs": cmd_runs, "show": cmd_show, "compare": cmd_compare,
+                  "report": cmd_report, "baseline": cmd_baseline}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     own, locust_args = split_locust_args(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(own)
-    debug = bool(getattr(args, "debug", False))
-    logging.basicConfig(level=logging.INFO if debug else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    debug = bool(getattr(args, "debug", False))  # the flag, until the settings are read
     console = Console()
     try:
-        if args.command == "run":
-            return cmd_run(args, locust_args, console)
-        if args.command == "worker":
-            return cmd_worker(args)
-        if args.command == "runs":
-            return cmd_runs(args, console)
-        if args.command == "show":
-            return cmd_show(args, console)
-        if args.command == "report":
-            return cmd_report(args, console)
-        if args.command == "serve":
-            return cmd_serve(args)
-        if args.command == "compare":
-            return cmd_compare(args, console)
-        if args.command == "baseline":
-            return cmd_baseline(args, console)
-        parser.print_help()
-        return int(ExitCode.OK)
+        if args.command is None:
+            parser.print_help()
+            return int(ExitCode.OK)
+        from swarmdeck.plan import Plan, ServeSettings, WorkerSettings, resolve_command
+
+        settings = resolve_command(cast("Command", args.command), vars(args), os.environ,
+                                   Path.cwd())
+        debug = settings.debug
+        logging.basicConfig(level=logging.INFO if debug else logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s")
+        if isinstance(settings, Plan):
+            return cmd_run(settings, locust_args, console)
+        if isinstance(settings, WorkerSettings):
+            return cmd_worker(settings)
+        if isinstance(settings, ServeSettings):
+            return cmd_serve(settings)
+        return STORE_COMMANDS[args.command](args, settings, console)
     except SwarmdeckError as exc:
         if debug:
             raise

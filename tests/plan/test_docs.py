@@ -7,22 +7,45 @@ from pathlib import Path
 
 import pytest
 
-from swarmdeck.plan import SETTINGS, SHAPE_KEYS, Setting, resolve
+from swarmdeck.plan import COMMANDS, SETTINGS, SHAPE_KEYS, Setting, resolve
 from swarmdeck.plan.settings import markdown_table
 
 REPO = Path(__file__).resolve().parents[2]
 SETTINGS_DOC = REPO / "docs" / "settings.md"
 PLAN_DOC = REPO / "docs" / "plan.md"
 EXAMPLE = REPO / "examples" / "swarmdeck.toml"
-REGENERATE = ('regenerate the table: .venv/bin/python -c "from swarmdeck.plan.settings '
-              'import markdown_table as t; print(t())"')
 
 
-@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.name)
-def test_every_setting_is_in_the_settings_doc(setting: Setting) -> None:
-    row = next(line for line in markdown_table().splitlines()
+def regenerate(command: str) -> str:
+    return ('regenerate the table: .venv/bin/python -c "from swarmdeck.plan.settings '
+            f"import markdown_table as t; print(t('{command}'))\"")
+
+
+def section(command: str) -> str:
+    """The part of docs/settings.md about one command."""
+    text = SETTINGS_DOC.read_text()
+    heading = f"\n## `swarmdeck {command}`\n"
+    assert heading in text, f"docs/settings.md has no section {heading.strip()}"
+    return text.split(heading, 1)[1].split("\n## ", 1)[0]
+
+
+@pytest.mark.parametrize(("command", "setting"), [
+    (command, setting) for command in COMMANDS for setting in SETTINGS
+    if setting.belongs_to(command)], ids=lambda x: getattr(x, "name", x))
+def test_every_setting_of_every_command_is_in_its_section(command: str,
+                                                          setting: Setting) -> None:
+    row = next(line for line in markdown_table(command).splitlines()
                if line.startswith(f"| `{setting.name}` |"))
-    assert row in SETTINGS_DOC.read_text().splitlines(), REGENERATE
+    assert row in section(command).splitlines(), regenerate(command)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_command_s_table_is_the_registry_s(command: str) -> None:
+    assert markdown_table(command) in section(command), regenerate(command)
+
+
+def test_every_setting_belongs_to_a_command() -> None:
+    assert all(any(s.belongs_to(c) for c in COMMANDS) for s in SETTINGS)
 
 
 def test_the_example_plan_loads(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from swarmdeck.errors import PlanError
-from swarmdeck.plan import SETTINGS, Defaults, Plan, ShapeSpec
+from swarmdeck.plan import Defaults, Plan, ShapeSpec, settings_for
 
 Resolver = Callable[..., Plan]
 
@@ -196,7 +196,7 @@ def test_every_setting_is_a_flag_whose_absence_is_none(
     run_parser: argparse.ArgumentParser,
 ) -> None:
     args = vars(run_parser.parse_args([]))
-    for setting in SETTINGS:
+    for setting in settings_for("run").values():
         assert args[setting.name] is None, setting.name
     assert "SWARMDECK_SPAWN_RATE" in run_parser.format_help()
 

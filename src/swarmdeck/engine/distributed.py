@@ -6,7 +6,6 @@ end-of-run flush that keeps totals exact."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import secrets
@@ -55,18 +54,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 class MasterRun(LocalRun):
     def prepare(self) -> None:
         super().prepare()
         plan = self.plan
-        host, _, port = plan.master_bind.rpartition(":")
+        host, port = plan.master_bind.host, str(plan.master_bind.port)
         self.token = plan.token
         if self.token and self.token.upper().startswith("REPLACE-ME"):
             raise PlanError("the token is still the placeholder from deploy/kubernetes",
@@ -76,7 +68,7 @@ class MasterRun(LocalRun):
             # Only local workers: a private port and, without a token, a private one-off token.
             host, port = "127.0.0.1", str(_free_port())
             self.token = self.token or secrets.token_hex(16)
-        elif not self.token and not _is_loopback(host):
+        elif not self.token and not plan.master_bind.loopback:
             self.view.message(f"no token: the master binds 127.0.0.1:{port} only, not {host} "
                               "(set --token or SWARMDECK_TOKEN to accept remote workers)")
             host = "127.0.0.1"

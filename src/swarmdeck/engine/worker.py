@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import socket
-from dataclasses import dataclass
 from typing import Any
 
 import gevent
@@ -36,27 +35,13 @@ from swarmdeck.engine.handshake import (
 from swarmdeck.engine.hooks import fire, listen
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.engine.run import _locust_options
-from swarmdeck.errors import BadInput, CouldNotRun, PlanError
+from swarmdeck.errors import BadInput, CouldNotRun
+from swarmdeck.plan import WorkerSettings
 
 log = logging.getLogger(__name__)
 
 HANDSHAKE_TIMEOUT_S = 20.0
 VERSIONS = Versions(__version__, locust.__version__)
-
-
-@dataclass(frozen=True)
-class WorkerSettings:
-    master: str  # HOST:PORT
-    locustfile: str  # a path, or "-" to receive it from the master
-    region: str = "local"
-    token: str | None = None
-
-
-def parse_master(value: str) -> tuple[str, int]:
-    host, _, port = value.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise PlanError(f"--master {value!r} is not HOST:PORT", "e.g. --master 10.0.0.5:5557")
-    return host, int(port)
 
 
 class WorkerProcess:
@@ -66,8 +51,8 @@ class WorkerProcess:
         self.welcomed = False
 
     def run(self) -> None:
-        host, port = parse_master(self.settings.master)
-        path = self.settings.locustfile
+        host, port = self.settings.master.host, self.settings.master.port
+        path = str(self.settings.locustfile)
         if path == "-":
             try:
                 path = parse_locustfiles_from_master(

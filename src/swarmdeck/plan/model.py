@@ -1,4 +1,7 @@
-"""The resolved test plan: plain, frozen data handed from the CLI to the engine."""
+"""The resolved settings of each command: plain, frozen data handed from the CLI to the core.
+
+`Plan` is ``swarmdeck run``'s (the test plan); the other commands have a few settings each.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,9 @@ from swarmdeck.analysis.budgets import Budget
 from swarmdeck.analysis.thresholds import Threshold
 from swarmdeck.errors import PlanError
 from swarmdeck.plan.shape_spec import ShapeSpec
-from swarmdeck.plan.values import mask_db_url
+from swarmdeck.plan.values import HostPort, mask_url
+
+LOOPBACK_MASTER = HostPort("127.0.0.1", 5557)
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,7 @@ class Plan:
     workers: int = 0  # local worker processes under a master; 0: one process
     expect_workers: int = 0  # remote workers to wait for
     expect_workers_timeout_s: float = 60.0
-    master_bind: str = "127.0.0.1:5557"
+    master_bind: HostPort = LOOPBACK_MASTER
     token: str | None = None  # shared master/worker secret; never stored
     region: str = "local"
     thresholds: tuple[Threshold, ...] = ()
@@ -76,7 +81,7 @@ class Plan:
             "spawn_rate": self.spawn_rate,
             "run_time_s": self.run_time_s,
             "shape": self.shape.to_dict() if self.shape else None,
-            "db_url": mask_db_url(self.db_url),
+            "db_url": mask_url(self.db_url),
             "json_path": str(self.json_path) if self.json_path else None,
             "tags": dict(self.tags),
             "classes": list(self.classes),
@@ -88,7 +93,7 @@ class Plan:
             "plan_path": str(self.plan_path) if self.plan_path else None,
             "workers": self.workers,
             "expect_workers": self.expect_workers,
-            "master_bind": self.master_bind,
+            "master_bind": str(self.master_bind),
             "token": "***" if self.token else None,
             "region": self.region,
             "thresholds": [threshold_dict(t) for t in self.thresholds],
@@ -105,3 +110,32 @@ def threshold_dict(threshold: Threshold) -> dict[str, Any]:
     """A threshold as stored with the run's plan."""
     return {"expr": str(threshold), "endpoint": threshold.endpoint, "abort": threshold.abort,
             "grace_s": threshold.grace_s}
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """``swarmdeck worker``'s settings (it reads no plan file)."""
+
+    master: HostPort
+    locustfile: Path  # Path("-"): receive it from the master
+    region: str = "local"
+    token: str | None = None  # never stored
+    debug: bool = False
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """``swarmdeck serve``'s settings; who may look comes from web.config.Auth."""
+
+    bind: HostPort
+    db_url: str  # may hold a password: show it with mask_url
+    debug: bool = False
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """The settings of the commands that only read the store: runs, show, compare, report,
+    baseline (their other flags are options of one invocation, read by argparse)."""
+
+    db_url: str  # may hold a password: show it with mask_url
+    debug: bool = False

@@ -1,24 +1,31 @@
-"""Layering: defaults < plan file < ``SWARMDECK_*`` environment < flags, into one `Plan`.
+"""Layering: defaults < plan file < ``SWARMDECK_*`` environment < flags, into the typed
+settings of one command: a `Plan` for ``run``, `WorkerSettings`, `ServeSettings`, or
+`StoreSettings` for the commands that only read the store.
 
-Every layer that sets a value is validated, even when a later layer overrides it: a broken
-plan file or environment variable is reported, never silently shadowed.
+A command resolves only its own settings (`settings_for`): ``SWARMDECK_USERS=banana`` stops
+``swarmdeck run`` but not ``swarmdeck runs``. Every layer that sets one of them is
+validated, even when a later layer overrides it: a broken plan file or environment variable
+is reported, never silently shadowed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from swarmdeck.errors import PlanError
-from swarmdeck.plan.model import Plan
+from swarmdeck.plan.model import Plan, ServeSettings, StoreSettings, WorkerSettings
 from swarmdeck.plan.planfile import PlanFile, locate, read
-from swarmdeck.plan.settings import FILE_KEYS, SETTINGS, SETTINGS_BY_NAME, Setting
+from swarmdeck.plan.setting import Command, Scope, Setting
+from swarmdeck.plan.settings import FILE_KEYS, settings_for
 from swarmdeck.plan.shape_spec import Defaults, ShapeSpec
 from swarmdeck.plan.values import Invalid, KeyPath, UnknownKey, reject_unknown
 
 ShapeValue = tuple[str, dict[str, object]] | None
+StoreCommand = Literal["runs", "show", "compare", "report", "baseline"]
+CommandSettings = Plan | WorkerSettings | ServeSettings | StoreSettings
 SHAPE_HINT = "see the shapes and their parameters in docs/plan.md"
 
 
@@ -41,7 +48,7 @@ class Layer:
     def label(self, setting: Setting) -> str:
         if self.kind == "file" and self.file:
             return self.file.where((setting.name,))
-        return {"default": "default", "env": setting.env, "flag": setting.long_flag,
+        return {"default": "default", "env": setting.variable, "flag": setting.long_flag,
                 "file": "plan file"}[self.kind]
 
     def error(self, setting: Setting, exc: Invalid) -> PlanError:
@@ -54,8 +61,8 @@ class Layer:
             default_hint = SHAPE_HINT if setting.name == "shape" else f"e.g. {setting.toml_example}"
             return PlanError(f"{dotted(key)!r} in {where} {exc.problem}", exc.hint or default_hint)
         if self.kind == "env":
-            return PlanError(f"{setting.env} {exc.problem}",
-                             exc.hint or f"e.g. {setting.env}={setting.example}")
+            return PlanError(f"{setting.variable} {exc.problem}",
+                             exc.hint or f"e.g. {setting.variable}={setting.example}")
         if self.kind == "flag":
             return PlanError(f"{setting.flag_label} {exc.problem}",
                              exc.hint or f"e.g. {setting.long_flag} {setting.example}")
@@ -68,15 +75,17 @@ class Layer:
             raise self.error(setting, exc) from None
 
 
-def _given(setting: Setting, plan_file: PlanFile | None, environ: Mapping[str, str],
-           cli: Mapping[str, Any], cwd: Path) -> list[tuple[Layer, object]]:
+def _given(setting: Setting, scope: Scope, plan_file: PlanFile | None,
+           environ: Mapping[str, str], cli: Mapping[str, Any],
+           cwd: Path) -> list[tuple[Layer, object]]:
     """The raw values each layer gives for ``setting``, lowest precedence first."""
     given: list[tuple[Layer, object]] = []
     if setting.default is not None:
         given.append((Layer("default", cwd), setting.default))
-    if plan_file and setting.file_key in plan_file.data:
-        given.append((Layer("file", plan_file.folder, plan_file), plan_file.data[setting.name]))
-    env_value = environ.get(setting.env, "").strip()
+    key = setting.file_key(scope)
+    if plan_file and key and key in plan_file.data:
+        given.append((Layer("file", plan_file.folder, plan_file), plan_file.data[key]))
+    env_value = environ.get(setting.variable, "").strip()
     if env_value:
         given.append((Layer("env", cwd), env_value))
     if cli.get(setting.name) is not None:
@@ -84,14 +93,21 @@ def _given(setting: Setting, plan_file: PlanFile | None, environ: Mapping[str, s
     return given
 
 
-def _load_plan_file(cli: Mapping[str, Any], environ: Mapping[str, str],
+def _load_plan_file(scope: Scope, cli: Mapping[str, Any], environ: Mapping[str, str],
                     cwd: Path) -> tuple[PlanFile | None, str]:
+    """The plan file, if the command reads one. It is ``run``'s plan: only ``run`` refuses
+    keys it does not know; the other commands read just their own keys (``db``)."""
+    plan = settings_for(scope).get("plan")
+    if plan is None:  # swarmdeck worker: its orders come from the master
+        return None, "default"
     flag = cli.get("plan")
-    found = locate(str(flag) if flag else None, environ.get(SETTINGS_BY_NAME["plan"].env), cwd)
+    found = locate(str(flag) if flag else None, environ.get(plan.variable), cwd)
     if found is None:
         return None, "default"
     path, source = found
     plan_file = read(path, cwd)
+    if scope != "run":
+        return plan_file, source
     try:
         reject_unknown(plan_file.data, FILE_KEYS)
     except UnknownKey as exc:
@@ -111,7 +127,7 @@ def _resolve_shape(given: list[tuple[Layer, ShapeValue]], defaults: Defaults) ->
         try:
             built.append((value[0], ShapeSpec.build(value[0], value[1], defaults)))
         except Invalid as exc:
-            raise layer.error(SETTINGS_BY_NAME["shape"], exc) from None
+            raise layer.error(settings_for("run")["shape"], exc) from None
     if not built:
         return None
     name, spec = built[-1]
@@ -120,36 +136,90 @@ def _resolve_shape(given: list[tuple[Layer, ShapeValue]], defaults: Defaults) ->
     return from_file[0] if from_file else spec
 
 
+@dataclass
+class Resolved:
+    """A command's settings after layering: values and winning sources by setting name."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    layers: dict[str, list[tuple[Layer, Any]]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    plan_file: PlanFile | None = None
+
+
+def resolve_layers(scope: Scope, cli: Mapping[str, Any], environ: Mapping[str, str],
+                   cwd: Path) -> Resolved:
+    """Every setting of the command, parsed from each layer that gives it (options, which
+    only argparse reads, are left out). PlanError names the key and where it came from."""
+    cwd = cwd.absolute()
+    mine = settings_for(scope)
+    plan_file, plan_source = _load_plan_file(scope, cli, environ, cwd)
+    resolved = Resolved(plan_file=plan_file)
+    if "plan" in mine:
+        resolved.values["plan"] = plan_file.path if plan_file else None
+        resolved.sources["plan"] = plan_source
+    for setting in mine.values():
+        if not setting.from_env or setting.name == "plan":
+            continue
+        given = _given(setting, scope, plan_file, environ, cli, cwd)
+        parsed = [(layer, layer.parse(setting, raw)) for layer, raw in given]
+        if setting.merge:
+            value: Any = {k: v for _, table in parsed for k, v in table.items()}
+        else:
+            value = parsed[-1][1] if parsed else None
+        if setting.required and value is None:
+            raise PlanError(f"{setting.long_flag} is missing: {setting.help}",
+                            f"e.g. {setting.long_flag} {setting.example}, or "
+                            f"{setting.variable}={setting.example}")
+        resolved.values[setting.name] = value
+        resolved.layers[setting.name] = parsed
+        resolved.sources[setting.name] = parsed[-1][0].label(setting) if parsed else "default"
+    return resolved
+
+
 def resolve(cli: Mapping[str, Any], environ: Mapping[str, str], cwd: Path) -> Plan:
-    """The plan from defaults < plan file < ``SWARMDECK_*`` environment < ``cli``.
+    """``run``'s plan from defaults < plan file < ``SWARMDECK_*`` environment < ``cli``.
 
     ``cli`` maps setting names to what the flags gave, None meaning not given (pass
     ``vars(args)`` of a parser built with `add_arguments`; other keys are ignored).
     Raises PlanError naming the key and where it came from.
     """
-    cwd = cwd.absolute()
-    plan_file, plan_source = _load_plan_file(cli, environ, cwd)
-    values: dict[str, Any] = {"plan_path": plan_file.path if plan_file else None}
-    sources: dict[str, str] = {"plan": plan_source}
-    parsed_shapes: list[tuple[Layer, ShapeValue]] = []
-    for setting in SETTINGS:
-        if setting.name == "plan":
-            continue
-        given = _given(setting, plan_file, environ, cli, cwd)
-        parsed = [(layer, layer.parse(setting, raw)) for layer, raw in given]
-        if setting.name == "shape":
-            parsed_shapes = parsed
-            value = None
-        elif setting.merge:
-            value = {k: v for _, table in parsed for k, v in table.items()}
-        else:
-            value = parsed[-1][1] if parsed else None
-        values[setting.field] = value
-        sources[setting.name] = parsed[-1][0].label(setting) if parsed else "default"
+    resolved = resolve_layers("run", cli, environ, cwd)
+    settings = settings_for("run")
+    values = {settings[name].field: value for name, value in resolved.values.items()}
     defaults = Defaults(values["users"], values["spawn_rate"], values["run_time_s"])
-    values["shape"] = _resolve_shape(parsed_shapes, defaults)
+    values["shape"] = _resolve_shape(resolved.layers["shape"], defaults)
     values["tags"] = values["tags"] or {}
     values["classes"] = values["classes"] or ()
     values["thresholds"] = values["thresholds"] or ()
     values["max_regression"] = values["max_regression"] or ()
-    return Plan(**values, sources=sources)
+    return Plan(**values, sources=resolved.sources)
+
+
+@overload
+def resolve_command(command: Literal["run"], cli: Mapping[str, Any],
+                    environ: Mapping[str, str], cwd: Path) -> Plan: ...
+@overload
+def resolve_command(command: Literal["worker"], cli: Mapping[str, Any],
+                    environ: Mapping[str, str], cwd: Path) -> WorkerSettings: ...
+@overload
+def resolve_command(command: Literal["serve"], cli: Mapping[str, Any],
+                    environ: Mapping[str, str], cwd: Path) -> ServeSettings: ...
+@overload
+def resolve_command(command: StoreCommand, cli: Mapping[str, Any],
+                    environ: Mapping[str, str], cwd: Path) -> StoreSettings: ...
+@overload
+def resolve_command(command: Command, cli: Mapping[str, Any],
+                    environ: Mapping[str, str], cwd: Path) -> CommandSettings: ...
+def resolve_command(command: Command, cli: Mapping[str, Any], environ: Mapping[str, str],
+                    cwd: Path) -> CommandSettings:
+    """The typed settings of one command, from its own settings only."""
+    if command == "run":
+        return resolve(cli, environ, cwd)
+    values = resolve_layers(command, cli, environ, cwd).values
+    if command == "worker":
+        return WorkerSettings(master=values["master"], locustfile=values["locustfile"],
+                              region=values["region"], token=values["token"],
+                              debug=values["debug"])
+    if command == "serve":
+        return ServeSettings(bind=values["bind"], db_url=values["db"], debug=values["debug"])
+    return StoreSettings(db_url=values["db"], debug=values["debug"])

@@ -1,25 +1,27 @@
-"""The one registry of settings: every setting's flags, environment variable, plan-file key,
-parser, default and help. The ``run`` subcommand's flags and docs/settings.md come from here.
+"""The one registry of settings of every command: each setting's flags, environment
+variable, plan-file key, parser, default, help and commands. Every subcommand's flags
+(`add_arguments`) and docs/settings.md (`markdown_table`) come from here.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from swarmdeck.metrics.interval import MAX_NAMES
 from swarmdeck.plan.gates import parse_budgets, parse_compare_ref, parse_thresholds
+from swarmdeck.plan.setting import COMMANDS, Parser, Scope, Setting, as_given, option
 from swarmdeck.plan.shape_spec import SHAPE_NAMES, parse_shape_value
 from swarmdeck.plan.values import (
-    parse_bind,
+    Invalid,
     parse_bool,
     parse_classes,
     parse_db_url,
     parse_duration_value,
     parse_host,
+    parse_host_port,
     parse_int,
     parse_interval,
     parse_output_path,
@@ -29,50 +31,11 @@ from swarmdeck.plan.values import (
     parse_text,
 )
 
-ENV_PREFIX = "SWARMDECK_"
-Parser = Callable[[object, Path], Any]
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One setting, read in the order default < plan file < environment < flag."""
-
-    name: str  # snake_case; also the argparse dest and the key in resolve()'s cli mapping
-    field: str  # the Plan attribute holding the resolved value
-    flags: tuple[str, ...]
-    parse: Parser  # (value from a source, folder relative paths are taken from) -> value
-    default: Any  # a raw value, parsed like any other (relative to the working directory)
-    help: str
-    example: str  # as typed after the flag or in the environment variable
-    toml_example: str  # a line of swarmdeck.toml
-    metavar: str | None = None
-    action: Literal["store", "store_true", "append"] = "store"
-    in_file: bool = True
-    merge: bool = False  # tables merge key by key across layers instead of replacing
-
-    @property
-    def env(self) -> str:
-        return ENV_PREFIX + self.name.upper()
-
-    @property
-    def file_key(self) -> str | None:
-        return self.name if self.in_file else None
-
-    @property
-    def flag_label(self) -> str:
-        return "/".join(self.flags)
-
-    @property
-    def long_flag(self) -> str:
-        return next(f for f in self.flags if f.startswith("--"))
-
-    @property
-    def default_doc(self) -> str:
-        if self.default is None:
-            return "none"
-        if self.action == "store_true":
-            return "false"
-        return str(self.default)
+RUN: frozenset[Scope] = frozenset({"run"})
+STORE: frozenset[Scope] = frozenset({"runs", "show", "compare", "report", "baseline"})
+PLAN_FILE_READERS: frozenset[Scope] = RUN | STORE | {"serve"}  # worker: defaults < env < flags
+EVERY: frozenset[Scope] = frozenset(COMMANDS)
+DISTRIBUTED: frozenset[Scope] = frozenset({"run", "worker"})
 
 
 def _ignore_base(parse: Callable[[object], Any]) -> Parser:
@@ -81,6 +44,14 @@ def _ignore_base(parse: Callable[[object], Any]) -> Parser:
 
 def _shape(value: object, base: Path) -> Any:
     return parse_shape_value(value)
+
+
+def _address(value: object) -> Any:
+    return parse_host_port(value)
+
+
+def _listen_address(value: object) -> Any:
+    return parse_host_port(value, ip_only=True, any_port=True)
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -105,12 +76,21 @@ SETTINGS: tuple[Setting, ...] = (
             f"a built-in load shape: {', '.join(SHAPE_NAMES)}, or none; parameters in the "
             "[shape] table of swarmdeck.toml (see docs/plan.md)",
             "step", '[shape] name = "step"', metavar="NAME"),
+    # -- swarmdeck serve (reads db from the plan file) --
+    Setting("bind", "bind", ("--bind",), _ignore_base(_listen_address), "127.0.0.1:8089",
+            "where the dashboard listens (port 0: any free port); beyond 127.0.0.1 it needs "
+            "SWARMDECK_DASHBOARD_TOKEN, or SWARMDECK_DASHBOARD_USER and "
+            "SWARMDECK_DASHBOARD_PASSWORD (see docs/dashboard.md)", "0.0.0.0:8089",
+            "(not a plan-file key)", metavar="HOST:PORT", in_file=False,
+            commands=frozenset({"serve"})),
     Setting("plan", "plan_path", ("--plan",), parse_path, None,
             "the plan file to read; none: ./swarmdeck.toml if it exists",
-            "ci/swarmdeck.toml", "(not a plan-file key)", metavar="PATH", in_file=False),
+            "ci/swarmdeck.toml", "(not a plan-file key)", metavar="PATH", in_file=False,
+            commands=PLAN_FILE_READERS),
     Setting("db", "db_url", ("--db",), parse_db_url, ".swarmdeck/swarmdeck.db",
             "where runs are stored: a SQLite file, sqlite:///PATH or postgresql://USER@HOST/DB",
-            "postgresql://swarmdeck@db/swarmdeck", 'db = "runs.db"', metavar="URL"),
+            "postgresql://swarmdeck@db/swarmdeck", 'db = "runs.db"', metavar="URL",
+            commands=PLAN_FILE_READERS, file_commands=PLAN_FILE_READERS),
     Setting("json", "json_path", ("--json",), parse_output_path, None,
             "also write the run's results as JSON to this file (- for standard output)",
             "results.json", 'json = "results.json"', metavar="PATH"),
@@ -136,7 +116,7 @@ SETTINGS: tuple[Setting, ...] = (
             "1000", "max_names = 1000", metavar="N"),
     Setting("debug", "debug", ("--debug",), _ignore_base(parse_bool), False,
             "verbose logging, and tracebacks for unexpected errors", "1", "debug = true",
-            action="store_true"),
+            action="store_true", commands=EVERY),
     Setting("stop_timeout", "stop_timeout_s", ("--stop-timeout",),
             _ignore_base(lambda v: parse_duration_value(v, positive=False)), "10s",
             "at the end, give running tasks this long to finish before stopping users",
@@ -154,16 +134,27 @@ SETTINGS: tuple[Setting, ...] = (
             _ignore_base(lambda v: parse_duration_value(v, positive=True)), "60s",
             "give up (exit 3) when the workers have not all arrived after this long",
             "2m", 'expect_workers_timeout = "2m"', metavar="DURATION"),
-    Setting("master_bind", "master_bind", ("--master-bind",), _ignore_base(parse_bind),
+    Setting("master_bind", "master_bind", ("--master-bind",), _ignore_base(_address),
             "127.0.0.1:5557",
             "where the master listens for workers; without a token only 127.0.0.1 is used",
             "0.0.0.0:5557", 'master_bind = "0.0.0.0:5557"', metavar="HOST:PORT"),
+    # -- swarmdeck worker (it reads no plan file: the run's plan is the master's) --
+    Setting("master", "master", ("--master",), _ignore_base(_address), None,
+            "the master's address as this machine reaches it (the port of its "
+            "--master-bind)", "10.0.0.5:5557", "(not a plan-file key)", metavar="HOST:PORT",
+            in_file=False, commands=frozenset({"worker"}), required=True),
+    Setting("locustfile", "locustfile", ("-f", "--locustfile"), parse_output_path, "-",
+            "the same locustfile as the master's; - receives it from the master (a single "
+            "file only)", "scenarios/shop.py", "(not a plan-file key)", metavar="PATH",
+            in_file=False, commands=frozenset({"worker"})),
     Setting("token", "token", ("--token",), _ignore_base(parse_text), None,
-            "shared secret that workers must present (prefer the environment variable)",
-            "s3cret", "(use SWARMDECK_TOKEN)", metavar="TOKEN", in_file=False),
+            "the secret shared by the master and its workers; the master refuses workers "
+            "without it (prefer the environment variable)",
+            "s3cret", "(use SWARMDECK_TOKEN)", metavar="TOKEN", in_file=False,
+            commands=DISTRIBUTED),
     Setting("region", "region", ("--region",), _ignore_base(parse_text), "local",
-            "the region label of the load this process (or its --workers) generates",
-            "eu-west", 'region = "eu-west"', metavar="NAME"),
+            "the region label of the load this process generates (run: and its --workers)",
+            "eu-west", 'region = "eu-west"', metavar="NAME", commands=DISTRIBUTED),
     Setting("thresholds", "thresholds", ("--threshold",), _ignore_base(parse_thresholds), None,
             "fail the run (exit 1) unless [ENDPOINT:] METRIC[WINDOW] OP VALUE holds, e.g. "
             "'p95 < 300ms', 'GET /api/products: p95[30s] < 200ms', 'error_rate < 1% "
@@ -191,34 +182,107 @@ SETTINGS: tuple[Setting, ...] = (
             "variable separates them with commas)", "p95=+10%",
             'max_regression = ["p95=+10%", "error_rate=+1pp"]', metavar="BUDGET",
             action="append"),
+    # -- options: flags of one invocation, with no environment variable or plan key --
+    option("limit", frozenset({"runs"}), ("-n", "--limit"), 20, "how many runs, newest first",
+           parse=_ignore_base(lambda v: parse_int(v, minimum=1)), metavar="N"),
+    option("json", frozenset({"runs", "show", "compare", "baseline list"}), ("--json",),
+           False, "print JSON instead of the terminal view (show: the run's JSON summary, as "
+           "run --json writes it)", action="store_true"),
+    option("by_region", frozenset({"show"}), ("--by-region",), False,
+           "also break every endpoint down by region", action="store_true"),
+    option("metric", frozenset({"compare"}), ("--metric",), "p95",
+           "the metric the verdicts are on", choices=("p50", "p95", "p99", "rps")),
+    option("markdown", frozenset({"compare"}), ("--markdown",), None,
+           "also write the comparison as Markdown to this file", metavar="PATH"),
+    option("max_regression", frozenset({"compare"}), ("--max-regression",), None,
+           "exit 1 when a significant change is worse than this: p95=+10%, rps=-5%, "
+           "error_rate=+1pp (repeatable, or comma-separated)", metavar="BUDGET",
+           action="append"),
+    option("output", frozenset({"report"}), ("-o", "--output"), None,
+           "the file to write; none: report-RUN.html, or compare-BASE-RUN.html with "
+           "--compare-to", metavar="PATH"),
+    option("compare_to", frozenset({"report"}), ("--compare-to",), None,
+           "a base run to overlay and compare with: a run id, last or baseline:NAME",
+           metavar="RUN"),
 )
 
-SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
-FILE_KEYS: tuple[str, ...] = tuple(s.name for s in SETTINGS if s.in_file)
 
 
-def add_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    """Add every setting's flags (dest = the setting's name, default None = not given)."""
-    for setting in SETTINGS:
-        help_text = f"{setting.help} [env {setting.env}; default {setting.default_doc}]"
-        options: dict[str, Any] = {
-            "dest": setting.name,
-            "default": None,
-            "action": setting.action,
-            "help": help_text.replace("%", "%%"),
-        }
+def settings_for(scope: Scope) -> dict[str, Setting]:
+    """The settings of a command (``runs``) or one of its actions (``baseline list``), by
+    name, in registry order."""
+    return {s.name: s for s in SETTINGS if s.applies_to(scope)}
+
+
+def _check_registry() -> None:
+    """Within a command, a name, a flag and an environment variable name one setting."""
+    scopes = {scope for s in SETTINGS for scope in s.commands}
+    for scope in scopes | set(COMMANDS):
+        mine = [s for s in SETTINGS if s.applies_to(scope)]
+        for what, keys in (("name", [s.name for s in mine]),
+                           ("flag", [f for s in mine for f in s.flags]),
+                           ("variable", [s.env for s in mine if s.env])):
+            repeated = {k for k in keys if keys.count(k) > 1}
+            if repeated:
+                raise AssertionError(f"{scope}: {what} {sorted(repeated)} given twice")
+        if any(s.file_key(scope) for s in mine) and not any(s.name == "plan" for s in mine):
+            raise AssertionError(f"{scope} reads plan-file keys but has no plan setting")
+
+
+_check_registry()
+RUN_SETTINGS: dict[str, Setting] = settings_for("run")
+FILE_KEYS: tuple[str, ...] = tuple(s.name for s in RUN_SETTINGS.values() if s.file_key("run"))
+
+
+def add_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+                  scope: Scope = "run") -> None:
+    """Add the flags of a command's (or action's) settings and options.
+
+    A setting's dest is its name and its default None (not given: `resolve` fills in the
+    lower layers); an option's value is parsed by argparse, its default applied.
+    """
+    for setting in settings_for(scope).values():
+        options: dict[str, Any] = {"dest": setting.name, "action": setting.action}
+        if setting.from_env:
+            help_text = f"{setting.help} [env {setting.env}; default {setting.default_doc}]"
+            options["default"] = None
+        else:
+            shown = "" if setting.default is None else f" [default {setting.default_doc}]"
+            help_text = setting.help + shown
+            options["default"] = (None if setting.default is None
+                                  else setting.parse(setting.default, Path.cwd()))
+            if setting.action != "store_true" and setting.parse is not as_given:
+                options["type"] = _argparse_type(setting)
+        options["help"] = help_text.replace("%", "%%")
         if setting.action != "store_true":
             options["metavar"] = setting.metavar
+        if setting.choices:
+            options["choices"] = setting.choices
         parser.add_argument(*setting.flags, **options)
 
 
-def markdown_table() -> str:
-    """The table of docs/settings.md, one row per setting, in registry order."""
+def _argparse_type(setting: Setting) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            return setting.parse(text, Path.cwd())
+        except Invalid as exc:
+            raise argparse.ArgumentTypeError(exc.problem) from None
+
+    return convert
+
+
+def markdown_table(command: str = "run") -> str:
+    """A command's table in docs/settings.md, one row per setting, in registry order."""
     rows = ["| Setting | Flags | Environment | Plan key | Default | Help |",
             "|---|---|---|---|---|---|"]
     for s in SETTINGS:
-        cells = [f"`{s.name}`", ", ".join(f"`{f}`" for f in s.flags), f"`{s.env}`",
-                 f"`{s.file_key}`" if s.file_key else "—", f"`{s.default_doc}`",
-                 s.help.replace("|", "\\|")]
+        if not s.belongs_to(command):
+            continue
+        only = [scope for scope in s.commands if scope.startswith(f"{command} ")]
+        help_text = (f"({', '.join(sorted(only))} only) " if only else "") + s.help
+        cells = [f"`{s.name}`", ", ".join(f"`{f}`" for f in s.flags),
+                 f"`{s.env}`" if s.env else "—",
+                 f"`{s.file_key(command)}`" if s.file_key(command) else "—",
+                 f"`{s.default_doc}`", help_text.replace("|", "\\|")]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)

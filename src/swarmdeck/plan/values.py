@@ -7,8 +7,10 @@ environment variable, or a TOML value) and returns the typed value, or raises `I
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -21,6 +23,8 @@ _FALSE = {"0", "false", "no", "off"}
 _HOSTNAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|[0-9a-f:.]*:[0-9a-f:.]*")
 _TAG_KEY = re.compile(r"[A-Za-z0-9_.:/-]+")
 _DB_SCHEMES = ("sqlite", "postgresql")
+_BIND_HOST = re.compile(r"\*|[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?")  # *: every address
+_URL_PASSWORD = re.compile(r"^([\w+.-]+://[^:/@?#]*):[^?#]*@")  # to the last @ before ?#
 
 
 class Invalid(ValueError):
@@ -114,13 +118,60 @@ def parse_interval(value: object) -> float:
     return seconds
 
 
-def parse_bind(value: object) -> str:
-    """``HOST:PORT`` for the master to listen on (port 1-65535)."""
-    text = value if isinstance(value, str) else None
-    host, _, port = (text or "").rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise Invalid(f"must be HOST:PORT, e.g. 0.0.0.0:5557, got {describe(value)}")
-    return f"{host}:{int(port)}"
+@dataclass(frozen=True)
+class HostPort:
+    """An address to listen on or to connect to: a host (an IPv6 address without its
+    brackets) and a port."""
+
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    @property
+    def loopback(self) -> bool:
+        """Only this machine can reach it (localhost, 127.0.0.0/8, ::1)."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+
+def parse_host_port(value: object, *, ip_only: bool = False, any_port: bool = False) -> HostPort:
+    """``HOST:PORT``, ``[IPv6]:PORT`` (or an unbracketed IPv6 address: the last ``:`` starts
+    the port). ``ip_only``: the host must be an IP address or ``localhost`` (an address to
+    listen on); ``any_port``: port 0 (any free port) is allowed."""
+    form = "IP:PORT (or [IPv6]:PORT)" if ip_only else "HOST:PORT (or [IPv6]:PORT)"
+    problem = f"must be {form}, got {describe(value)}"
+    text = value.strip() if isinstance(value, str) else ""
+    host, sep, port_text = text.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+        if not _is_ip(host, version=6):
+            raise Invalid(problem)
+    if not sep or not host or not re.fullmatch(r"[0-9]{1,5}", port_text):
+        raise Invalid(problem)
+    lowest = 0 if any_port else 1
+    if not lowest <= int(port_text) <= 65535:
+        raise Invalid(f"must have a port from {lowest} to 65535, got {describe(value)}")
+    if ip_only and host != "localhost" and not _is_ip(host):
+        raise Invalid(f"must have an IP address (or localhost) as its host, got {describe(value)}")
+    if ":" in host and not _is_ip(host, version=6):
+        raise Invalid(problem)
+    if ":" not in host and not _BIND_HOST.fullmatch(host):
+        raise Invalid(problem)
+    return HostPort(host, int(port_text))
+
+
+def _is_ip(text: str, version: int | None = None) -> bool:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return version is None or address.version == version
 
 
 def parse_text(value: object) -> str:
@@ -187,14 +238,13 @@ def parse_db_url(value: object, base: Path) -> str:
     return text
 
 
-def mask_db_url(url: str) -> str:
-    """The URL with its password replaced by ``***``, for storing and printing."""
-    scheme, sep, rest = url.partition("://")
-    userinfo, at, hostpart = rest.rpartition("@")
-    if not at or ":" not in userinfo:
-        return url
-    user = userinfo.split(":", 1)[0]
-    return f"{scheme}{sep}{user}:***@{hostpart}"
+def mask_url(url: str) -> str:
+    """The URL as it may be shown or stored: any password replaced by ``***``.
+
+    The password is what follows ``scheme://user:`` up to the last ``@`` before any query,
+    so an unencoded ``@`` or ``/`` in it is masked too; a URL without one is unchanged.
+    """
+    return _URL_PASSWORD.sub(r"\1:***@", url, count=1)
 
 
 def _tag_pair(key: object, value: object, subkey: KeyPath) -> tuple[str, str]:

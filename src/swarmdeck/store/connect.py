@@ -14,18 +14,18 @@ PostgreSQL) so that two processes opening the store at once migrate it once.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from swarmdeck.errors import RunNotFound, StoreError
+from swarmdeck.plan import values
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -35,18 +35,9 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 60.0
 POSTGRES_CONNECT_TIMEOUT_S = 10
 _MIGRATION_LOCK = 0x5357_4152_4D44  # "SWARMD": the PostgreSQL advisory lock key
+mask_url = values.mask_url  # the one URL-password masker, for the store's modules too
 _HINT_OPEN = ("check the database URL; for PostgreSQL check that the server runs and that "
               "the user, password and database are right")
-
-
-def mask_url(url: str | URL) -> str:
-    """The URL as it may be shown to a user: any password replaced by ``***``."""
-    if isinstance(url, URL):
-        return url.render_as_string(hide_password=True)
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
-        return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
 def reason(exc: BaseException) -> str:

@@ -1,4 +1,6 @@
-"""The dashboard's settings: where it listens, which database it reads, who may look.
+"""Who may read the dashboard, and the check that it is not served beyond this machine
+without it. (Where it listens and which database it reads are settings of ``swarmdeck
+serve`` in the registry, swarmdeck.plan.settings.)
 
 Authentication comes from the environment only, never from a default:
 
@@ -11,14 +13,13 @@ Binding anything but a loopback address without one of them is refused.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from swarmdeck.errors import BadInput
+from swarmdeck.plan.values import HostPort
 
-DEFAULT_BIND = "127.0.0.1:8089"
 TOKEN_ENV = "SWARMDECK_DASHBOARD_TOKEN"
 USER_ENV = "SWARMDECK_DASHBOARD_USER"
 PASSWORD_ENV = "SWARMDECK_DASHBOARD_PASSWORD"
@@ -57,47 +58,7 @@ class Auth:
         return cls(token=token, user=user, password=password)
 
 
-@dataclass(frozen=True)
-class Bind:
-    host: str
-    port: int
-
-    def __str__(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
-
-    @property
-    def loopback(self) -> bool:
-        if self.host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return False
-
-    def url(self, port: int | None = None) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port if port is None else port}/"
-
-
-def parse_bind(text: str) -> Bind:
-    """``HOST:PORT`` (``[::1]:PORT`` for IPv6) -> Bind; BadInput naming the flag otherwise."""
-    hint = "e.g. --bind 127.0.0.1:8089"
-    host, sep, port_text = text.rpartition(":")
-    if not sep or not host:
-        raise BadInput(f"--bind {text!r} is not HOST:PORT", hint)
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise BadInput(f"--bind {text!r}: the port must be a number from 0 to 65535", hint)
-    if host != "localhost":
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            raise BadInput(f"--bind {text!r}: {host!r} is not an IP address", hint) from None
-    return Bind(host, int(port_text))
-
-
-def check_exposure(bind: Bind, auth: Auth) -> None:
+def check_exposure(bind: HostPort, auth: Auth) -> None:
     """Refuse to listen beyond this machine without authentication."""
     if bind.loopback or auth.enabled:
         return

@@ -16,13 +16,14 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from swarmdeck.errors import CouldNotRun
-from swarmdeck.web.config import Auth, Bind
+from swarmdeck.plan.values import HostPort
+from swarmdeck.web.config import Auth
 
 WORKERS = 2
 THREADS = 4
 
 
-def check_port(bind: Bind) -> None:
+def check_port(bind: HostPort) -> None:
     """Fail early, with one line, when the address cannot be listened on."""
     family = socket.AF_INET6 if ":" in bind.host else socket.AF_INET
     probe = socket.socket(family, socket.SOCK_STREAM)
@@ -37,7 +38,7 @@ def check_port(bind: Bind) -> None:
 
 
 class DashboardServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no hints
-    def __init__(self, db_url: str, bind: Bind, auth: Auth, *,
+    def __init__(self, db_url: str, bind: HostPort, auth: Auth, *,
                  announce: Callable[[str], None] = print, workers: int = WORKERS,
                  threads: int = THREADS) -> None:
         self.app_config = {"SWARMDECK_DB": db_url, "AUTH": auth,
@@ -66,7 +67,7 @@ class DashboardServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships 
 
     def _ready(self, server: Any) -> None:
         port = server.LISTENERS[0].sock.getsockname()[1]
-        self.announce(self.bind.url(port))
+        self.announce(f"http://{HostPort(self.bind.host, port)}/")
 
     def serve(self) -> int:
         """Run until Ctrl-C or SIGTERM; Gunicorn's exit status."""
