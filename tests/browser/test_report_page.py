@@ -20,7 +20,6 @@ from tests.report.runs import (
 )
 from tests.store.factories import make_meta
 
-from swarmdeck.records.codec import comparison_to_json
 from swarmdeck.records.comparison import Comparison
 from swarmdeck.report.html import write_html
 from swarmdeck.store import Store
@@ -56,8 +55,9 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
         hostile = make_run(store, seconds=20, names=("/a", SCRIPT_NAME, IMG_NAME, CLOSING_NAME),
                            tags={"note": HOSTILE_TAG}, shape=False, start=T0 + 600,
                            verdict={"findings": FINDINGS})
-        store.record_verdict(hostile, {"comparison": comparison_to_json(Comparison(
-            base=None, candidate=run_ref(store.get_run(hostile)), error=COMPARE_ERROR))})
+        store.record_verdict(hostile, findings=store.get_run(hostile).details.findings,
+                             comparison=Comparison(base=None, candidate=run_ref(
+                                 store.get_run(hostile)), error=COMPARE_ERROR))
         base = make_run(store, seconds=60, seed=3, start=T0 + 1200)
         candidate = make_run(store, seconds=60, seed=4, scale_us=8_000, start=T0 + 1800)
         empty = store.create_run(make_meta(started_at=datetime.fromtimestamp(T0, UTC)))

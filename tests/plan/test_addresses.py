@@ -8,7 +8,6 @@ from collections.abc import Callable
 import pytest
 
 from swarmdeck.plan import HostPort, Invalid, Plan, mask_url, parse_host_port
-from swarmdeck.store import connect
 
 
 @pytest.mark.parametrize(("text", "expected", "shown"), [
@@ -91,6 +90,5 @@ def test_mask_url(url: str, shown: str) -> None:
 
 
 def test_one_masker_for_the_store_and_the_plan(plan_from: Callable[..., Plan]) -> None:
-    assert connect.mask_url is mask_url
     plan = plan_from(["--db", "postgresql+psycopg://swarm:s3cret@db/runs"])
     assert plan.to_dict()["db_url"] == "postgresql+psycopg://swarm:***@db/runs"

@@ -100,3 +100,14 @@ def summarize(per_endpoint: Mapping[EndpointKey, EndpointInterval], duration_s: 
         total.merge(data)
     totals = summarize_endpoint(total, duration_s, name=TOTAL_NAME, method="")
     return totals, endpoints
+
+
+@dataclass(frozen=True)
+class LiveStats:
+    """What the live view shows: cumulative counts and the last seconds of its window."""
+
+    requests: int
+    failures: int
+    window_s: int
+    window: EndpointSummary  # all endpoints, last window
+    endpoints: list[EndpointSummary]  # per endpoint, last window

@@ -11,10 +11,9 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Protocol
 
-from swarmdeck.analysis.summary import EndpointSummary, aggregate, summarize, summarize_endpoint
+from swarmdeck.analysis.summary import LiveStats, aggregate, summarize, summarize_endpoint
 from swarmdeck.metrics.interval import EndpointInterval
 from swarmdeck.store import Store
 
@@ -23,17 +22,6 @@ LIVE_WINDOW_S = 10
 
 class Subscriber(Protocol):
     def add(self, interval: EndpointInterval) -> None: ...
-
-
-@dataclass(frozen=True)
-class LiveStats:
-    """What the live view shows: cumulative counts and the last LIVE_WINDOW_S seconds."""
-
-    requests: int
-    failures: int
-    window_s: int
-    window: EndpointSummary  # all endpoints, last window
-    endpoints: list[EndpointSummary]  # per endpoint, last window
 
 
 class StoreBuffer:

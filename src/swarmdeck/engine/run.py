@@ -25,8 +25,9 @@ from locust.env import Environment
 from locust.stats import StatsError
 
 from swarmdeck import __version__
+from swarmdeck.analysis.summary import LiveStats
 from swarmdeck.engine import locustfile as locustfiles
-from swarmdeck.engine.collector import Collector, LiveStats
+from swarmdeck.engine.collector import Collector
 from swarmdeck.engine.evidence import Evidence
 from swarmdeck.engine.gate import Gate
 from swarmdeck.engine.hooks import fire

@@ -12,6 +12,7 @@ Wiring (the CLI)::
 
 from __future__ import annotations
 
+from swarmdeck.masking import mask_url
 from swarmdeck.plan.durations import DurationError, format_duration, parse_duration
 from swarmdeck.plan.model import Plan, ServeSettings, StoreSettings, WorkerSettings
 from swarmdeck.plan.planfile import PLAN_FILE_NAME
@@ -19,7 +20,7 @@ from swarmdeck.plan.resolve import CommandSettings, resolve, resolve_command
 from swarmdeck.plan.setting import COMMANDS, ENV_PREFIX, Command, Setting
 from swarmdeck.plan.settings import SETTINGS, add_arguments, settings_for
 from swarmdeck.plan.shape_spec import SHAPE_KEYS, SHAPE_NAMES, Defaults, ShapeSpec, Stage
-from swarmdeck.plan.values import HostPort, Invalid, mask_url, parse_host_port
+from swarmdeck.plan.values import HostPort, Invalid, parse_host_port
 
 __all__ = [
     "COMMANDS",

@@ -12,8 +12,9 @@ from typing import Any
 from swarmdeck.analysis.budgets import Budget
 from swarmdeck.analysis.thresholds import Threshold
 from swarmdeck.errors import PlanError
+from swarmdeck.masking import mask_url
 from swarmdeck.plan.shape_spec import ShapeSpec
-from swarmdeck.plan.values import HostPort, mask_url
+from swarmdeck.plan.values import HostPort
 
 LOOPBACK_MASTER = HostPort("127.0.0.1", 5557)
 

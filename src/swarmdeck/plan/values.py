@@ -24,7 +24,6 @@ _HOSTNAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|[0-9a-f:.]*:[0-9a-f:.]
 _TAG_KEY = re.compile(r"[A-Za-z0-9_.:/-]+")
 _DB_SCHEMES = ("sqlite", "postgresql")
 _BIND_HOST = re.compile(r"\*|[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?")  # *: every address
-_URL_PASSWORD = re.compile(r"^([\w+.-]+://[^:/@?#]*):[^?#]*@")  # to the last @ before ?#
 
 
 class Invalid(ValueError):
@@ -236,15 +235,6 @@ def parse_db_url(value: object, base: Path) -> str:
         path, query_sep, query = rest.partition("?")
         return f"{prefix}:///{parse_path(path, base)}{query_sep}{query}"
     return text
-
-
-def mask_url(url: str) -> str:
-    """The URL as it may be shown or stored: any password replaced by ``***``.
-
-    The password is what follows ``scheme://user:`` up to the last ``@`` before any query,
-    so an unencoded ``@`` or ``/`` in it is masked too; a URL without one is unchanged.
-    """
-    return _URL_PASSWORD.sub(r"\1:***@", url, count=1)
 
 
 def _tag_pair(key: object, value: object, subkey: KeyPath) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from swarmdeck.engine.collector import LiveStats
+from swarmdeck.analysis.summary import LiveStats
 from swarmdeck.plan import Plan
 from swarmdeck.report import format as fmt
 

@@ -20,13 +20,13 @@ from typing import Self
 
 from sqlalchemy import Engine, select, update
 
+from swarmdeck.masking import mask_url
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.records import Comparison, Finding, RunDetails, RunStatus, ThresholdOutcome
 from swarmdeck.store import baselines, liveness, models, reads, writes
 from swarmdeck.store.connect import (
     DEFAULT_URL,
     create_store_engine,
-    mask_url,
     run_migrations,
     translate_errors,
     write_connection,

@@ -25,7 +25,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from sqlalchemy.pool import StaticPool
 
 from swarmdeck.errors import RunNotFound, StoreError
-from swarmdeck.plan import values
+from swarmdeck.masking import mask_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -35,7 +35,6 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 60.0
 POSTGRES_CONNECT_TIMEOUT_S = 10
 _MIGRATION_LOCK = 0x5357_4152_4D44  # "SWARMD": the PostgreSQL advisory lock key
-mask_url = values.mask_url  # the one URL-password masker, for the store's modules too
 _HINT_OPEN = ("check the database URL; for PostgreSQL check that the server runs and that "
               "the user, password and database are right")
 

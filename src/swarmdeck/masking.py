@@ -1,0 +1,16 @@
+"""The one URL-password masker: how a URL that may hold a password is shown or stored."""
+
+from __future__ import annotations
+
+import re
+
+_URL_PASSWORD = re.compile(r"^([\w+.-]+://[^:/@?#]*):[^?#]*@")  # to the last @ before ?#
+
+
+def mask_url(url: str) -> str:
+    """The URL as it may be shown or stored: any password replaced by ``***``.
+
+    The password is what follows ``scheme://user:`` up to the last ``@`` before any query,
+    so an unencoded ``@`` or ``/`` in it is masked too; a URL without one is unchanged.
+    """
+    return _URL_PASSWORD.sub(r"\1:***@", url, count=1)
