@@ -59,7 +59,8 @@ def cmd_run(plan: Plan, locust_args: list[str], console: Console) -> int:
         elif not plan.quiet:
             print_summary(console, report)
             console.print(f"Stored as run {report.run_id} in {store.url}; "
-                          f"`swarmdeck show {report.run_id}` prints it again.")
+                          f"`swarmdeck show {report.run_id}` prints it again.",
+                          markup=False, emoji=False)
         else:
             console.print(f"run {report.run_id} {report.status}: "
                           f"{report.totals.requests:,} requests, "
@@ -110,7 +111,8 @@ def cmd_runs(args: argparse.Namespace, settings: StoreSettings, console: Console
         elif rows:
             console.print(run_list(rows))
         else:
-            console.print(f"No runs in {store.url} yet; start one with `swarmdeck run`.")
+            console.print(f"No runs in {store.url} yet; start one with `swarmdeck run`.",
+                          markup=False, emoji=False)
     return 0
 
 
@@ -175,10 +177,12 @@ def cmd_baseline(args: argparse.Namespace, settings: StoreSettings, console: Con
             run_id = store.resolve_ref(args.run)
             store.set_baseline(args.name, run_id)
             console.print(f"baseline {args.name} -> run {run_id}; compare with "
-                          f"`swarmdeck compare baseline:{args.name} last`", highlight=False)
+                          f"`swarmdeck compare baseline:{args.name} last`", highlight=False,
+                          markup=False, emoji=False)
         elif args.baseline_command == "rm":
             store.delete_baseline(args.name)
-            console.print(f"baseline {args.name} removed (its run is kept)", highlight=False)
+            console.print(f"baseline {args.name} removed (its run is kept)", highlight=False,
+                          markup=False, emoji=False)
         else:
             found = store.list_baselines()
             if args.json:
@@ -190,11 +194,12 @@ def cmd_baseline(args: argparse.Namespace, settings: StoreSettings, console: Con
             else:
                 from rich import box
                 from rich.table import Table
+                from rich.text import Text
 
                 table = Table("Baseline", "Run", "Set at (UTC)", box=box.SIMPLE_HEAD,
                               show_edge=False, pad_edge=False)
                 for b in found:
-                    table.add_row(b.name, str(b.run_id), f"{b.set_at:%Y-%m-%d %H:%M:%S}")
+                    table.add_row(Text(b.name), str(b.run_id), f"{b.set_at:%Y-%m-%d %H:%M:%S}")
                 console.print(table)
     return int(ExitCode.OK)
 
@@ -226,7 +231,8 @@ def cmd_report(args: argparse.Namespace, settings: StoreSettings, console: Conso
         path = write_html(store, run_id, Path(args.output or default), compare_to=base_id)
     console.print(f"HTML report of run {run_id}"
                   + (f" compared with run {base_id}" if base_id is not None else "")
-                  + f" written to {path}", highlight=False, soft_wrap=True)
+                  + f" written to {path}", highlight=False, soft_wrap=True, markup=False,
+                  emoji=False)
     return int(ExitCode.OK)
 
 

@@ -126,7 +126,8 @@ def test_failures_stages_thresholds_and_findings(store: Store) -> None:
     failures = doc["failures"]
     assert failures["total"] == 12 and failures["more_reasons"] == 0
     assert failures["reasons"] == [{"reason": "HTTP 500", "count": 12,
-                                    "endpoints": [{"key": "POST /b", "count": 12}]}]
+                                    "endpoints": [{"key": "POST /b", "label": "POST /b",
+                                                   "count": 12}]}]
     assert [s["name"] for s in doc["stages"]] == ["baseline", "peak", "beyond_peak",
                                                   "recovery"]
     assert doc["stages"][0]["start_s"] == 0 and doc["stages"][-1]["end_s"] == 120

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from swarmdeck.analysis.knee import Step, find_knee
 from swarmdeck.analysis.summary import EndpointSummary
+from swarmdeck.labels import endpoint_label as label  # the one rule for endpoint labels
 from swarmdeck.metrics.interval import OTHER_NAME as FOLDED
 from swarmdeck.records.evidence import EndpointEvidence, EvidenceRecord
 from swarmdeck.records.verdict import Finding
@@ -66,12 +67,6 @@ def find(inputs: FindingInputs) -> list[Finding]:
 
 def _pct(share: float) -> str:
     return f"{100 * share:.0f}%"
-
-
-def label(method: str, name: str) -> str:
-    """An endpoint as the user named it: "GET /x", or the name alone when it already starts
-    with the method (the guide's name="GET /x")."""
-    return name if name.startswith(f"{method} ") or not method else f"{method} {name}"
 
 
 def _label(entry: EndpointEvidence) -> str:

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from swarmdeck.analysis.windows import Slot, reduce_slot, worst_window
 from swarmdeck.errors import PlanError
+from swarmdeck.labels import names_endpoint
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval
 
@@ -213,10 +214,10 @@ def _show(metric: str, value: float) -> str:
 
 def in_scope(threshold: Threshold, interval: EndpointInterval) -> bool:
     """Whether the interval counts for the threshold: every endpoint without one, else an
-    endpoint named ``name`` or ``METHOD name``."""
+    endpoint named ``name``, its label or ``METHOD name`` (a request named ``GET /x``
+    with method GET matches ``GET /x`` and ``GET GET /x``)."""
     endpoint = threshold.endpoint
-    return (endpoint is None or interval.name == endpoint
-            or f"{interval.method} {interval.name}" == endpoint)
+    return endpoint is None or names_endpoint(endpoint, interval.method, interval.name)
 
 
 def _slots(threshold: Threshold, intervals: Iterable[EndpointInterval],

@@ -15,6 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
+from swarmdeck.labels import endpoint_label
+
 # the changes of a row, in this order; error_rate in percentage points, the others in %
 CHANGE_METRICS = ("p50", "p95", "p99", "rps", "error_rate")
 
@@ -101,8 +103,8 @@ class ComparisonRow:
 
     @property
     def label(self) -> str:
-        """``overall`` or ``GET /cart``."""
-        return "overall" if self.overall else f"{self.method} {self.name}".strip()
+        """``overall`` or ``GET /cart`` (``swarmdeck.labels.endpoint_label``)."""
+        return "overall" if self.overall else endpoint_label(self.method, self.name)
 
     @property
     def significant(self) -> bool:

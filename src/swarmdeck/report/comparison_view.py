@@ -92,9 +92,10 @@ def renderables(comparison: Comparison | None) -> list[RenderableType]:
     metric = comparison.metric
     confidence = round(comparison.confidence * 100)
     base = comparison.base.label if comparison.base else "?"
-    table = Table(title=f"Comparison: {base} → {comparison.candidate.label} (each cell: "
-                        f"base → candidate); verdicts on {metric}, change with its "
-                        f"{confidence}% CI",
+    # the runs' labels hold the user's baseline names: Text, never read as rich markup
+    table = Table(title=Text(f"Comparison: {base} → {comparison.candidate.label} (each "
+                             f"cell: base → candidate); verdicts on {metric}, change with "
+                             f"its {confidence}% CI", style="table.title"),
                   title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     # a narrow terminal (80 columns, a CI log) wraps the cells rather than losing a column
     table.add_column("Endpoint", overflow="fold", min_width=12)

@@ -10,7 +10,10 @@ Shape (``schema`` 1): ``header``, ``totals``, ``endpoints`` (table rows), ``time
 all endpoints, possibly coarser than the overall one to bound the work), ``distributions``
 (log-spaced response-time buckets per endpoint key and ``"Aggregated"``), ``failures``
 (grouped by reason), ``stages``, ``regions``, ``thresholds``, ``findings``, ``comparison``.
-Endpoints are keyed ``"METHOD name"``. Documented in docs/report.md.
+Endpoints are keyed ``"METHOD name"`` (data: ``endpoint_key``); what is shown of one is
+its ``label`` (``swarmdeck.labels.endpoint_label``), carried by every endpoint row, failure
+endpoint and comparison row, so that the page never rebuilds it. Documented in
+docs/report.md.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from swarmdeck.analysis.summary import TOTAL_NAME, EndpointSummary
+from swarmdeck.labels import endpoint_label
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.records.codec import comparison_from_json, comparison_to_json
@@ -50,7 +54,9 @@ _PLAN_HIDDEN = frozenset({"db_url", "token", "sources", "quiet", "debug", "json_
 
 
 def endpoint_key(method: str, name: str) -> str:
-    """How the document names an endpoint: ``"GET /cart"`` (just the name without method)."""
+    """How the document keys an endpoint: ``"GET /cart"`` (just the name without method).
+    A key, not a label: a request named ``GET /cart`` is keyed ``"GET GET /cart"`` and
+    labelled ``GET /cart``."""
     return f"{method} {name}" if method else name
 
 
@@ -101,13 +107,14 @@ def run_document(store: Store, run_id: int, *, max_points: int = MAX_POINTS,
         "endpoint_timelines": endpoint_timelines,
         "distributions": _distributions(endpoints),
         "failures": _failures(endpoints),
-        "stages": [{**_row(st.totals), **stage_json(st), "key": st.name, "method": ""}
+        "stages": [{**_row(st.totals), **stage_json(st), "key": st.name, "method": "",
+                    "label": st.name}
                    for st in report.stages],
         "regions": {name: _row(s) for name, s in report.regions.items()}
         if len(report.regions) > 1 else {},
         "thresholds": summary["thresholds"],
         "findings": summary["findings"],
-        "comparison": summary.get("comparison"),
+        "comparison": _labelled(summary.get("comparison")),
     }
 
 
@@ -125,7 +132,8 @@ def compare_document(store: Store, base_id: int, candidate_id: int) -> dict[str,
         comparison = compare_runs(store, base_id, candidate_id)
     return {"kind": "compare", "schema": SCHEMA,
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "base": base, "candidate": candidate, "comparison": comparison_to_json(comparison)}
+            "base": base, "candidate": candidate,
+            "comparison": _labelled(comparison_to_json(comparison))}
 
 
 # -- pieces ---------------------------------------------------------------------------
@@ -148,7 +156,8 @@ def _num(value: float | None, digits: int = 3) -> float | None:
 def _row(s: EndpointSummary) -> dict[str, Any]:
     """A summary row (totals, an endpoint, a region): the JSON summary's numbers, keyed."""
     key = endpoint_key(s.method, s.name) if s.name != TOTAL_NAME else TOTAL_NAME
-    return {"key": key, "method": s.method, "name": s.name, **summary_numbers(s),
+    return {"key": key, "label": endpoint_label(s.method, s.name), "method": s.method,
+            "name": s.name, **summary_numbers(s),
             "failure_pct": s.failure_pct, "bytes": s.bytes}
 
 
@@ -298,17 +307,30 @@ def _distributions(per_endpoint: dict[EndpointKey, EndpointInterval]
 def _failures(per_endpoint: dict[EndpointKey, EndpointInterval]) -> dict[str, Any]:
     """Failures grouped by reason, most frequent first, each with the endpoints it hit."""
     reasons: dict[str, dict[str, int]] = {}
+    labels: dict[str, str] = {}
     for key, data in per_endpoint.items():
         for reason, count in data.errors.items():
             if count > 0:
                 by = reasons.setdefault(reason, {})
                 name = endpoint_key(key.method, key.name)
+                labels[name] = endpoint_label(key.method, key.name)
                 by[name] = by.get(name, 0) + count
     ordered = sorted(reasons.items(), key=lambda rb: (-sum(rb[1].values()), rb[0]))
     kept = [{"reason": reason if len(reason) <= MAX_TEXT else reason[:MAX_TEXT] + " [...]",
              "count": sum(by.values()),
-             "endpoints": [{"key": k, "count": c}
+             "endpoints": [{"key": k, "label": labels[k], "count": c}
                            for k, c in sorted(by.items(), key=lambda kc: (-kc[1], kc[0]))]}
             for reason, by in ordered[:MAX_REASONS]]
     return {"total": sum(sum(by.values()) for by in reasons.values()), "reasons": kept,
             "more_reasons": len(ordered) - len(kept)}
+
+
+def _labelled(comparison: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The comparison's JSON (the summary's shape) with each row's ``label`` added, for the
+    page to show (the summary itself is left as it is)."""
+    if comparison is None:
+        return None
+    return {**comparison, "rows": [{**row, "label": "overall" if row.get("overall") else
+                                    endpoint_label(str(row.get("method", "")),
+                                                   str(row.get("name", "")))}
+                                   for row in comparison.get("rows", [])]}

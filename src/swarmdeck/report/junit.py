@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from xml.etree import ElementTree as ET
 
+from swarmdeck.labels import endpoint_label
 from swarmdeck.records import RunStatus
 from swarmdeck.records.comparison import Comparison
 from swarmdeck.report.model import RunReport, json_seconds
@@ -44,7 +45,7 @@ def _endpoint_cases(suite: ET.Element, report: RunReport, time_s: float) -> None
     for e in report.endpoints:
         if not e.failures:
             continue
-        name = f"{e.method} {e.name}".strip()
+        name = endpoint_label(e.method, e.name)
         share = e.failures / e.requests * 100 if e.requests else 100.0
         message = f"{e.failures} of {e.requests} requests to {name} failed ({share:.2f}%)"
         reasons = [f"{x.count}x {x.reason}" for x in e.errors[:TOP_ERRORS]]

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from swarmdeck.analysis.summary import LiveStats
+from swarmdeck.labels import endpoint_label
 from swarmdeck.plan import Plan
 from swarmdeck.report import format as fmt
 
@@ -39,13 +40,13 @@ def render(live: LiveStats | None, users: int, elapsed_s: float, total_s: float 
             f"p99 {fmt.ms(w.p99_ms)} ms"))
         table = Table(show_edge=False, pad_edge=False, title=f"Busiest endpoints, last "
                       f"{live.window_s}s", title_justify="left")
-        table.add_column("Method")
-        table.add_column("Name", overflow="ellipsis", no_wrap=True, max_width=50)
+        table.add_column("Endpoint", overflow="ellipsis", no_wrap=True, max_width=58)
         for header in ("req/s", "fail", "p50", "p95", "p99"):
             table.add_column(header, justify="right")
         for e in sorted(live.endpoints, key=lambda e: -e.requests)[:BUSIEST]:
-            table.add_row(e.method, e.name, fmt.rate(e.rps), fmt.count(e.failures),
-                          fmt.ms(e.p50_ms), fmt.ms(e.p95_ms), fmt.ms(e.p99_ms))
+            table.add_row(Text(endpoint_label(e.method, e.name)), fmt.rate(e.rps),
+                          fmt.count(e.failures), fmt.ms(e.p50_ms), fmt.ms(e.p95_ms),
+                          fmt.ms(e.p99_ms))
         parts.append(table)
     parts.extend(Text(note, style="yellow") for note in notes)
     return Group(*parts)
@@ -78,7 +79,7 @@ class LiveView:
     def message(self, text: str) -> None:
         self._notes.append(text)
         if self._live is None:
-            self.console.print(text)
+            self.console.print(Text(text))  # the user's text (a host, a name): no markup
 
     def stopped(self) -> None:
         if self._live is not None:
@@ -101,7 +102,7 @@ class QuietView:
         pass
 
     def message(self, text: str) -> None:
-        self.console.print(text)
+        self.console.print(Text(text))
 
     def stopped(self) -> None:
         pass

@@ -4,6 +4,7 @@ compared run, and findings. Pure: report in, text out."""
 
 from __future__ import annotations
 
+from swarmdeck.labels import endpoint_label
 from swarmdeck.records.comparison import Comparison
 from swarmdeck.report.comparison_view import comparison_markdown
 from swarmdeck.report.format import cell
@@ -50,7 +51,7 @@ def _endpoints(report: RunReport, top: int) -> list[str]:
     endpoints = sorted(report.endpoints, key=lambda e: -e.requests)
     if not endpoints:
         return []
-    rows = [[cell(f"{e.method} {e.name}".strip()), f"{e.requests:,}",
+    rows = [[cell(endpoint_label(e.method, e.name)), f"{e.requests:,}",
              _pct(e.failures, e.requests), f"{e.rps:,.1f}", _ms(e.p50_ms), _ms(e.p95_ms),
              _ms(e.p99_ms)] for e in endpoints[:top]]
     lines = ["", "**Endpoints**" + (f" (top {top} of {len(endpoints)} by requests)"

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from swarmdeck.analysis.summary import EndpointSummary
+from swarmdeck.labels import endpoint_label
 from swarmdeck.report import comparison_view, findings_view, thresholds_view
 from swarmdeck.report import format as fmt
 from swarmdeck.report.model import RunReport, StageReport
@@ -41,7 +42,9 @@ def _latency_table(title: str | None, lead: Sequence[str],
                    width: int | None) -> Table:
     """Leading columns (``lead``, the first one folding) then the latency columns; each
     row: (its leading cells, its summary, bold, ends a section). Narrower than ``NARROW``
-    (a CI log), fewer latency columns, so that the names keep room to be read."""
+    (a CI log), fewer latency columns, so that the names keep room to be read. The leading
+    cells are the user's text (names, stages, regions): printed as written, never read
+    as rich markup."""
     narrow = _narrow(width)
     columns = [(header, cell) for header, cell in _LATENCY
                if not (narrow and header in _TRIMMED)]
@@ -54,7 +57,7 @@ def _latency_table(title: str | None, lead: Sequence[str],
     for header, _ in columns:
         table.add_column(header, justify="right")
     for cells, summary_, bold, end in rows:
-        table.add_row(*cells, *(cell(summary_) for _, cell in columns),
+        table.add_row(*(Text(c) for c in cells), *(cell(summary_) for _, cell in columns),
                       style="bold" if bold else None, end_section=end)
     return table
 
@@ -64,7 +67,7 @@ def _narrow(width: int | None) -> bool:
 
 
 def _endpoint(method: str, name: str) -> str:
-    return f"{method} {name}".strip()
+    return endpoint_label(method, name)
 
 
 def by_region(report: RunReport, width: int | None = None) -> RenderableType:
@@ -101,8 +104,8 @@ def summary(report: RunReport, width: int | None = None) -> RenderableType:
         failures.add_column("Endpoint")
         failures.add_column("Reason", overflow="fold")
         for endpoint, error in sorted(errors, key=lambda ex: -ex[1].count)[:10]:
-            failures.add_row(fmt.count(error.count), f"{endpoint.method} {endpoint.name}",
-                             error.reason)
+            failures.add_row(fmt.count(error.count),
+                             Text(_endpoint(endpoint.method, endpoint.name)), Text(error.reason))
         parts.append(failures)
     if report.stages:
         def span(st: StageReport) -> str:
@@ -144,8 +147,8 @@ def run_list(rows: Sequence[RunRow]) -> RenderableType:
             Text(r.status, style=STATUS_STYLE.get(r.status, "")), fmt.count(r.requests),
             fmt.pct(100.0 * r.failures / r.requests if r.requests else 0.0),
             "" if r.p95_ms is None else fmt.ms(r.p95_ms),
-            "" if r.users is None else str(r.users), Path(r.locustfile).name,
-            r.host.split("://", 1)[-1],
+            "" if r.users is None else str(r.users), Text(Path(r.locustfile).name),
+            Text(r.host.split("://", 1)[-1]),
             Text(" ".join(f"{key}={value}" for key, value in sorted(r.tags.items()))),
         )
     return table

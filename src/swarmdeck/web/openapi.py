@@ -79,6 +79,9 @@ RUN = _object(
 BASELINE = _object(["name", "run_id", "set_at"], {
     "name": {"type": "string"}, "run_id": {"type": "integer"},
     "set_at": _nullable("string", format="date-time")})
+LABEL = {"type": "string", "examples": ["GET /cart"],
+         "description": "the endpoint as shown: METHOD name, or the name alone when it "
+                        "begins with its method (a request named \"GET /cart\")"}
 SERIES = {"type": "array", "items": _nullable("number"),
           "description": "One value per run of `runs`, null where the endpoint was absent."}
 TRENDS = _object(["host", "locustfile", "runs", "endpoints", "baselines"], {
@@ -89,15 +92,17 @@ TRENDS = _object(["host", "locustfile", "runs", "endpoints", "baselines"], {
             "locustfile": {"type": "string"}, "tags": TAGS,
             "baselines": {"type": "array", "items": {"type": "string"}},
             "p95_ms": _nullable("number"), "rps": {"type": "number"}})},
-    "endpoints": {"type": "array", "items": _object(["method", "name", "p95_ms", "rps"], {
-        "method": {"type": "string"}, "name": {"type": "string"},
+    "endpoints": {"type": "array", "items": _object(
+        ["method", "name", "label", "p95_ms", "rps"], {
+        "method": {"type": "string"}, "name": {"type": "string"}, "label": LABEL,
         "p95_ms": SERIES, "rps": SERIES})},
     "baselines": {"type": "array", "items": _ref("Baseline")},
 })
 
-SUMMARY = _object(["key", "method", "name", "requests", "failures", "rps", "p50_ms", "p95_ms",
-                   "p99_ms"], {
-    "key": {"type": "string"}, "method": {"type": "string"}, "name": {"type": "string"},
+SUMMARY = _object(["key", "label", "method", "name", "requests", "failures", "rps", "p50_ms",
+                   "p95_ms", "p99_ms"], {
+    "key": {"type": "string"}, "label": LABEL, "method": {"type": "string"},
+    "name": {"type": "string"},
     **{k: {"type": "integer"} for k in ("requests", "failures", "bytes")},
     **{k: _nullable("number") for k in ("rps", "avg_ms", "p50_ms", "p90_ms", "p95_ms",
                                         "p99_ms", "p999_ms", "max_ms", "failure_pct")}})
@@ -142,6 +147,8 @@ COMPARISON = _object(["base", "candidate", "metric", "rows", "passed"], {
     "confidence": {"type": "number"},
     "rows": {"type": "array", "items": _object(["method", "name", "verdict"], {
         "method": {"type": "string"}, "name": {"type": "string"},
+        "label": {**LABEL, "description": "the endpoint as shown (in a report "
+                                          "document's comparison only)"},
         "overall": {"type": "boolean"},
         "base": {"oneOf": [{"type": "null"}, {"type": "object"}]},
         "candidate": {"oneOf": [{"type": "null"}, {"type": "object"}]},

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from swarmdeck.analysis.summary import summarize
+from swarmdeck.labels import endpoint_label
 from swarmdeck.records import FINAL_STATUSES
 from swarmdeck.store import Store
 
@@ -57,7 +58,8 @@ def trends(store: Store, host: str, locustfile: str | None = None,
             line["rps"][i] = s.rps
     return {
         "host": host, "locustfile": locustfile, "runs": runs,
-        "endpoints": [{"method": method, "name": name, **values}
+        "endpoints": [{"method": method, "name": name,
+                       "label": endpoint_label(method, name), **values}
                       for (method, name), values in sorted(endpoints.items(),
                                                            key=lambda kv: (kv[0][1], kv[0][0]))],
         "baselines": [m for m in marks if m["run_id"] in {r["run_id"] for r in runs}],

@@ -254,11 +254,26 @@
               el("table", { className: "sd-table " + (opts.className || "") }, [thead, body, foot]));
   }
 
+  // An endpoint as the document labels it: "GET /x", the method in its own style, or the
+  // name alone when the label is the name (a request named "GET /x", method GET).
   function endpointCell(row) {
+    var method = row.method && row.label !== row.name ? row.method : null;
     return el("span", { className: "sd-endpoint" }, [
-      row.method ? el("span", { className: "sd-method", text: row.method }) : null,
+      method ? el("span", { className: "sd-method", text: method }) : null,
       el("span", { className: "sd-name", text: row.name })
     ]);
+  }
+
+  // The label of an endpoint key, from the documents' endpoint rows (the key itself for a
+  // key they lack).
+  function labelOf(docs, key) {
+    for (var i = 0; i < docs.length; i++) {
+      var rows = docs[i].endpoints || [];
+      for (var j = 0; j < rows.length; j++) {
+        if (rows[j].key === key && rows[j].label != null) return String(rows[j].label);
+      }
+    }
+    return key;
   }
 
   var ENDPOINT_COLUMNS = [
@@ -381,7 +396,7 @@
     return keys;
   };
 
-  View.prototype._picker = function (keys) {
+  View.prototype._picker = function (keys, docs) {
     var self = this;
     if (this.state.endpoint !== AGG && keys.indexOf(this.state.endpoint) < 0) {
       keys = keys.concat([this.state.endpoint]);  // keep a pick the newer data lacks
@@ -389,7 +404,7 @@
     var select = el("select", { className: "sd-endpoint-select", "aria-label": "endpoint",
                                 onchange: function () { self.select(select.value); } },
       [el("option", { value: AGG, text: "All endpoints (aggregated)" })].concat(
-        keys.map(function (k) { return el("option", { value: k, text: k }); })));
+        keys.map(function (k) { return el("option", { value: k, text: labelOf(docs, k) }); })));
     select.value = this.state.endpoint;
     return el("label", { className: "sd-picker" }, ["Endpoint ", select]);
   };
@@ -411,7 +426,7 @@
     if (doc.thresholds && doc.thresholds.length) nodes.push(this._thresholds(doc.thresholds));
     if (doc.findings && doc.findings.length) nodes.push(this._findings(doc.findings));
 
-    var key = this.state.endpoint;
+    var key = this.state.endpoint, shown = labelOf([doc], key);
     var lines = linesFor(doc, key);
     var tl = doc.timeline || {};
     var stages = doc.stages || [];
@@ -432,21 +447,21 @@
         lines: [{ label: "users", data: tl.users || [], color: COLORS.users }], format: fmt.count,
         integer: true });
     });
-    mk("rps", "Requests/s" + (key === AGG ? "" : ": " + key), true, function (t) {
-      return lineChart(t, { title: "Requests/s and failures/s" + (key === AGG ? "" : " — " + key),
+    mk("rps", "Requests/s" + (key === AGG ? "" : ": " + shown), true, function (t) {
+      return lineChart(t, { title: "Requests/s and failures/s" + (key === AGG ? "" : " — " + shown),
         width: half, x: lines.t || [], stages: stages, format: fmt.rate,
         lines: [{ label: "requests/s", data: lines.rps || [], color: COLORS.rps },
                 { label: "failures/s", data: lines.fps || [], color: COLORS.fps }] });
     });
     mk("latency", "Response time", false, function (t) {
-      return lineChart(t, { title: "Response time (ms)" + (key === AGG ? "" : " — " + key),
+      return lineChart(t, { title: "Response time (ms)" + (key === AGG ? "" : " — " + shown),
         width: width, x: lines.t || [], stages: stages, format: fmt.ms, height: 260,
         lines: [{ label: "p50", data: lines.p50 || [], color: COLORS.p50 },
                 { label: "p95", data: lines.p95 || [], color: COLORS.p95 },
                 { label: "p99", data: lines.p99 || [], color: COLORS.p99 }] });
     });
     nodes.push(section("Over time", "sd-over-time",
-      [el("div", { className: "sd-toolbar" }, this._picker(this._endpointKeys([doc]))), charts],
+      [el("div", { className: "sd-toolbar" }, this._picker(this._endpointKeys([doc]), [doc])), charts],
       note));
 
     // the endpoint table
@@ -473,7 +488,7 @@
     if (dist && dist.counts && dist.counts.length) {
       this._chart("distribution", distBox, function (t) {
         return barChart(t, { title: "Requests by response time — " +
-          (key === AGG ? "all endpoints" : key), width: width, edges: dist.edges_ms,
+          (key === AGG ? "all endpoints" : shown), width: width, edges: dist.edges_ms,
           counts: dist.counts });
       });
     } else {
@@ -585,7 +600,8 @@
       { key: "reason", label: "Reason", render: function (r) { return el("span", { className: "sd-reason", text: r.reason }); } },
       { key: "endpoints", label: "Endpoints", render: function (r) {
         return el("ul", { className: "sd-plain" }, r.endpoints.map(function (e) {
-          return el("li", null, [el("span", { className: "sd-name", text: e.key }), " × " + fmt.count(e.count)]);
+          return el("li", null, [el("span", { className: "sd-name", text: e.label != null ? e.label : e.key }),
+                                 " × " + fmt.count(e.count)]);
         }));
       } }
     ], failures.reasons, { className: "sd-failure-table" })], note);
@@ -665,9 +681,10 @@
   // A comparison without the statistics: the two runs' tables side by side.
   View.prototype._plainComparison = function (base, cand, notice) {
     var byKey = {};
-    (base.endpoints || []).forEach(function (e) { byKey[e.key] = { key: e.key, method: e.method, name: e.name, b: e }; });
+    (base.endpoints || []).forEach(function (e) {
+      byKey[e.key] = { key: e.key, label: e.label, method: e.method, name: e.name, b: e }; });
     (cand.endpoints || []).forEach(function (e) {
-      (byKey[e.key] = byKey[e.key] || { key: e.key, method: e.method, name: e.name }).c = e; });
+      (byKey[e.key] = byKey[e.key] || { key: e.key, label: e.label, method: e.method, name: e.name }).c = e; });
     var rows = [{ key: AGG, method: "", name: "All endpoints", b: base.totals, c: cand.totals }]
       .concat(Object.keys(byKey).sort().map(function (k) { return byKey[k]; }));
     var chg = function (k) { return function (r) {
@@ -720,7 +737,7 @@
       charts.appendChild(box);
       self._chart(name, box, make, half_);
     };
-    var suffix = key === AGG ? "" : " — " + key;
+    var suffix = key === AGG ? "" : " — " + labelOf([base, cand], key);
     var stages = cand.stages || [];  // the candidate's shape (the base's, when compared, is usually the same)
     var users = overlay(["users"], ["users"], base.timeline || {}, cand.timeline || {});
     mk("users", true, function (t) {
@@ -738,7 +755,7 @@
                             lines: lat.lines, format: fmt.ms, spanGaps: true, stages: stages });
     });
     nodes.push(section("Both runs over time", "sd-over-time",
-      [el("div", { className: "sd-toolbar" }, this._picker(this._endpointKeys([base, cand]))), charts],
+      [el("div", { className: "sd-toolbar" }, this._picker(this._endpointKeys([base, cand]), [base, cand])), charts],
       "Time since each run's start; grey: base (run " + base.header.run_id + "), blue: candidate (run " +
       cand.header.run_id + "); dashed: p50."));
     nodes.push(el("footer", { className: "sd-footer", text: "swarmdeck · generated " +

@@ -62,7 +62,7 @@
     var columns = [xs];
     endpoints.forEach(function (e, i) {
       series.push({
-        label: e.method + " " + e.name,
+        label: e.label,
         stroke: color(i, endpoints.length),
         width: 1.5,
         spanGaps: true,
@@ -135,7 +135,7 @@
     select.appendChild(el("option", null, "all endpoints"));
     select.options[0].value = "";
     data.endpoints.forEach(function (e) {
-      var option = el("option", null, e.method + " " + e.name);
+      var option = el("option", null, e.label);
       option.value = e.method + " " + e.name;
       select.appendChild(option);
     });

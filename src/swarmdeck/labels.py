@@ -1,0 +1,25 @@
+"""How an endpoint is shown to a reader: the one rule every output follows (terminal,
+Markdown, JUnit, the HTML report, the dashboard, findings, comparisons).
+
+An endpoint is keyed by Locust's method (``request_type``) and request name; its label is
+``"METHOD name"``, or the name alone when it already begins with its method (the guide
+names requests ``name="GET /pricing"``, and Locust's method is then ``GET`` too): the
+method is never printed twice. Keys stay ``(method, name)``: two endpoints may share a
+label (``GET`` ``/x`` and ``GET`` ``GET /x``), never a key.
+"""
+
+from __future__ import annotations
+
+
+def endpoint_label(method: str, name: str) -> str:
+    """``GET /cart`` for (``GET``, ``/cart``) and for (``GET``, ``GET /cart``); the name
+    alone without a method (the totals, a stage)."""
+    if not method or name.startswith(f"{method} "):
+        return name
+    return f"{method} {name}"
+
+
+def names_endpoint(text: str, method: str, name: str) -> bool:
+    """Whether ``text`` (a threshold's or a budget's endpoint, as the user wrote it) names
+    the endpoint: its name, its label, or ``METHOD name`` spelled out in full."""
+    return text in (name, endpoint_label(method, name), f"{method} {name}")
