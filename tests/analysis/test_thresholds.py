@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import pytest
@@ -15,6 +16,7 @@ from swarmdeck.analysis.thresholds import (
     breached_now,
     evaluate,
     evaluate_all,
+    in_scope,
     parse,
     show,
 )
@@ -241,6 +243,34 @@ def test_endpoint_scope() -> None:
     assert not slow.passed and "on '/slow'" in slow.detail
     assert not evaluate(parse("p95 < 100ms"), data).passed
     assert evaluate(parse("requests >= 10", endpoint="/fast"), data).passed
+
+
+@pytest.mark.parametrize(("endpoint", "matched"), [
+    ("GET /pricing", True),  # as every report prints it
+    ("GET GET /pricing", True),  # METHOD name spelled out, as it matched before
+    ("/pricing", False), ("POST /pricing", False), ("GET  /pricing", False),
+])
+def test_a_name_that_begins_with_its_method_matches_as_printed(endpoint: str,
+                                                                matched: bool) -> None:
+    """The guide names its requests "GET /pricing" (Locust's method: GET); the reports
+    print the endpoint "GET /pricing", and a threshold on that endpoint holds for it."""
+    pricing = interval(0, [800.0] * 10, name="GET /pricing")
+    other = dataclasses.replace(interval(0, [5.0] * 10, name="/pricing"), method="POST")
+    threshold = parse("p95 < 100ms", endpoint=endpoint)
+    assert in_scope(threshold, pricing) is matched
+    result = evaluate(threshold, [pricing, other])
+    if matched:
+        assert result.observed == pytest.approx(800.0, rel=0.01) and not result.passed
+    else:
+        assert result.observed is None or result.observed == pytest.approx(5.0, rel=0.01)
+
+
+def test_plain_names_match_by_name_and_by_method_and_name() -> None:
+    cart = dataclasses.replace(interval(0, [5.0], name="/cart"), method="POST")
+    assert in_scope(parse("p95 < 1s", endpoint="/cart"), cart)
+    assert in_scope(parse("p95 < 1s", endpoint="POST /cart"), cart)
+    assert not in_scope(parse("p95 < 1s", endpoint="GET /cart"), cart)
+    assert in_scope(parse("p95 < 1s"), cart)
 
 
 @pytest.mark.parametrize("text", ["p95 < 1s", "p95[30s] < 1s", "error_rate < 1%", "rps > 1",

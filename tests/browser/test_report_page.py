@@ -27,6 +27,7 @@ from swarmdeck.verdict.comparison import run_ref
 
 pytestmark = pytest.mark.browser
 COMPARE_ERROR = f"cannot compare with baseline:{IMG_NAME}: no such baseline"
+GUIDE_NAME = "GET /pricing"  # the guide's way: the method in the name (Locust's method: GET)
 
 # Set before any script of the page runs: an executed payload would leave a trace here.
 TRAP = """
@@ -52,7 +53,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
     with Store.open(f"sqlite:///{folder / 'runs.db'}") as store:
         run = make_run(store, seconds=90, names=("/a", "/b", "/c"),
                        verdict={"thresholds": THRESHOLDS, "findings": FINDINGS})
-        hostile = make_run(store, seconds=20, names=("/a", SCRIPT_NAME, IMG_NAME, CLOSING_NAME),
+        hostile = make_run(store, seconds=20, names=("/a", SCRIPT_NAME, IMG_NAME, CLOSING_NAME,
+                                                     GUIDE_NAME),
                            tags={"note": HOSTILE_TAG}, shape=False, start=T0 + 600,
                            verdict={"findings": FINDINGS})
         store.record_verdict(hostile, findings=store.get_run(hostile).details.findings,
@@ -174,6 +176,24 @@ def test_hostile_names_stay_text(page: Any, reports: dict[str, Path]) -> None:
     page.select_option(".sd-endpoint-select", f"GET {IMG_NAME}")
     assert IMG_NAME in page.locator("[data-chart=latency] .u-title").inner_text()
     page.locator(".sd-endpoint-table th", has_text="Endpoint").click()
+    assert_clean(page)
+
+
+def test_a_name_with_its_method_shows_the_method_once(page: Any,
+                                                      reports: dict[str, Path]) -> None:
+    open_report(page, reports["hostile"])
+    key = f"GET {GUIDE_NAME}"  # the document's key; the page shows the label
+    row = page.locator(f".sd-endpoint-table tbody tr[data-key='{key}'] .sd-endpoint")
+    assert row.inner_text().strip() == GUIDE_NAME
+    options = page.locator(".sd-endpoint-select option")
+    assert GUIDE_NAME in options.all_inner_texts()
+    page.select_option(".sd-endpoint-select", key)
+    assert page.locator(".sd-endpoint-select").input_value() == key
+    for chart in ("rps", "latency", "distribution"):
+        title = page.locator(f"[data-chart={chart}] .u-title").inner_text()
+        assert title.endswith(f"— {GUIDE_NAME}"), title
+    assert GUIDE_NAME in page.locator("#sd-failures").inner_text()
+    assert "GET GET" not in page.locator(".sd-report").inner_text()
     assert_clean(page)
 
 

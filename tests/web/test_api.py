@@ -130,6 +130,7 @@ def test_trends(client: FlaskClient, api_schema: ApiSchema, seeded: Seeded) -> N
     assert products["p95_ms"][2] is None  # the xss run had no /products
     assert products["p95_ms"][1] > products["p95_ms"][0]  # the dev run was slower
     assert all(rps == 5.0 for rps in products["rps"][:2])
+    assert all(e["label"] == f"{e['method']} {e['name']}" for e in body["endpoints"])
     assert body["runs"][0]["baselines"] == ["release-1"]
     assert [(b["name"], b["run_id"]) for b in body["baselines"]] == [
         ("release-1", seeded.ids["old"])]
