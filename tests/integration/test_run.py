@@ -67,6 +67,9 @@ def test_run_stores_exact_counts_and_show_prints_it_again(shop: GunicornServer,
     assert json.loads(shown.stdout) == summary
     text = swarmdeck("show", str(summary["run_id"]), "--db", db, cwd=tmp_path)
     assert text.stdout.strip() and text.stdout.strip() in result.stdout
+    # the scenario names its requests "GET /api/products/:id" (method GET): printed once
+    assert "GET /api/products/:id " in text.stdout and "POST /api/auth/login " in text.stdout
+    assert "GET GET" not in text.stdout and "POST POST" not in text.stdout
     (row,) = stored_runs(tmp_path, db)
     assert row["status"] == "passed" and row["requests"] == totals["requests"]
 
