@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from swarmdeck.errors import ExitCode
-from swarmdeck.records import Ending, RunStatus, decide
+from swarmdeck.records import Ending, ErrorCounts, RunStatus, decide, errors_reason
 
 
 @pytest.mark.parametrize(("ending", "gates_failed", "status", "code"), [
@@ -32,3 +32,34 @@ def test_every_ending_is_decided_and_only_running_is_not_final() -> None:
         assert decide(ending).status.final
     assert [s for s in RunStatus if not s.final] == [RunStatus.RUNNING]
     assert RunStatus.PASSED == "passed"  # stored and shown as the plain word
+
+
+def test_failed_requests_fail_the_run_as_locust_does() -> None:
+    errors = ErrorCounts(requests=200, failures=200)
+    assert errors_reason(errors) == "200 of 200 requests failed"
+    decision = decide(Ending.COMPLETED, errors=errors)
+    assert (decision.status, decision.exit_code) == (RunStatus.FAILED, 1)
+
+
+def test_exit_code_on_error_sets_the_code_and_zero_keeps_the_run_passing() -> None:
+    assert decide(Ending.COMPLETED, errors=ErrorCounts(
+        100, 5, exit_code_on_error=3)).exit_code == 3
+    passing = decide(Ending.COMPLETED, errors=ErrorCounts(100, 5, 2, exit_code_on_error=0))
+    assert (passing.status, passing.exit_code) == (RunStatus.PASSED, ExitCode.OK)
+
+
+def test_an_error_threshold_judges_failed_requests_but_not_script_errors() -> None:
+    judged = ErrorCounts(100, 5, error_threshold=True)
+    assert errors_reason(judged) is None
+    assert decide(Ending.COMPLETED, errors=judged).status == RunStatus.PASSED
+    scripted = ErrorCounts(100, 0, script_errors=1, error_threshold=True)
+    assert errors_reason(scripted) == "1 script error (exceptions in tasks)"
+    assert decide(Ending.COMPLETED, errors=scripted).status == RunStatus.FAILED
+
+
+def test_a_failed_gate_exits_1_and_an_interrupted_run_stays_aborted() -> None:
+    errors = ErrorCounts(100, 5, exit_code_on_error=7)
+    assert decide(Ending.COMPLETED, gates_failed=True, errors=errors).exit_code == 1
+    assert decide(Ending.INTERRUPTED, errors=errors).status == RunStatus.ABORTED
+    assert decide(Ending.WORKERS_LOST, errors=errors).status == RunStatus.FAILED
+    assert decide(Ending.COMPLETED, errors=ErrorCounts(100, 0)).status == RunStatus.PASSED

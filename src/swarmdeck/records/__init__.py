@@ -19,7 +19,15 @@ from swarmdeck.records.evidence import (
     EvidenceRecord,
     UserClassEvidence,
 )
-from swarmdeck.records.status import FINAL_STATUSES, Decision, Ending, RunStatus, decide
+from swarmdeck.records.status import (
+    FINAL_STATUSES,
+    Decision,
+    Ending,
+    ErrorCounts,
+    RunStatus,
+    decide,
+    errors_reason,
+)
 from swarmdeck.records.verdict import Finding, ThresholdOutcome
 
 __all__ = [
@@ -32,6 +40,7 @@ __all__ = [
     "Decision",
     "Ending",
     "EndpointEvidence",
+    "ErrorCounts",
     "EvidenceRecord",
     "Finding",
     "LocustError",
@@ -44,4 +53,5 @@ __all__ = [
     "UserClassEvidence",
     "WorkerRecord",
     "decide",
+    "errors_reason",
 ]

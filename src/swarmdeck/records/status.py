@@ -1,8 +1,14 @@
 """A run's lifecycle: how the engine saw it end, and the one function that turns that
-ending and the run's gates into its status and the command's exit code.
+ending, the run's gates and its errors into its status and the command's exit code.
 
     decision = decide(Ending.COMPLETED, gates_failed=True)
     decision.status, decision.exit_code      # RunStatus.FAILED, ExitCode.THRESHOLD_FAILED
+
+Errors count the way Locust counts them (``locust --headless`` exits with
+``--exit-code-on-error``, default 1, when any request failed or any task raised):
+``errors_reason`` says whether they fail the run. A threshold on the error rate takes over
+the judgement of failed requests (as in k6); ``--exit-code-on-error 0`` keeps such runs
+passing; a task that raised (a script error) always counts unless that option is 0.
 
 Every status a run can have is a ``RunStatus``; nothing else in swarmdeck decides one
 (the store's crash detection marks a run whose writer vanished ``CRASHED``).
@@ -46,7 +52,31 @@ class Ending(StrEnum):
 @dataclass(frozen=True)
 class Decision:
     status: RunStatus
-    exit_code: ExitCode
+    exit_code: int  # an ExitCode, or the user's --exit-code-on-error
+
+
+@dataclass(frozen=True)
+class ErrorCounts:
+    """What went wrong in a run, as the error rule reads it."""
+
+    requests: int
+    failures: int  # requests that failed
+    script_errors: int = 0  # exceptions raised by tasks (Locust counts them apart)
+    error_threshold: bool = False  # the plan has a threshold on the error rate
+    exit_code_on_error: int = 1  # Locust's --exit-code-on-error
+
+
+def errors_reason(errors: ErrorCounts) -> str | None:
+    """Why the run's errors fail it, or None when they do not."""
+    if errors.exit_code_on_error == 0:
+        return None
+    reasons = []
+    if errors.failures and not errors.error_threshold:
+        reasons.append(f"{errors.failures:,} of {errors.requests:,} requests failed")
+    if errors.script_errors:
+        reasons.append(f"{errors.script_errors:,} script error"
+                       f"{'s' * (errors.script_errors != 1)} (exceptions in tasks)")
+    return "; ".join(reasons) or None
 
 
 _BY_ENDING = {
@@ -62,9 +92,15 @@ _BY_ENDING = {
 _GATED = frozenset({Ending.COMPLETED, Ending.WORKERS_LOST, Ending.ALL_WORKERS_LOST})
 
 
-def decide(ending: Ending, *, gates_failed: bool = False) -> Decision:
-    """The run's status and exit code, from how it ended and whether a gate failed."""
-    if gates_failed and ending in _GATED:
-        return Decision(RunStatus.FAILED, ExitCode.THRESHOLD_FAILED)
+def decide(ending: Ending, *, gates_failed: bool = False,
+           errors: ErrorCounts | None = None) -> Decision:
+    """The run's status and exit code, from how it ended, whether a gate (a threshold, a
+    regression budget) failed, and its errors (``errors_reason``). A failed gate exits 1;
+    errors alone exit with ``--exit-code-on-error``."""
+    if ending in _GATED:
+        if gates_failed:
+            return Decision(RunStatus.FAILED, ExitCode.THRESHOLD_FAILED)
+        if errors is not None and errors_reason(errors) is not None:
+            return Decision(RunStatus.FAILED, errors.exit_code_on_error)
     return _BY_ENDING[ending]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from swarmdeck.errors import ExitCode
 from swarmdeck.plan import Plan
 from swarmdeck.records import (
     Comparison,
@@ -26,7 +25,7 @@ from swarmdeck.store import Store
 @dataclass(frozen=True)
 class Verdict:
     status: RunStatus  # the run's status once the gates are applied
-    exit_code: ExitCode  # what `swarmdeck run` exits with
+    exit_code: int  # what `swarmdeck run` exits with (an ExitCode, or --exit-code-on-error)
     thresholds: tuple[ThresholdOutcome, ...] = ()
     findings: tuple[Finding, ...] = ()
     comparison: Comparison | None = None
