@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from swarmdeck.errors import PlanError
 from swarmdeck.plan.locust_options import BY_ENV, BY_FLAG, BY_KEY, LOCUST_SETTINGS, LocustOption
@@ -116,7 +116,7 @@ class _ArgsError(Exception):
 
 
 class _ArgsParser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # never exits: the caller reports it
+    def error(self, message: str) -> NoReturn:  # never exits: the caller reports it
         raise _ArgsError(message)
 
 
