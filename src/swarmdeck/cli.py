@@ -42,6 +42,8 @@ def cmd_run(plan: Plan, locust_args: list[str], console: Console) -> int:
     from swarmdeck.report.terminal import print_summary
     from swarmdeck.verdict import judge
 
+    for warning in plan.warnings:  # Locust options that swarmdeck does not use
+        print(f"swarmdeck: warning: {warning}", file=sys.stderr)
     with Store.open(plan.db_url) as store:
         view = QuietView(console) if plan.quiet else LiveView(console)
         kind = MasterRun if plan.distributed else LocalRun
@@ -253,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from swarmdeck.plan import Plan, ServeSettings, WorkerSettings, resolve_command
 
         settings = resolve_command(cast("Command", args.command), vars(args), os.environ,
-                                   Path.cwd())
+                                   Path.cwd(), locust_args)
         debug = settings.debug
         logging.basicConfig(level=logging.INFO if debug else logging.WARNING,
                             format="%(levelname)s %(name)s: %(message)s")

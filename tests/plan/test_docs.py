@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from swarmdeck.plan import COMMANDS, SETTINGS, SHAPE_KEYS, Setting, resolve
+from swarmdeck.plan import COMMANDS, SETTINGS, SHAPE_KEYS, Setting, locust_options, resolve
 from swarmdeck.plan.settings import markdown_table
 
 REPO = Path(__file__).resolve().parents[2]
@@ -85,3 +85,11 @@ def test_every_shape_parameter_is_documented(shape: str, key: str) -> None:
     text = PLAN_DOC.read_text()
     section = text.split(f"### `{shape}`", 1)[1].split("\n### ", 1)[0]
     assert f"| `{key}` |" in section
+
+
+def test_the_locust_options_in_the_docs_are_the_table_s() -> None:
+    text = SETTINGS_DOC.read_text()
+    for generated in ("markdown_table", "ignored_list"):
+        assert getattr(locust_options, generated)() in text, (
+            'regenerate: .venv/bin/python -c "from swarmdeck.plan.locust_options import '
+            f'{generated} as t; print(t())"')

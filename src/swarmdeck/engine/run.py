@@ -92,7 +92,8 @@ def _locust_options(args: list[str]) -> Any:
     parser = get_parser()
 
     def error(message: str) -> None:
-        raise PlanError(f"Locust refused the arguments after `--`: {message}",
+        raise PlanError(f"Locust refused its options (the arguments after `--`, or its "
+                        f"config files and LOCUST_* variables): {message}",
                         "see `locust --help` for what it accepts")
 
     parser.error = error  # type: ignore[method-assign]
@@ -139,7 +140,9 @@ class LocalRun:
         check_target(self.host)
         args = ["-f", str(self.loaded.path), "--headless", "--host", self.host,
                 "-u", str(plan.users), "-r", str(plan.spawn_rate),
-                "--stop-timeout", str(math.ceil(plan.stop_timeout_s)), *self.locust_args]
+                "--stop-timeout", str(math.ceil(plan.stop_timeout_s)),
+                *(["--config", str(plan.locust_config)] if plan.locust_config else []),
+                *self.locust_args]
         self.options = _locust_options(args)
 
     def _meta(self) -> RunMeta:

@@ -49,9 +49,15 @@ class Plan:
     html_path: Path | None = None
     compare_to: str | None = None  # a run id, "last" or "baseline:NAME" (syntax checked only)
     max_regression: tuple[Budget, ...] = ()
+    exit_code_on_error: int = 1  # Locust's --exit-code-on-error: a run with failures
+    locust_config: Path | None = None  # the Locust config file read (--config), if any
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     """Where each setting's value came from, by setting name: ``default``, ``--users``,
-    ``SWARMDECK_USERS`` or ``swarmdeck.toml:3``."""
+    ``SWARMDECK_USERS``, ``swarmdeck.toml:3``, or one of Locust's sources: ``locust.conf:2``,
+    ``~/.locust.conf:1``, ``pyproject.toml:9``, ``LOCUST_HOST``, ``-u after `--```."""
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+    """Locust options found in Locust's configuration that swarmdeck does not use, one line
+    each; the CLI prints them before the run."""
 
     @property
     def distributed(self) -> bool:
@@ -103,7 +109,10 @@ class Plan:
             "html_path": str(self.html_path) if self.html_path else None,
             "compare_to": self.compare_to,
             "max_regression": [str(b) for b in self.max_regression],
+            "exit_code_on_error": self.exit_code_on_error,
+            "locust_config": str(self.locust_config) if self.locust_config else None,
             "sources": dict(self.sources),
+            "warnings": list(self.warnings),
         }
 
 

@@ -117,11 +117,15 @@ def read(path: Path, cwd: Path) -> PlanFile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        detail = str(exc)
-        position = _TOML_POSITION.search(detail)
-        where = f"{shown}:{position.group(1)}:{position.group(2)}" if position else shown
-        reason = _TOML_POSITION.sub("", detail).strip()
-        raise PlanError(f"invalid TOML in {where}: {reason}",
+        raise PlanError(toml_error(exc, shown),
                         "fix the syntax there; strings need quotes, e.g. host = \"http://...\"") \
             from None
     return PlanFile(path=path, display=shown, data=data, text=text)
+
+
+def toml_error(exc: tomllib.TOMLDecodeError, shown: str) -> str:
+    """``invalid TOML in FILE:LINE:COLUMN: what``, from tomllib's error."""
+    detail = str(exc)
+    position = _TOML_POSITION.search(detail)
+    where = f"{shown}:{position.group(1)}:{position.group(2)}" if position else shown
+    return f"invalid TOML in {where}: {_TOML_POSITION.sub('', detail).strip()}"

@@ -1,6 +1,9 @@
 """Layering: defaults < plan file < ``SWARMDECK_*`` environment < flags, into the typed
 settings of one command: a `Plan` for ``run``, `WorkerSettings`, `ServeSettings`, or
-`StoreSettings` for the commands that only read the store.
+`StoreSettings` for the commands that only read the store. ``run`` also reads Locust's own
+configuration (`swarmdeck.plan.locust_conf`) for the options it shares with Locust: it
+sits between the defaults and the plan file, and what Locust takes from the arguments
+after ``--`` counts as a flag.
 
 A command resolves only its own settings (`settings_for`): ``SWARMDECK_USERS=banana`` stops
 ``swarmdeck run`` but not ``swarmdeck runs``. Every layer that sets one of them is
@@ -10,12 +13,13 @@ is reported, never silently shadowed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, overload
 
 from swarmdeck.errors import PlanError
+from swarmdeck.plan.locust_conf import CONFIG_SETTING, LocustConfig, LocustValue, locate_config
 from swarmdeck.plan.model import Plan, ServeSettings, StoreSettings, WorkerSettings
 from swarmdeck.plan.planfile import PlanFile, locate, read
 from swarmdeck.plan.setting import Command, Scope, Setting
@@ -39,20 +43,26 @@ def dotted(key: KeyPath) -> str:
 
 @dataclass(frozen=True)
 class Layer:
-    """One source of values: the defaults, the plan file, the environment or the flags."""
+    """One source of values: the defaults, one of Locust's sources (its files, variables
+    and the arguments after ``--``), the plan file, the environment or the flags."""
 
-    kind: Literal["default", "file", "env", "flag"]
+    kind: Literal["default", "locust", "file", "env", "flag"]
     base: Path  # relative paths are taken from here
     file: PlanFile | None = None
+    locust: LocustValue | None = None  # kind "locust": the Locust source and option
 
     def label(self, setting: Setting) -> str:
         if self.kind == "file" and self.file:
             return self.file.where((setting.name,))
+        if self.locust:
+            return self.locust.where
         return {"default": "default", "env": setting.variable, "flag": setting.long_flag,
-                "file": "plan file"}[self.kind]
+                "file": "plan file", "locust": "Locust"}[self.kind]
 
     def error(self, setting: Setting, exc: Invalid) -> PlanError:
         """A PlanError naming the key or flag, its source, what is wrong and how to fix it."""
+        if self.locust:
+            return self._locust_error(setting, exc, self.locust)
         if self.kind == "file" and self.file:
             key = (setting.name, *exc.subkey)
             where = self.file.where(key)
@@ -68,6 +78,18 @@ class Layer:
                              exc.hint or f"e.g. {setting.long_flag} {setting.example}")
         return PlanError(f"the default {setting.name} {exc.problem}", exc.hint)  # pragma: no cover
 
+    @staticmethod
+    def _locust_error(setting: Setting, exc: Invalid, found: LocustValue) -> PlanError:
+        example = setting.example
+        if found.form == "file":
+            return PlanError(f"{found.option.key!r} in {found.where} {exc.problem}",
+                             exc.hint or f"e.g. {found.option.key} = {example}")
+        if found.form == "env":
+            return PlanError(f"{found.where} {exc.problem}",
+                             exc.hint or f"e.g. {found.where}={example}")
+        return PlanError(f"{found.where} {exc.problem}",
+                         exc.hint or f"e.g. {setting.long_flag} {example}")
+
     def parse(self, setting: Setting, raw: object) -> Any:
         try:
             return setting.parse(raw, self.base)
@@ -77,11 +99,13 @@ class Layer:
 
 def _given(setting: Setting, scope: Scope, plan_file: PlanFile | None,
            environ: Mapping[str, str], cli: Mapping[str, Any],
-           cwd: Path) -> list[tuple[Layer, object]]:
+           cwd: Path, locust: LocustConfig | None = None) -> list[tuple[Layer, object]]:
     """The raw values each layer gives for ``setting``, lowest precedence first."""
     given: list[tuple[Layer, object]] = []
     if setting.default is not None:
         given.append((Layer("default", cwd), setting.default))
+    for found in locust.values.get(setting.name, []) if locust else []:
+        given.append((Layer("locust", cwd, locust=found), found.value))
     key = setting.file_key(scope)
     if plan_file and key and key in plan_file.data:
         given.append((Layer("file", plan_file.folder, plan_file), plan_file.data[key]))
@@ -90,6 +114,13 @@ def _given(setting: Setting, scope: Scope, plan_file: PlanFile | None,
         given.append((Layer("env", cwd), env_value))
     if cli.get(setting.name) is not None:
         given.append((Layer("flag", cwd), cli[setting.name]))
+    after = locust.after_dashes.get(setting.name) if locust else None
+    if after is not None:
+        if cli.get(setting.name) is not None:
+            raise PlanError(f"{setting.flag_label} is given before `--` and again as "
+                            f"{after.where}", f"give it once, e.g. {setting.long_flag} "
+                            f"{setting.example} before `--`")
+        given.append((Layer("locust", cwd, locust=after), after.value))
     return given
 
 
@@ -144,12 +175,35 @@ class Resolved:
     layers: dict[str, list[tuple[Layer, Any]]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     plan_file: PlanFile | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _read_locust(mine: Mapping[str, Setting], cli: Mapping[str, Any],
+                 environ: Mapping[str, str], cwd: Path, locust_args: Sequence[str],
+                 resolved: Resolved) -> LocustConfig:
+    """Locust's configuration: the arguments after ``--``, then its ``--config`` file
+    (which they may name), its other files and its variables."""
+    locust = LocustConfig()
+    locust.read_args(locust_args)
+    config = mine[CONFIG_SETTING]
+    parsed = [(layer, layer.parse(config, raw))
+              for layer, raw in _given(config, "run", None, environ, cli, cwd, locust)]
+    path = locate_config(parsed[-1][1], parsed[-1][0].label(config), cwd) if parsed else None
+    resolved.values[CONFIG_SETTING] = path
+    resolved.sources[CONFIG_SETTING] = parsed[-1][0].label(config) if parsed else "default"
+    locust.read_files(environ, cwd, path)
+    locust.read_env(environ)
+    resolved.warnings = locust.warnings()
+    return locust
 
 
 def resolve_layers(scope: Scope, cli: Mapping[str, Any], environ: Mapping[str, str],
-                   cwd: Path) -> Resolved:
+                   cwd: Path, locust_args: Sequence[str] = ()) -> Resolved:
     """Every setting of the command, parsed from each layer that gives it (options, which
-    only argparse reads, are left out). PlanError names the key and where it came from."""
+    only argparse reads, are left out). PlanError names the key and where it came from.
+
+    ``run`` (the one command with a ``locust_config`` setting) also reads Locust's
+    configuration and ``locust_args``, the arguments after ``--``."""
     cwd = cwd.absolute()
     mine = settings_for(scope)
     plan_file, plan_source = _load_plan_file(scope, cli, environ, cwd)
@@ -157,10 +211,12 @@ def resolve_layers(scope: Scope, cli: Mapping[str, Any], environ: Mapping[str, s
     if "plan" in mine:
         resolved.values["plan"] = plan_file.path if plan_file else None
         resolved.sources["plan"] = plan_source
+    locust = (_read_locust(mine, cli, environ, cwd, locust_args, resolved)
+              if CONFIG_SETTING in mine else None)
     for setting in mine.values():
-        if not setting.from_env or setting.name == "plan":
+        if not setting.from_env or setting.name in ("plan", CONFIG_SETTING):
             continue
-        given = _given(setting, scope, plan_file, environ, cli, cwd)
+        given = _given(setting, scope, plan_file, environ, cli, cwd, locust)
         parsed = [(layer, layer.parse(setting, raw)) for layer, raw in given]
         if setting.merge:
             value: Any = {k: v for _, table in parsed for k, v in table.items()}
@@ -176,14 +232,18 @@ def resolve_layers(scope: Scope, cli: Mapping[str, Any], environ: Mapping[str, s
     return resolved
 
 
-def resolve(cli: Mapping[str, Any], environ: Mapping[str, str], cwd: Path) -> Plan:
-    """``run``'s plan from defaults < plan file < ``SWARMDECK_*`` environment < ``cli``.
+def resolve(cli: Mapping[str, Any], environ: Mapping[str, str], cwd: Path,
+            locust_args: Sequence[str] = ()) -> Plan:
+    """``run``'s plan from defaults < Locust's files < ``LOCUST_*`` < plan file <
+    ``SWARMDECK_*`` environment < ``cli`` and ``locust_args``.
 
     ``cli`` maps setting names to what the flags gave, None meaning not given (pass
     ``vars(args)`` of a parser built with `add_arguments`; other keys are ignored).
-    Raises PlanError naming the key and where it came from.
+    ``locust_args`` are the arguments after ``--`` (Locust's): the options swarmdeck
+    shares with Locust count as flags there. ``~/.locust.conf`` is found from ``environ``'s
+    ``HOME``. Raises PlanError naming the key and where it came from.
     """
-    resolved = resolve_layers("run", cli, environ, cwd)
+    resolved = resolve_layers("run", cli, environ, cwd, locust_args)
     settings = settings_for("run")
     values = {settings[name].field: value for name, value in resolved.values.items()}
     defaults = Defaults(values["users"], values["spawn_rate"], values["run_time_s"])
@@ -192,29 +252,35 @@ def resolve(cli: Mapping[str, Any], environ: Mapping[str, str], cwd: Path) -> Pl
     values["classes"] = values["classes"] or ()
     values["thresholds"] = values["thresholds"] or ()
     values["max_regression"] = values["max_regression"] or ()
-    return Plan(**values, sources=resolved.sources)
+    return Plan(**values, sources=resolved.sources, warnings=tuple(resolved.warnings))
 
 
 @overload
 def resolve_command(command: Literal["run"], cli: Mapping[str, Any],
-                    environ: Mapping[str, str], cwd: Path) -> Plan: ...
+                    environ: Mapping[str, str], cwd: Path,
+                    locust_args: Sequence[str] = ()) -> Plan: ...
 @overload
 def resolve_command(command: Literal["worker"], cli: Mapping[str, Any],
-                    environ: Mapping[str, str], cwd: Path) -> WorkerSettings: ...
+                    environ: Mapping[str, str], cwd: Path,
+                    locust_args: Sequence[str] = ()) -> WorkerSettings: ...
 @overload
 def resolve_command(command: Literal["serve"], cli: Mapping[str, Any],
-                    environ: Mapping[str, str], cwd: Path) -> ServeSettings: ...
+                    environ: Mapping[str, str], cwd: Path,
+                    locust_args: Sequence[str] = ()) -> ServeSettings: ...
 @overload
 def resolve_command(command: StoreCommand, cli: Mapping[str, Any],
-                    environ: Mapping[str, str], cwd: Path) -> StoreSettings: ...
+                    environ: Mapping[str, str], cwd: Path,
+                    locust_args: Sequence[str] = ()) -> StoreSettings: ...
 @overload
 def resolve_command(command: Command, cli: Mapping[str, Any],
-                    environ: Mapping[str, str], cwd: Path) -> CommandSettings: ...
+                    environ: Mapping[str, str], cwd: Path,
+                    locust_args: Sequence[str] = ()) -> CommandSettings: ...
 def resolve_command(command: Command, cli: Mapping[str, Any], environ: Mapping[str, str],
-                    cwd: Path) -> CommandSettings:
-    """The typed settings of one command, from its own settings only."""
+                    cwd: Path, locust_args: Sequence[str] = ()) -> CommandSettings:
+    """The typed settings of one command, from its own settings only (``run`` also reads
+    the arguments after ``--``, ``locust_args``)."""
     if command == "run":
-        return resolve(cli, environ, cwd)
+        return resolve(cli, environ, cwd, locust_args)
     values = resolve_layers(command, cli, environ, cwd).values
     if command == "worker":
         return WorkerSettings(master=values["master"], locustfile=values["locustfile"],

@@ -121,6 +121,15 @@ SETTINGS: tuple[Setting, ...] = (
             _ignore_base(lambda v: parse_duration_value(v, positive=False)), "10s",
             "at the end, give running tasks this long to finish before stopping users",
             "30s", 'stop_timeout = "30s"', metavar="DURATION"),
+    Setting("exit_code_on_error", "exit_code_on_error", ("--exit-code-on-error",),
+            _ignore_base(lambda v: parse_int(v, minimum=0, maximum=255)), 1,
+            "the exit code of a run whose requests failed, as Locust's option of that name; "
+            "0: failures alone do not fail the run", "0", "exit_code_on_error = 0",
+            metavar="N"),
+    Setting("locust_config", "locust_config", ("--config",), parse_path, None,
+            "a Locust config file to read as `locust --config` does: after ~/.locust.conf, "
+            "./locust.conf and ./pyproject.toml, before LOCUST_* (see docs/settings.md)",
+            "ci/locust.conf", "(not a plan-file key)", metavar="PATH", in_file=False),
     Setting("workers", "workers", ("--workers",),
             _ignore_base(lambda v: parse_int(v, minimum=0)), 0,
             "start a master and N local worker processes; 0: this one process generates "

@@ -61,15 +61,16 @@ def reject_unknown(table: Mapping[str, object], known: Sequence[str], prefix: Ke
             raise UnknownKey(f"unknown key {key!r}", (*prefix, key), suggest(key, known))
 
 
-def parse_int(value: object, *, minimum: int) -> int:
-    problem = f"must be a whole number of at least {minimum}, got {describe(value)}"
+def parse_int(value: object, *, minimum: int, maximum: int | None = None) -> int:
+    bounds = f"of at least {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+    problem = f"must be a whole number {bounds}, got {describe(value)}"
     if isinstance(value, bool):
         raise Invalid(problem)
     if isinstance(value, str):
         if not re.fullmatch(r"\s*[+-]?\d+\s*", value):
             raise Invalid(problem)
         value = int(value)
-    if not isinstance(value, int) or value < minimum:
+    if not isinstance(value, int) or value < minimum or (maximum is not None and value > maximum):
         raise Invalid(problem)
     return value
 
