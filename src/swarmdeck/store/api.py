@@ -126,12 +126,13 @@ class Store:
 
     def record_verdict(self, run_id: int, *, thresholds: Sequence[ThresholdOutcome] = (),
                        findings: Sequence[Finding] = (), comparison: Comparison | None = None,
-                       status: RunStatus | None = None) -> None:
+                       status: RunStatus | None = None, message: str | None = None) -> None:
         """After the run: store its verdict (thresholds, findings, comparison) with its
-        details and, when given, the status that verdict implies."""
+        details and, when given, the status that verdict implies and why."""
         with translate_errors(self._url, f"record the verdict of run {run_id} in {{db}}"):
             writes.record_verdict(self._engine, run_id, status, thresholds=tuple(thresholds),
-                                  findings=tuple(findings), comparison=comparison)
+                                  findings=tuple(findings), comparison=comparison,
+                                  message=message)
 
     def mark_stale_runs_crashed(self) -> list[int]:
         """Mark ``crashed`` every running run whose writer is gone; their ids.

@@ -135,8 +135,9 @@ def finish_run(engine: Engine, run_id: int, status: RunStatus, ended_at: datetim
 
 def record_verdict(engine: Engine, run_id: int, status: RunStatus | None, *,
                    thresholds: tuple[ThresholdOutcome, ...], findings: tuple[Finding, ...],
-                   comparison: Comparison | None) -> None:
-    """Store the verdict with the run's details; set ``status`` when given."""
+                   comparison: Comparison | None, message: str | None = None) -> None:
+    """Store the verdict with the run's details; set ``status`` and ``message`` when
+    given."""
     with write_connection(engine) as connection:
         run = lock_run(connection, run_id)
         details = replace(details_from_json(run.details), thresholds=thresholds,
@@ -144,5 +145,7 @@ def record_verdict(engine: Engine, run_id: int, status: RunStatus | None, *,
         values: dict[str, Any] = {"details": details_to_json(details)}
         if status is not None:
             values["status"] = RunStatus(status).value
+        if message is not None:
+            values["message"] = message
         connection.execute(update(models.runs).where(models.runs.c.id == run_id)
                            .values(**values))

@@ -13,13 +13,15 @@ from swarmdeck.plan import Plan
 from swarmdeck.records import (
     Comparison,
     Ending,
+    ErrorCounts,
     Finding,
     RunDetails,
     RunStatus,
     ThresholdOutcome,
     decide,
+    errors_reason,
 )
-from swarmdeck.store import Store
+from swarmdeck.store import RunRecord, Store
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,26 @@ def judge(store: Store, run_id: int, plan: Plan) -> Verdict:
     ending = record.details.ending
     if ending is None:  # finished without an ending: an older swarmdeck's run
         ending = Ending.COMPLETED if record.status == RunStatus.PASSED else Ending.CRASHED
-    decision = decide(ending, gates_failed=bool(reasons))
-    store.record_verdict(run_id, thresholds=results, findings=found, comparison=compared,
-                         status=decision.status if decision.status != record.status else None)
+    errors = error_counts(record, plan)
+    decision = decide(ending, gates_failed=bool(reasons), errors=errors)
+    why_errors = errors_reason(errors)
+    failed_by_errors = (decision.status == RunStatus.FAILED and not reasons
+                        and why_errors is not None)
+    if failed_by_errors:
+        reasons = [str(why_errors)]
+    store.record_verdict(
+        run_id, thresholds=results, findings=found, comparison=compared,
+        status=decision.status if decision.status != record.status else None,
+        message=why_errors if failed_by_errors and not record.message else None)
     return Verdict(status=decision.status, exit_code=decision.exit_code, thresholds=results,
                    findings=found, comparison=compared, reasons=reasons)
+
+
+def error_counts(record: RunRecord, plan: Plan) -> ErrorCounts:
+    """The run's errors as records.errors_reason reads them: its failed requests, the
+    exceptions its tasks raised, and the plan's error-rate thresholds and exit code."""
+    return ErrorCounts(
+        requests=record.requests, failures=record.failures,
+        script_errors=sum(e.count for e in record.details.exceptions),
+        error_threshold=any(t.metric == "error_rate" for t in plan.thresholds),
+        exit_code_on_error=plan.exit_code_on_error)
