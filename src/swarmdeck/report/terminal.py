@@ -12,7 +12,12 @@ from rich.table import Table
 from rich.text import Text
 
 from swarmdeck.analysis.summary import EndpointSummary
-from swarmdeck.report import comparison_view, findings_view, thresholds_view
+from swarmdeck.report import (
+    comparison_view,
+    findings_view,
+    script_errors_view,
+    thresholds_view,
+)
 from swarmdeck.report import format as fmt
 from swarmdeck.report.model import RunReport, StageReport
 from swarmdeck.store import RunRow
@@ -104,6 +109,7 @@ def summary(report: RunReport, width: int | None = None) -> RenderableType:
             failures.add_row(fmt.count(error.count), f"{endpoint.method} {endpoint.name}",
                              error.reason)
         parts.append(failures)
+    parts += script_errors_view.renderables(report)
     if report.stages:
         def span(st: StageReport) -> str:
             return f"{fmt.duration(st.start_s)}-{fmt.duration(st.end_s)}"
