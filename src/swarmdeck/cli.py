@@ -68,6 +68,11 @@ def cmd_run(plan: Plan, locust_args: list[str], console: Console) -> int:
                           f"{report.totals.requests:,} requests, "
                           f"{report.totals.failures:,} failures, "
                           f"p95 {fmt.ms(report.totals.p95_ms)} ms", highlight=False)
+            if report.script_error_count:  # the summary's table says it without -q
+                console.print(f"{report.script_error_count:,} script errors"
+                              + (f"; tracebacks in {report.script_errors_log}"
+                                 if report.script_errors_log else ""),
+                              highlight=False, markup=False)
     return int(verdict.exit_code)
 
 

@@ -11,6 +11,7 @@ import pytest
 from tests.report.runs import (
     CLOSING_NAME,
     FINDINGS,
+    HOSTILE_REASON,
     HOSTILE_TAG,
     IMG_NAME,
     SCRIPT_NAME,
@@ -56,7 +57,11 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
         hostile = make_run(store, seconds=20, names=("/a", SCRIPT_NAME, IMG_NAME, CLOSING_NAME,
                                                      GUIDE_NAME),
                            tags={"note": HOSTILE_TAG}, shape=False, start=T0 + 600,
-                           verdict={"findings": FINDINGS})
+                           verdict={"findings": FINDINGS}, details={"script_errors": [
+                               {"type": "KeyError", "file": "pages/<b>x</b>.py", "line": 7,
+                                "count": 3, "first_at": T0 + 601.5, "last_at": T0 + 610.0,
+                                "message": HOSTILE_REASON}],
+                               "script_errors_log": "/runs/logs/run-2-script-errors.log"})
         store.record_verdict(hostile, findings=store.get_run(hostile).details.findings,
                              comparison=Comparison(base=None, candidate=run_ref(
                                  store.get_run(hostile)), error=COMPARE_ERROR))
@@ -96,6 +101,7 @@ def test_the_report_draws_its_charts_offline(page: Any, reports: dict[str, Path]
     assert page.locator(".sd-finding").count() == 2
     assert page.locator(".sd-finding").first.locator(".sd-badge").inner_text() == "error"
     assert "HTTP 500" in page.locator("#sd-failures").inner_text()
+    assert page.locator("#sd-script-errors").count() == 0  # none in this run
     assert page.locator("#sd-stages tbody tr").count() == 4
     assert_clean(page)
 
@@ -173,6 +179,9 @@ def test_hostile_names_stay_text(page: Any, reports: dict[str, Path]) -> None:
     assert HOSTILE_TAG in page.locator(".sd-tags").inner_text()
     assert COMPARE_ERROR in page.locator("#sd-comparison").inner_text()
     assert IMG_NAME in page.locator("#sd-findings").inner_text()
+    script_errors = page.locator("#sd-script-errors").inner_text()
+    assert HOSTILE_REASON in script_errors and "pages/<b>x</b>.py:7" in script_errors
+    assert "run-2-script-errors.log" in script_errors
     page.select_option(".sd-endpoint-select", f"GET {IMG_NAME}")
     assert IMG_NAME in page.locator("[data-chart=latency] .u-title").inner_text()
     page.locator(".sd-endpoint-table th", has_text="Endpoint").click()

@@ -4,6 +4,7 @@ versions (no "version" key) still read."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from swarmdeck.records import (
@@ -11,6 +12,7 @@ from swarmdeck.records import (
     Finding,
     LocustError,
     RunDetails,
+    ScriptError,
     ThresholdOutcome,
     WorkerRecord,
 )
@@ -71,3 +73,31 @@ def test_a_running_run_has_empty_details() -> None:
 def test_gates_failed_names_each_failed_threshold() -> None:
     assert FULL.gates_failed == [
         "threshold error_rate < 1% on POST /api/orders failed: observed 6%"]
+
+
+GROUPS = (ScriptError("JSONDecodeError", "public_pages.py", 31, 34, 1_700_000_001.25,
+                      1_700_000_059.5, "Expecting value: line 1 column 1 (char 0)"),
+          ScriptError("KeyError", "helpers/cart.py", 12, 2, 1_700_000_010.0,
+                      1_700_000_020.0, "'items'"))
+
+
+def test_script_errors_and_their_log_round_trip() -> None:
+    details = replace(FULL, script_errors=GROUPS, script_errors_log="/runs/logs/run-3.log")
+    stored = json.loads(json.dumps(details_to_json(details)))
+    assert stored["script_errors"][0] == {
+        "type": "JSONDecodeError", "file": "public_pages.py", "line": 31, "count": 34,
+        "first_at": 1_700_000_001.25, "last_at": 1_700_000_059.5,
+        "message": "Expecting value: line 1 column 1 (char 0)"}
+    assert details_from_json(stored) == details
+    assert details.script_error_count == 36  # more than Locust's 2 in FULL.exceptions
+
+
+def test_a_version_2_run_with_locusts_exceptions_only_still_reads_and_counts() -> None:
+    stored = {**details_to_json(FULL), "version": 2}
+    assert "script_errors" not in stored and "script_errors_log" not in stored
+    details = details_from_json(stored)
+    assert details.script_errors == () and details.script_errors_log is None
+    assert details.exceptions == FULL.exceptions
+    assert details.script_error_count == 2  # Locust's own count, no groups
+    assert details_to_json(details) == stored
+    assert RunDetails().script_error_count == 0

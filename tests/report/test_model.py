@@ -24,7 +24,8 @@ from swarmdeck.store import Store
 # The JSON summary's keys (docs/cli.md): a public interface, kept as it is.
 SUMMARY_KEYS = ["run_id", "status", "message", "host", "locustfile", "users", "shape", "tags",
                 "started_at", "ended_at", "duration_s", "totals", "endpoints", "regions",
-                "warnings", "locust", "workers", "stages", "thresholds", "findings"]
+                "warnings", "locust", "workers", "stages", "thresholds", "findings",
+                "script_errors"]
 NUMBERS = {"requests", "failures", "rps", "avg_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms",
            "p999_ms", "max_ms"}
 WORKERS = [{"id": "w-1", "region": "eu", "hostname": "gen-1", "joined_at": 1714564800.5,

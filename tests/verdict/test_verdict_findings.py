@@ -57,6 +57,15 @@ def test_findings_come_from_the_stored_evidence(store: Store) -> None:
                                                                          "error", 7)
 
 
+def test_the_stored_script_errors_give_their_finding(store: Store) -> None:
+    run_id = stored_run(store, {"script_errors": [
+        {"type": "KeyError", "file": "l.py", "line": 12, "count": 3, "first_at": T0 + 1.0,
+         "last_at": T0 + 5.0, "message": "'id'"}]})
+    (finding,) = [f for f in find_for_run(store, store.get_run(run_id))
+                  if f.code == "script-error"]
+    assert "KeyError raised 3 times at l.py:12" in finding.message
+
+
 def test_a_run_without_evidence_has_none_of_its_findings(store: Store) -> None:
     run_id = stored_run(store, {"warnings": []})  # runs stored before the evidence
     assert find_for_run(store, store.get_run(run_id)) == []

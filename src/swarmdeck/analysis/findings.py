@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from swarmdeck.analysis.knee import Step, find_knee
+from swarmdeck.analysis.script_errors import script_error
 from swarmdeck.analysis.summary import EndpointSummary
 from swarmdeck.labels import endpoint_label as label  # the one rule for endpoint labels
 from swarmdeck.metrics.interval import OTHER_NAME as FOLDED
+from swarmdeck.records.details import ScriptError
 from swarmdeck.records.evidence import EndpointEvidence, EvidenceRecord
 from swarmdeck.records.verdict import Finding
 
@@ -54,12 +56,13 @@ class FindingInputs:
     steps: Sequence[Step] = ()
     duration_s: float = 0.0
     warnings: Sequence[str] = ()
+    script_errors: Sequence[ScriptError] = ()  # grouped exceptions in the script's tasks
 
 
 def find(inputs: FindingInputs) -> list[Finding]:
     found: list[Finding] = []
     for heuristic in (dev_server, csrf_missing, auth_failing, name_explosion, no_wait_time,
-                      generator_saturated, saturation):
+                      generator_saturated, saturation, script_error):
         found += heuristic(inputs)
     return sorted(found, key=lambda f: (SEVERITIES.index(f.severity), f.code,
                                         f.endpoint or ""))

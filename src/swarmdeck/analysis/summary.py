@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
+from swarmdeck.records.details import ScriptError
 
 TOTAL_NAME = "Aggregated"
 TOP_ERRORS = 5
@@ -111,3 +112,4 @@ class LiveStats:
     window_s: int
     window: EndpointSummary  # all endpoints, last window
     endpoints: list[EndpointSummary]  # per endpoint, last window
+    script_errors: tuple[ScriptError, ...] = ()  # so far, most frequent first

@@ -37,6 +37,7 @@ from swarmdeck.engine.handshake import (
 )
 from swarmdeck.engine.hooks import listen
 from swarmdeck.engine.run import LocalRun, RunOutcome
+from swarmdeck.engine.script_errors import REPORT_KEY as SCRIPT_ERRORS_KEY
 from swarmdeck.engine.sources import IntervalSource, WorkerReports
 from swarmdeck.errors import CouldNotRun, Interrupted, PlanError
 from swarmdeck.records import Ending, RunDetails, WorkerRecord
@@ -127,6 +128,8 @@ class MasterRun(LocalRun):
             return
         if EVIDENCE_KEY in data:
             self.evidence.add_remote(client_id, data[EVIDENCE_KEY])
+        if SCRIPT_ERRORS_KEY in data:
+            self.script_errors.add_remote(client_id, data[SCRIPT_ERRORS_KEY])
         self.reports.receive(data)
 
     def _on_final(self, environment: Environment, msg: Any, **_: Any) -> None:

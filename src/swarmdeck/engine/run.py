@@ -12,7 +12,7 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -33,6 +33,12 @@ from swarmdeck.engine.gate import Gate
 from swarmdeck.engine.hooks import fire
 from swarmdeck.engine.preflight import check_target
 from swarmdeck.engine.recorder import Recorder
+from swarmdeck.engine.script_errors import (
+    LOGGED_PER_GROUP,
+    ScriptErrors,
+    log_path,
+    quiet_locust_tracebacks,
+)
 from swarmdeck.engine.shapes import build_shape
 from swarmdeck.engine.sources import IntervalSource, RecorderSource
 from swarmdeck.errors import PlanError, StoreError
@@ -211,6 +217,7 @@ class LocalRun:
     def execute(self) -> RunOutcome:
         self.prepare()
         plan = self.plan
+        self.script_errors = ScriptErrors([self.loaded.path])
         env = Environment(
             user_classes=self.user_classes, shape_class=self.shape, events=locust_events,
             host=self.host, stop_timeout=plan.stop_timeout_s, parsed_options=self.options,
@@ -221,11 +228,14 @@ class LocalRun:
         self.recorder = Recorder(interval_s=int(plan.interval_s), max_names=plan.max_names,
                                  region=plan.region, describe_error=StatsError.parse_error)
         self.source = self._make_source()
+        # tracebacks go to the run's log file, not over the live view (--debug keeps them)
+        restore_logs = None if plan.debug else quiet_locust_tracebacks()
         try:
             runner = self.runner = self._make_runner(env)
             fire(env.events.init, environment=env, runner=runner, web_ui=None)
             self.recorder.attach(env.events)
             self.evidence.attach(env.events)
+            self.script_errors.attach(env.events)
             # Ctrl-C, and SIGTERM from a CI runner's timeout, stop the run the same way.
             self._signals = [gevent.signal_handler(signum, self._on_interrupt)
                              for signum in (signal.SIGINT, signal.SIGTERM)]
@@ -234,6 +244,8 @@ class LocalRun:
         finally:
             for handler in self._signals:
                 handler.cancel()
+            if restore_logs is not None:
+                restore_logs()
             self._cleanup()
 
     def _measure(self, env: Environment, runner: Any) -> RunOutcome:
@@ -241,6 +253,10 @@ class LocalRun:
         run_id = self.store.create_run(self._meta())
         collector = Collector(self.store, run_id, subscribers=[self.gate])
         outcome = RunOutcome(run_id=run_id)
+        self.script_errors.log_to(
+            log_path(plan.db_url, run_id),
+            f"# swarmdeck run {run_id}: {self.loaded.path} against {self.host}\n"
+            f"# tracebacks of the script's errors, the first {LOGGED_PER_GROUP} of each kind\n\n")
         started = time.monotonic()
         self.view.started(run_id, plan, self.total_s)
         pump = None
@@ -277,6 +293,7 @@ class LocalRun:
         fire(env.events.quitting, environment=env, reverse=True)
         recorder.detach(env.events)
         self.evidence.detach(env.events)
+        self.script_errors.detach(env.events)
         if recorder.folded:
             outcome.warnings.append(
                 f"{len(recorder.folded) + self.plan.max_names} distinct request names: those "
@@ -291,6 +308,8 @@ class LocalRun:
                             nodes=tuple(sorted(e["nodes"])))
                 for e in (env.runner.exceptions.values() if env.runner else [])),
             evidence=self.evidence.record(),
+            script_errors=self.script_errors.groups(),
+            script_errors_log=self.script_errors.finish(),
         ))
         self.store.finish_run(outcome.run_id, outcome.status, datetime.now(UTC),
                               message=outcome.message, details=details)
@@ -333,8 +352,8 @@ class LocalRun:
                         self._roll_forward(collector.run_id)
                         last_roll = time.monotonic()
                 if self.view.wants_live:
-                    self.view.tick(collector.live(), runner.user_count,
-                                   time.monotonic() - started)
+                    live = replace(collector.live(), script_errors=self.script_errors.groups())
+                    self.view.tick(live, runner.user_count, time.monotonic() - started)
         except gevent.GreenletExit:
             raise
         except Exception as exc:  # noqa: BLE001 - e.g. the store became unwritable: stop the run

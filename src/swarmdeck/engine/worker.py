@@ -35,6 +35,8 @@ from swarmdeck.engine.handshake import (
 from swarmdeck.engine.hooks import fire, listen
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.engine.run import _locust_options
+from swarmdeck.engine.script_errors import REPORT_KEY as SCRIPT_ERRORS_KEY
+from swarmdeck.engine.script_errors import ScriptErrors
 from swarmdeck.errors import BadInput, CouldNotRun
 from swarmdeck.plan import WorkerSettings
 
@@ -79,6 +81,8 @@ class WorkerProcess:
         self.recorder.attach(env.events)
         self.evidence = Evidence()
         self.evidence.attach(env.events)
+        self.script_errors = ScriptErrors([loaded.path])
+        self.script_errors.attach(env.events)
         listen(env.events.report_to_master, self._report)
         runner.register_message(WELCOME, self._on_welcome)
         runner.register_message(REFUSED, self._on_refused)
@@ -101,6 +105,7 @@ class WorkerProcess:
         if self.welcomed:
             data[REPORT_KEY] = [i.to_wire() for i in self.recorder.take_all()]
             data[EVIDENCE_KEY] = self._evidence()
+            data[SCRIPT_ERRORS_KEY] = self.script_errors.snapshot()
 
     def _evidence(self) -> dict[str, Any]:
         self.evidence.sample_cpu("worker", "worker")
@@ -124,7 +129,9 @@ class WorkerProcess:
     def _on_flush(self, environment: Environment, msg: Any, **_: Any) -> None:
         self.runner.send_message(FINAL, {REPORT_KEY: [i.to_wire()
                                                       for i in self.recorder.take_all()],
-                                         EVIDENCE_KEY: self._evidence()})
+                                         EVIDENCE_KEY: self._evidence(),
+                                         SCRIPT_ERRORS_KEY: self.script_errors.snapshot(
+                                             tracebacks=True)})
 
     def _expect_welcome(self) -> None:
         gevent.sleep(HANDSHAKE_TIMEOUT_S)

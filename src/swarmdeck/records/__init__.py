@@ -11,7 +11,7 @@ from swarmdeck.records.comparison import (
     RunRef,
     SideStats,
 )
-from swarmdeck.records.details import LocustError, RunDetails, WorkerRecord
+from swarmdeck.records.details import LocustError, RunDetails, ScriptError, WorkerRecord
 from swarmdeck.records.evidence import (
     CpuSample,
     CpuSeries,
@@ -48,6 +48,7 @@ __all__ = [
     "RunDetails",
     "RunRef",
     "RunStatus",
+    "ScriptError",
     "SideStats",
     "ThresholdOutcome",
     "UserClassEvidence",

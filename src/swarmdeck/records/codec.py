@@ -3,7 +3,9 @@ details (a JSON column) and the record parts the JSON outputs show.
 
 Stored details carry ``"version"``. Version 1 (no key; runs stored before the typed
 records) has the same keys without ``ending``; both read. A reader meeting a newer version
-reads the keys it knows.
+reads the keys it knows. ``script_errors`` and ``script_errors_log`` (issue 12) are written
+only when a run had script errors; runs stored before them keep Locust's own count in
+``exceptions`` (still written), which ``RunDetails.script_error_count`` reads.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from swarmdeck.records.comparison import (
     RunRef,
     SideStats,
 )
-from swarmdeck.records.details import LocustError, RunDetails, WorkerRecord
+from swarmdeck.records.details import LocustError, RunDetails, ScriptError, WorkerRecord
 from swarmdeck.records.evidence import (
     CPU_EVERY_S,
     CpuSample,
@@ -274,6 +276,24 @@ def error_from_json(data: Mapping[str, Any]) -> LocustError:
                        nodes=tuple(str(n) for n in data.get("nodes", [])))
 
 
+# -- script errors, grouped ----------------------------------------------------------------
+
+def script_error_to_json(e: ScriptError) -> JSONDict:
+    """Stored with the run, in the JSON summary's ``script_errors.groups`` and sent by
+    workers (engine/script_errors.py)."""
+    return {"type": e.type, "file": e.file, "line": e.line, "count": e.count,
+            "first_at": e.first_at, "last_at": e.last_at, "message": e.message}
+
+
+def script_error_from_json(data: Mapping[str, Any]) -> ScriptError:
+    """A malformed group raises (TypeError, ValueError or AttributeError)."""
+    return ScriptError(type=str(data.get("type", "")), file=str(data.get("file", "")),
+                       line=int(data.get("line") or 0), count=int(data.get("count") or 0),
+                       first_at=float(data.get("first_at") or 0.0),
+                       last_at=float(data.get("last_at") or 0.0),
+                       message=str(data.get("message", "")))
+
+
 # -- the run's details ----------------------------------------------------------------------
 
 def details_to_json(d: RunDetails) -> JSONDict:
@@ -293,6 +313,10 @@ def details_to_json(d: RunDetails) -> JSONDict:
         data["evidence"] = evidence_to_json(d.evidence)
     if d.comparison is not None:
         data["comparison"] = comparison_to_json(d.comparison)
+    if d.script_errors:
+        data["script_errors"] = [script_error_to_json(e) for e in d.script_errors]
+    if d.script_errors_log is not None:
+        data["script_errors_log"] = d.script_errors_log
     return data
 
 
@@ -315,4 +339,7 @@ def details_from_json(data: Mapping[str, Any] | None) -> RunDetails:
         findings=tuple(finding_from_json(f) for f in _seq(data, "findings")),
         comparison=(comparison_from_json(comparison) if isinstance(comparison, Mapping)
                     else None),
+        script_errors=tuple(script_error_from_json(e) for e in _seq(data, "script_errors")
+                            if isinstance(e, Mapping)),
+        script_errors_log=_str_or_none(data, "script_errors_log"),
     )

@@ -24,6 +24,27 @@ class LocustError:
 
 
 @dataclass(frozen=True)
+class ScriptError:
+    """Exceptions raised by the script's tasks (or ``on_start``), grouped by exception type
+    and place: the innermost frame in the user's own files (the locustfile and the modules
+    beside it), else the innermost frame. Counted on every generator (engine/script_errors.py)
+    and merged on the master: counts add, ``first_at`` is the earliest, ``last_at`` the latest."""
+
+    type: str  # the exception's class name, e.g. "JSONDecodeError"
+    file: str  # relative to the locustfile's folder when inside it, else as Python names it
+    line: int
+    count: int
+    first_at: float  # epoch seconds
+    last_at: float
+    message: str  # one sample, str(exception), bounded
+
+    @property
+    def where(self) -> str:
+        """``public_pages.py:31`` (the file alone without a line)"""
+        return f"{self.file}:{self.line}" if self.line else (self.file or "?")
+
+
+@dataclass(frozen=True)
 class WorkerRecord:
     """A worker that joined a distributed run."""
 
@@ -40,7 +61,7 @@ class RunDetails:
     locust_requests: int | None = None  # Locust's own counters at the end
     locust_failures: int | None = None
     warnings: tuple[str, ...] = ()
-    exceptions: tuple[LocustError, ...] = ()
+    exceptions: tuple[LocustError, ...] = ()  # Locust's own count, per distinct traceback
     evidence: EvidenceRecord | None = None
     workers: tuple[WorkerRecord, ...] = ()
     refused: Mapping[str, str] = field(default_factory=dict)  # worker id -> why
@@ -48,6 +69,17 @@ class RunDetails:
     thresholds: tuple[ThresholdOutcome, ...] = ()
     findings: tuple[Finding, ...] = ()
     comparison: Comparison | None = None
+    # script errors, grouped (swarmdeck's own count), and the file holding their tracebacks
+    script_errors: tuple[ScriptError, ...] = ()
+    script_errors_log: str | None = None
+
+    @property
+    def script_error_count(self) -> int:
+        """How many exceptions the script's tasks raised: swarmdeck's grouped count, or
+        Locust's own (``exceptions``) when larger (a run stored before the groups existed,
+        or a worker whose last report was lost)."""
+        return max(sum(e.count for e in self.script_errors),
+                   sum(e.count for e in self.exceptions))
 
     @property
     def gates_failed(self) -> list[str]:

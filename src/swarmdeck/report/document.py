@@ -9,7 +9,8 @@ Shape (``schema`` 1): ``header``, ``totals``, ``endpoints`` (table rows), ``time
 (overall, ``t`` in seconds since the run's start), ``endpoint_timelines`` (one step for
 all endpoints, possibly coarser than the overall one to bound the work), ``distributions``
 (log-spaced response-time buckets per endpoint key and ``"Aggregated"``), ``failures``
-(grouped by reason), ``stages``, ``regions``, ``thresholds``, ``findings``, ``comparison``.
+(grouped by reason), ``stages``, ``regions``, ``thresholds``, ``findings``, ``comparison``,
+``script_errors`` (as in the JSON summary).
 Endpoints are keyed ``"METHOD name"`` (data: ``endpoint_key``); what is shown of one is
 its ``label`` (``swarmdeck.labels.endpoint_label``), carried by every endpoint row, failure
 endpoint and comparison row, so that the page never rebuilds it. Documented in
@@ -115,6 +116,7 @@ def run_document(store: Store, run_id: int, *, max_points: int = MAX_POINTS,
         "thresholds": summary["thresholds"],
         "findings": summary["findings"],
         "comparison": _labelled(summary.get("comparison")),
+        "script_errors": summary["script_errors"],
     }
 
 

@@ -1,6 +1,7 @@
 """JUnit XML for CI (GitLab, Jenkins, GitHub test reporters): a test case per threshold,
-per endpoint that had failures, and per regression budget broken, from the run's
-``RunReport``, so any past run can be re-rendered. Pure: report in, text out."""
+per endpoint that had failures, per group of script errors and per regression budget
+broken, from the run's ``RunReport``, so any past run can be re-rendered. Pure: report in,
+text out."""
 
 from __future__ import annotations
 
@@ -53,6 +54,19 @@ def _endpoint_cases(suite: ET.Element, report: RunReport, time_s: float) -> None
               (message, "\n".join([message, *reasons])))
 
 
+def _script_error_cases(suite: ET.Element, report: RunReport, time_s: float) -> None:
+    """A failing case per group of script errors (exceptions in tasks)."""
+    for e in report.script_errors:
+        message = f"{e.count} script errors: {e.type} at {e.where}: {e.message}"
+        _case(suite, "swarmdeck.script_errors", f"{e.type} at {e.where}", time_s,
+              (message, "\n".join([message] + ([f"tracebacks: {report.script_errors_log}"]
+                                                if report.script_errors_log else []))))
+    ungrouped = report.script_error_count - sum(e.count for e in report.script_errors)
+    if ungrouped > 0:
+        message = f"{ungrouped} script errors (counted by Locust, not grouped)"
+        _case(suite, "swarmdeck.script_errors", "script errors", time_s, (message, message))
+
+
 def _budget_cases(suite: ET.Element, comparison: Comparison | None, time_s: float) -> None:
     if comparison is None:
         return
@@ -77,6 +91,7 @@ def junit_xml(report: RunReport) -> str:
         ET.SubElement(properties, "property", name=key, value=str(value))
     _threshold_cases(suite, report, time_s)
     _endpoint_cases(suite, report, time_s)
+    _script_error_cases(suite, report, time_s)
     _budget_cases(suite, report.comparison, time_s)
     cases = suite.findall("testcase")
     if not cases:  # a suite without cases reads as "no tests" in some CIs: say the run ran

@@ -12,6 +12,7 @@ from swarmdeck.analysis.summary import LiveStats
 from swarmdeck.labels import endpoint_label
 from swarmdeck.plan import Plan
 from swarmdeck.report import format as fmt
+from swarmdeck.report.script_errors_view import live_line
 
 BUSIEST = 8
 
@@ -38,6 +39,9 @@ def render(live: LiveStats | None, users: int, elapsed_s: float, total_s: float 
             f"failures {fmt.count(live.failures)} ({fmt.pct(fail_pct)})   "
             f"last {live.window_s}s: p50 {fmt.ms(w.p50_ms)}  p95 {fmt.ms(w.p95_ms)}  "
             f"p99 {fmt.ms(w.p99_ms)} ms"))
+        script_errors = live_line(live.script_errors)
+        if script_errors is not None:
+            parts.append(script_errors)
         table = Table(show_edge=False, pad_edge=False, title=f"Busiest endpoints, last "
                       f"{live.window_s}s", title_justify="left")
         table.add_column("Endpoint", overflow="ellipsis", no_wrap=True, max_width=58)

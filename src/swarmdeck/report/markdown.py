@@ -9,6 +9,7 @@ from swarmdeck.records.comparison import Comparison
 from swarmdeck.report.comparison_view import comparison_markdown
 from swarmdeck.report.format import cell
 from swarmdeck.report.model import RunReport
+from swarmdeck.report.script_errors_view import markdown as script_errors_markdown
 
 TOP_ENDPOINTS = 10
 STATUS_EMOJI = {"passed": "✅", "failed": "❌", "aborted": "⏹️", "crashed": "💥",
@@ -91,6 +92,7 @@ def _findings(report: RunReport) -> list[str]:
 
 
 def markdown_summary(report: RunReport, top: int = TOP_ENDPOINTS) -> str:
-    lines = [*_status(report), *_endpoints(report, top), *_thresholds(report),
+    lines = [*_status(report), *_endpoints(report, top), *script_errors_markdown(report),
+             *_thresholds(report),
              *_comparison(report.comparison), *_findings(report)]
     return "\n".join(lines) + "\n"

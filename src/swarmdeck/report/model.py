@@ -15,6 +15,7 @@ from swarmdeck.records import (
     Comparison,
     Finding,
     RunStatus,
+    ScriptError,
     ThresholdOutcome,
     WorkerRecord,
     codec,
@@ -69,6 +70,11 @@ class RunReport:
     thresholds: tuple[ThresholdOutcome, ...] = ()
     findings: tuple[Finding, ...] = ()
     comparison: Comparison | None = None
+    # exceptions in the script's tasks: the groups, the total (RunDetails.script_error_count)
+    # and the file of their tracebacks
+    script_errors: tuple[ScriptError, ...] = ()
+    script_error_count: int = 0
+    script_errors_log: str | None = None
 
     @property
     def host(self) -> str:
@@ -126,9 +132,16 @@ class RunReport:
             "stages": [stage_json(st) for st in self.stages],
             "thresholds": [codec.threshold_to_json(t) for t in self.thresholds],
             "findings": [codec.finding_to_json(f) for f in self.findings],
+            "script_errors": self.script_errors_json(),
             **({"comparison": codec.comparison_to_json(self.comparison)}
                if self.comparison is not None else {}),
         }
+
+    def script_errors_json(self) -> dict[str, Any]:
+        """The JSON summary's ``script_errors`` (and the run document's)."""
+        return {"count": self.script_error_count,
+                "groups": [codec.script_error_to_json(e) for e in self.script_errors],
+                "log": self.script_errors_log}
 
 
 # The numbers of a summary row (totals, an endpoint, a region, a stage), in the JSON
@@ -197,7 +210,9 @@ def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
         stages=_stages(store, run_id, meta.plan.get("shape"), meta.started_at, duration),
         workers=details.workers, endpoint_regions=_endpoint_regions(by_region, duration),
         thresholds=details.thresholds, findings=details.findings,
-        comparison=details.comparison,
+        comparison=details.comparison, script_errors=details.script_errors,
+        script_error_count=details.script_error_count,
+        script_errors_log=details.script_errors_log,
     )
 
 

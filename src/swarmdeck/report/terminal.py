@@ -13,7 +13,12 @@ from rich.text import Text
 
 from swarmdeck.analysis.summary import EndpointSummary
 from swarmdeck.labels import endpoint_label
-from swarmdeck.report import comparison_view, findings_view, thresholds_view
+from swarmdeck.report import (
+    comparison_view,
+    findings_view,
+    script_errors_view,
+    thresholds_view,
+)
 from swarmdeck.report import format as fmt
 from swarmdeck.report.model import RunReport, StageReport
 from swarmdeck.store import RunRow
@@ -107,6 +112,7 @@ def summary(report: RunReport, width: int | None = None) -> RenderableType:
             failures.add_row(fmt.count(error.count),
                              Text(_endpoint(endpoint.method, endpoint.name)), Text(error.reason))
         parts.append(failures)
+    parts += script_errors_view.renderables(report)
     if report.stages:
         def span(st: StageReport) -> str:
             return f"{fmt.duration(st.start_s)}-{fmt.duration(st.end_s)}"

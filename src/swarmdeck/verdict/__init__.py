@@ -71,6 +71,6 @@ def error_counts(record: RunRecord, plan: Plan) -> ErrorCounts:
     exceptions its tasks raised, and the plan's error-rate thresholds and exit code."""
     return ErrorCounts(
         requests=record.requests, failures=record.failures,
-        script_errors=sum(e.count for e in record.details.exceptions),
+        script_errors=record.details.script_error_count,
         error_threshold=any(t.metric == "error_rate" for t in plan.thresholds),
         exit_code_on_error=plan.exit_code_on_error)

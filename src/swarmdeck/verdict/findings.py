@@ -48,5 +48,5 @@ def find_for_run(store: Store, record: RunRecord) -> list[Finding]:
     inputs = FindingInputs(
         evidence=details.evidence or EvidenceRecord(), endpoints=endpoints,
         steps=steps_for_run(store, record.id, step_for(duration)), duration_s=duration,
-        warnings=details.warnings)
+        warnings=details.warnings, script_errors=details.script_errors)
     return find(inputs)

@@ -141,6 +141,14 @@ RUN_DOCUMENT = _object(
         "thresholds": {"type": "array", "items": _ref("Threshold")},
         "findings": {"type": "array", "items": _ref("Finding")},
         "comparison": {"oneOf": [{"type": "null"}, _ref("Comparison")]},
+        "script_errors": _object(["count", "groups", "log"], {
+            "count": {"type": "integer"}, "log": _nullable("string"),
+            "groups": {"type": "array", "items": _object(
+                ["type", "file", "line", "count", "first_at", "last_at", "message"], {
+                    "type": {"type": "string"}, "file": {"type": "string"},
+                    "line": {"type": "integer"}, "count": {"type": "integer"},
+                    "first_at": {"type": "number"}, "last_at": {"type": "number"},
+                    "message": {"type": "string"}})}}),
     })
 COMPARISON = _object(["base", "candidate", "metric", "rows", "passed"], {
     "base": {"type": "object"}, "candidate": {"type": "object"}, "metric": {"type": "string"},

@@ -497,6 +497,7 @@
     nodes.push(section("Response-time distribution", "sd-distribution", distChildren));
 
     nodes.push(this._failures(doc.failures));
+    if (doc.script_errors && doc.script_errors.count) nodes.push(this._scriptErrors(doc.script_errors));
     if (stages.length) nodes.push(this._stages(stages));
     if (doc.regions && Object.keys(doc.regions).length) nodes.push(this._regions(doc.regions));
     if (doc.comparison) nodes.push(this._comparison(doc.comparison, doc.comparison.base
@@ -605,6 +606,25 @@
         }));
       } }
     ], failures.reasons, { className: "sd-failure-table" })], note);
+  };
+
+  // exceptions raised by the script's tasks, grouped by type and place (the JSON summary's)
+  View.prototype._scriptErrors = function (se) {
+    var groups = se.groups || [];
+    var grouped = groups.reduce(function (n, g) { return n + g.count; }, 0);
+    var note = fmt.count(se.count) + " exceptions in the script's tasks (each ended its task early)" +
+      (se.count > grouped ? "; " + fmt.count(se.count - grouped) + " counted by Locust without their type and place" : "") +
+      "." + (se.log ? " Full tracebacks: " + se.log : "");
+    return section("Script errors", "sd-script-errors", [table([
+      { key: "count", label: "Count", num: true, render: function (r) { return fmt.count(r.count); } },
+      { key: "type", label: "Type", render: function (r) { return el("code", { text: r.type }); } },
+      { key: "where", label: "Where", render: function (r) {
+        return el("span", { className: "sd-name", text: r.line ? r.file + ":" + r.line : (r.file || "?") }); } },
+      { key: "first_at", label: "First", render: function (r) { return fmt.date(new Date(r.first_at * 1000).toISOString()); } },
+      { key: "last_at", label: "Last", render: function (r) { return fmt.date(new Date(r.last_at * 1000).toISOString()); } },
+      { key: "message", label: "Sample message", render: function (r) {
+        return el("span", { className: "sd-reason", text: r.message }); } }
+    ], groups, { className: "sd-script-error-table" })], note);
   };
 
   View.prototype._stages = function (stages) {
