@@ -168,3 +168,26 @@ def test_development_servers_are_known_by_their_server_header(header: str, what:
                                     "Apache/2.4.58 (Debian)", "hypercorn-h11"])
 def test_production_servers_are_no_dev_server(header: str) -> None:
     assert find(FindingInputs(EvidenceRecord(servers=(header,)))) == []
+
+
+def test_an_endpoint_failing_also_in_an_outage_is_judged_outside_it() -> None:
+    """/boom always answers 500 and the target is down from 0:08 to 0:18: the endpoint's
+    finding counts its 500s only, and its times leave the outage out."""
+    def second(t: int) -> Second:
+        if 8 <= t < 18:
+            return Second(T0 + t, 100, 100, 100, 1.0, {REFUSED: 100},
+                          {("GET", "/"): 90, ("GET", "/boom"): 10})
+        return Second(T0 + t, 50, 5, 0, 20.0, {}, {("GET", "/boom"): 5})
+
+    seconds = tuple(second(t) for t in range(30))
+    found = find(inputs((summary("/", 1900, 900, (REFUSED, 900)), {None: 900, 200: 1000}),
+                        (summary("/boom", 200, 200, (BOOM, 100), (REFUSED, 100)),
+                         {500: 100, None: 100}), seconds=seconds))
+    assert sorted(f.code for f in found) == ["failing-endpoint", "outage"]
+    (f,) = failing(found).values()
+    assert f.endpoint == "GET /boom"
+    assert f.message.startswith("100 of 100 requests (100%) failed outside the outage (100 "
+                                "more failed in it) (100 × 500); most often " + BOOM)
+    assert "dropped connections" not in f.fix
+    assert "between 12:00:00 and 12:00:30 UTC" in f.fix
+    assert f.evidence["status"] == {"500": 100} and f.evidence["in_outages"] == 100

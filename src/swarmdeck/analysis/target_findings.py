@@ -32,8 +32,6 @@ from swarmdeck.records.verdict import Finding
 FAILING_MIN_SHARE = 0.5
 FAILING_MIN_FAILURES = 3  # ...and at least this many
 FIX_MIN_SHARE = 0.2  # a kind of failure gets its fix when it is this share of them or more
-# an endpoint whose failures are mostly inside outage windows is the outage's finding
-FAILING_IN_OUTAGE_SHARE = 0.5
 
 NO_RESPONSE = "no response"
 CHECK = "check"  # failed by the script's own check on a response it got (catch_response)
@@ -112,20 +110,50 @@ def _fix(category: str, reason: str, when: str | None) -> str:
             "it got: read the reason, and fix the check or the request")
 
 
-def _failure_span(series: SecondSeries, key: tuple[str, str]) -> tuple[int, int] | None:
-    """The first second with a failure of the endpoint, and the end of the last one."""
-    seconds = [s.start for s in series.seconds if s.endpoint_failures.get(key)]
-    return (seconds[0], seconds[-1] + 1) if seconds else None
+def _reason_category(reason: str) -> str:
+    kind = failure_kind(reason)
+    if kind is None:
+        return CHECK
+    return _category(int(kind)) if kind.isdigit() else "connection"
+
+
+def _top_reason(errors: Sequence[ErrorCount], category: str) -> tuple[str | None, int]:
+    """The most frequent reason of this kind of failure (of any, if none is of it)."""
+    of_it = [e for e in errors if _reason_category(e.reason) == category]
+    top = max(of_it or errors, key=lambda e: e.count, default=None)
+    return (top.reason, top.count) if top else (None, 0)
+
+
+def _failure_span(series: SecondSeries, outages: Sequence[Outage], key: tuple[str, str]
+                  ) -> tuple[int, int] | None:
+    """The first second with a failure of the endpoint outside the outages, and the end of
+    the last one."""
+    seconds = [s.start for s in series.seconds
+               if s.endpoint_failures.get(key) and not in_outages(outages, s.start)]
+    return (seconds[0], seconds[-1] + series.step_s) if seconds else None
 
 
 def _in_outages(series: SecondSeries, outages: Sequence[Outage], key: tuple[str, str]) -> int:
+    """The endpoint's failures inside outage windows."""
     return sum(s.endpoint_failures.get(key, 0) for s in series.seconds
-               if in_outages(outages, s.start))
+               if in_outages(outages, s.start)) if outages else 0
+
+
+def _without_outages(codes: Counter[int | None], in_outage: int) -> Counter[int | None]:
+    """The codes less the failures inside outage windows (no response first, then 503, 502,
+    504: what an outage fails with)."""
+    codes = Counter(codes)
+    for code in (None, 503, 502, 504):
+        taken = min(codes.get(code, 0), in_outage)
+        codes[code] -= taken
+        in_outage -= taken
+    return +codes
 
 
 def failing_endpoint(inputs: FindingInputs) -> list[Finding]:
     """Per endpoint: failures at least FAILING_MIN_SHARE of its requests, after leaving out
-    what auth-failing and csrf-missing report (401, 403, CSRF 400s)."""
+    what auth-failing and csrf-missing report (401, 403, CSRF 400s) and what failed inside
+    an outage window (the outage finding's)."""
     evidence = {(e.method, e.name): e for e in inputs.evidence.endpoints}
     series = inputs.series
     outages = find_outages(series)
@@ -135,50 +163,53 @@ def failing_endpoint(inputs: FindingInputs) -> list[Finding]:
         entry = evidence.get(key)
         left_out = (entry.count(401) + entry.count(403) + entry.csrf_400) if entry else sum(
             e.count for e in summary.errors if status_of(e.reason) in (401, 403))
-        own = summary.failures - min(summary.failures, left_out)
-        requests = summary.requests
+        in_outage = _in_outages(series, outages, key)
+        own = summary.failures - min(summary.failures, left_out + in_outage)
+        requests = summary.requests - min(summary.requests, in_outage)
         if own < FAILING_MIN_FAILURES or own < FAILING_MIN_SHARE * requests:
             continue
-        if outages and _in_outages(series, outages, key) >= FAILING_IN_OUTAGE_SHARE * own:
-            continue
-        codes = _codes(summary, entry)
-        checks = own - sum(codes.values())
-        by_category: Counter[str] = Counter()
-        for code, n in codes.items():
-            by_category[_category(code)] += n
-        if checks > 0:
-            by_category[CHECK] += checks
-        reason, reason_count = _top_reason(summary.errors)
-        span = _failure_span(series, key)
-        when = _times(series, *span) if span else None
-        kinds = sorted((c for c, n in by_category.items() if n >= FIX_MIN_SHARE * own),
-                       key=lambda c: (-by_category[c], _ORDER.index(c)))
-        share = own / requests
-        found.append(Finding(
-            "failing-endpoint", "error", label(summary.method, summary.name),
-            f"{own:,} of {requests:,} requests ({100 * share:.0f}%) failed ("
-            + ", ".join(f"{n:,} × {code}" if code is not None else f"{n:,} {NO_RESPONSE}"
-                        for code, n in codes.most_common())
-            + (f"{', ' if codes else ''}{checks:,} failed by the script's check"
-               if checks > 0 else "")
-            + ")" + (f"; most often {reason} ({reason_count:,}×)" if reason else "")
-            + ": this endpoint was measured as an error, not as the page it should serve",
-            {"requests": requests, "failures": own, "share": round(share, 4),
-             "status": {("none" if code is None else str(code)): n
-                        for code, n in codes.most_common()},
-             "script_checks": max(checks, 0), "kinds": dict(by_category.most_common()),
-             "reason": reason, "reason_count": reason_count,
-             "first_failure_s": series.offset(span[0]) if span else None,
-             "last_failure_s": series.offset(span[1]) if span else None,
-             "first_failure_epoch": span[0] if span else None,
-             "last_failure_epoch": span[1] if span else None},
-            "; ".join(_fix(kind, reason or "", when) for kind in kinds)))
+        found.append(_failing(inputs, summary, entry, own, requests, in_outage, outages))
     return found
 
 
-def _top_reason(errors: Sequence[ErrorCount]) -> tuple[str | None, int]:
-    top = max(errors, key=lambda e: e.count, default=None)
-    return (top.reason, top.count) if top else (None, 0)
+def _failing(inputs: FindingInputs, summary: EndpointSummary, entry: EndpointEvidence | None,
+             own: int, requests: int, in_outage: int, outages: Sequence[Outage]) -> Finding:
+    series = inputs.series
+    codes = _without_outages(_codes(summary, entry), in_outage)
+    checks = own - sum(codes.values())
+    by_category: Counter[str] = Counter()
+    for code, n in codes.items():
+        by_category[_category(code)] += n
+    if checks > 0:
+        by_category[CHECK] += checks
+    ordered = sorted(by_category, key=lambda c: (-by_category[c], _ORDER.index(c)))
+    kinds = [c for c in ordered if by_category[c] >= FIX_MIN_SHARE * own] or ordered[:1]
+    reason, reason_count = _top_reason(summary.errors, kinds[0] if kinds else CHECK)
+    span = _failure_span(series, outages, (summary.method, summary.name))
+    when = _times(series, *span) if span else None
+    share = own / requests
+    return Finding(
+        "failing-endpoint", "error", label(summary.method, summary.name),
+        f"{own:,} of {requests:,} requests ({100 * share:.0f}%) failed"
+        + (f" outside the outage{'s' * (len(outages) > 1)} ({in_outage:,} more failed in "
+           f"{'them' if len(outages) > 1 else 'it'})" if in_outage else "") + " ("
+        + ", ".join(f"{n:,} × {code}" if code is not None else f"{n:,} {NO_RESPONSE}"
+                    for code, n in codes.most_common())
+        + (f"{', ' if codes else ''}{checks:,} failed by the script's check"
+           if checks > 0 else "")
+        + ")" + (f"; most often {reason} ({reason_count:,}×)" if reason else "")
+        + ": this endpoint was measured as an error, not as the page it should serve",
+        {"requests": requests, "failures": own, "share": round(share, 4),
+         "status": {("none" if code is None else str(code)): n
+                    for code, n in codes.most_common()},
+         "script_checks": max(checks, 0), "kinds": dict(by_category.most_common()),
+         "in_outages": in_outage, "reason": reason, "reason_count": reason_count,
+         "first_failure_s": series.offset(span[0]) if span else None,
+         "last_failure_s": series.offset(span[1]) if span else None,
+         "first_failure_epoch": span[0] if span else None,
+         "last_failure_epoch": span[1] if span else None},
+        "; ".join(_fix(kind, _top_reason(summary.errors, kind)[0] or "", when)
+                  for kind in kinds))
 
 
 def _kinds_text(kinds: Mapping[str, int]) -> str:
