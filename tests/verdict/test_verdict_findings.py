@@ -19,7 +19,7 @@ from swarmdeck.records.codec import details_from_json
 from swarmdeck.records.verdict import Finding
 from swarmdeck.store import RunMeta, Store
 from swarmdeck.verdict import judge
-from swarmdeck.verdict.findings import find_for_run
+from swarmdeck.verdict.findings import find_for_run, series_step
 
 T0 = 1_714_564_800  # 2024-05-01T12:00:00Z
 EVIDENCE = Path(__file__).parent.parent / "records" / "evidence_v1.json"
@@ -111,3 +111,11 @@ def test_outages_and_failing_endpoints_come_from_the_stored_seconds(store: Store
     boom = found["failing-endpoint"]
     assert boom.endpoint == "POST /boom"
     assert "between 12:00:03 and 12:00:25 UTC (0:03 to 0:25 into the run)" in boom.fix
+
+
+@pytest.mark.parametrize(("interval_s", "duration_s", "step"), [
+    (1, 30, 1), (1, 7200, 1), (1, 7201, 10), (5, 3600, 5), (1, 72_000, 10),
+    (1, 86_400, 60), (1, 10 * 86_400, 120), (30, 7 * 86_400, 120)])
+def test_long_runs_are_read_in_coarser_steps(interval_s: int, duration_s: float,
+                                             step: int) -> None:
+    assert series_step(interval_s, duration_s) == step

@@ -22,6 +22,10 @@ MAX_POINTS = 300  # the timeline step gives at most this many points (at least 1
 
 
 NICE_STEPS = (1, 2, 5, 10, 20, 30, 60, 120, 300, 600)  # from 10 s up, the rollups serve them
+# the outage series: per interval (1 s) up to this many points (2 h); a longer run is read
+# in 10 s or 60 s steps from its rollups, so that the read stays bounded (raw 1-s rows cost
+# ~60 µs each: a 24-h run of 20 endpoints has 1.7 million)
+SERIES_MAX_POINTS = 7200
 
 
 def step_for(duration_s: float) -> int:
@@ -80,20 +84,26 @@ class _SecondTotals:
             outage_reasons=dict(self.outage_reasons), endpoint_failures=self.endpoint_failures)
 
 
+def series_step(interval_s: float, duration_s: float) -> int:
+    """The run's interval (1 s unless --interval) while that gives at most
+    SERIES_MAX_POINTS points, else 10 s or a multiple of 60 s (read from the rollups)."""
+    step = max(1, math.ceil(interval_s or 1))
+    if duration_s / step <= SERIES_MAX_POINTS:
+        return step
+    needed = duration_s / SERIES_MAX_POINTS
+    return 10 if step <= 10 and needed <= 10 else 60 * math.ceil(max(needed, step) / 60)
+
+
 def series_for_run(store: Store, record: RunRecord,
                    histograms: dict[int, LatencyHistogram] | None = None) -> SecondSeries:
     """Per second with requests (all endpoints): requests, failures, failures of an outage
     kind and their reasons, failures per endpoint, the p50; streamed from the 1-s series
-    (one second's intervals in memory at a time). ``histograms``, when given, also gets
-    each second's merged histogram (the knee's steps when they are 1 s)."""
-    step = _interval_s(record)
+    (one second's intervals in memory at a time; coarser for long runs: ``series_step``).
+    ``histograms``, when given, also gets each second's merged histogram (the knee's steps
+    when they are 1 s)."""
+    step = series_step(record.meta.interval_s, record.duration_s())
     return SecondSeries(started_at=record.meta.started_at.timestamp(), step_s=step,
                         seconds=tuple(_seconds(store.iter_series(record.id, step), histograms)))
-
-
-def _interval_s(record: RunRecord) -> int:
-    """The run's interval: the finest step its series has (1 s unless --interval)."""
-    return max(1, math.ceil(record.meta.interval_s or 1))
 
 
 def _seconds(intervals: Iterable[EndpointInterval],
@@ -122,7 +132,7 @@ def find_for_run(store: Store, record: RunRecord) -> list[Finding]:
     _, endpoints = summarize(store.endpoint_data(record.id), duration)
     step = step_for(duration)
     histograms: dict[int, LatencyHistogram] | None = (
-        {} if step == 1 == _interval_s(record) else None)
+        {} if step == 1 == series_step(record.meta.interval_s, duration) else None)
     series = series_for_run(store, record, histograms)  # one read when the steps are 1 s
     inputs = FindingInputs(
         evidence=details.evidence or EvidenceRecord(), endpoints=endpoints,
