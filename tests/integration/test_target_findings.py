@@ -200,7 +200,7 @@ def test_a_target_stopped_mid_run_is_an_outage(target: Target, tmp_path: Path) -
 
 
 class _QuietStatic(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+    def log_message(self, *args: Any) -> None:
         pass
 
 
