@@ -94,11 +94,11 @@ def test_outages_and_failing_endpoints_come_from_the_stored_seconds(store: Store
             start=T0 + s, method="GET", name="/", requests=20, failures=20 if down else 0,
             histogram=fast if down else slow, errors=Counter({REFUSED: 20} if down else {})))
         if not down:
-            boom = 3 <= s < 25
+            fails = 3 <= s < 25
             intervals.append(EndpointInterval(
                 start=T0 + s, method="POST", name="/boom", requests=2,
-                failures=2 if boom else 0, histogram=slow,
-                errors=Counter({BOOM: 2} if boom else {})))
+                failures=2 if fails else 0, histogram=slow,
+                errors=Counter({BOOM: 2} if fails else {})))
     store.add_intervals(run_id, intervals)
     store.finish_run(run_id, RunStatus.PASSED, meta.started_at + timedelta(seconds=30),
                      details=details_from_json({"warnings": []}))
