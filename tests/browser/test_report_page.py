@@ -14,6 +14,7 @@ from tests.report.runs import (
     HOSTILE_REASON,
     HOSTILE_TAG,
     IMG_NAME,
+    OUTAGE,
     SCRIPT_NAME,
     T0,
     THRESHOLDS,
@@ -67,11 +68,14 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
                                  store.get_run(hostile)), error=COMPARE_ERROR))
         base = make_run(store, seconds=60, seed=3, start=T0 + 1200)
         candidate = make_run(store, seconds=60, seed=4, scale_us=8_000, start=T0 + 1800)
+        outage = make_run(store, seconds=30, names=("/a",), shape=False, start=T0 + 2400,
+                          verdict={"findings": [OUTAGE]})
         empty = store.create_run(make_meta(started_at=datetime.fromtimestamp(T0, UTC)))
         store.finish_run(empty, "crashed", datetime.fromtimestamp(T0 + 3, UTC),
                          message="target unreachable")
         yield {"run": write_html(store, run, folder / "run.html"),
                "empty": write_html(store, empty, folder / "empty.html"),
+               "outage": write_html(store, outage, folder / "outage.html"),
                "hostile": write_html(store, hostile, folder / "hostile.html"),
                "compare": write_html(store, candidate, folder / "compare.html",
                                      compare_to=base)}
@@ -103,6 +107,38 @@ def test_the_report_draws_its_charts_offline(page: Any, reports: dict[str, Path]
     assert "HTTP 500" in page.locator("#sd-failures").inner_text()
     assert page.locator("#sd-script-errors").count() == 0  # none in this run
     assert page.locator("#sd-stages tbody tr").count() == 4
+    assert_clean(page)
+
+
+# Pixels of a chart's canvas in the outage band's colour (rgba(214,48,49,0.14)), and where.
+OUTAGE_PIXELS = """(name) => {
+  const canvas = document.querySelector(`[data-chart="${name}"] canvas`);
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let n = 0, left = canvas.width, right = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+    if (a > 25 && a < 50 && Math.abs(r - 214) < 12 && Math.abs(g - 48) < 12 &&
+        Math.abs(b - 49) < 12) {
+      n++;
+      const x = (i / 4) % canvas.width;
+      left = Math.min(left, x); right = Math.max(right, x);
+    }
+  }
+  return {n: n, left: left, right: right, width: canvas.width};
+}"""
+
+
+def test_outages_are_shaded_on_the_charts(page: Any, reports: dict[str, Path]) -> None:
+    open_report(page, reports["outage"])
+    for name in ("users", "rps", "latency"):
+        band = page.evaluate(OUTAGE_PIXELS, name)
+        assert band["n"] > 1000, name
+        # 0:08 to 0:18 of a 30-s run: a third of the plot, left of its middle
+        assert 0.15 < band["left"] / band["width"] < 0.4, band
+        assert 0.4 < band["right"] / band["width"] < 0.7, band
+    assert "red bands mark outages" in page.locator("#sd-over-time").inner_text()
+    open_report(page, reports["run"])
+    assert page.evaluate(OUTAGE_PIXELS, "rps")["n"] == 0
     assert_clean(page)
 
 

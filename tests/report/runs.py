@@ -72,3 +72,11 @@ FINDINGS = [
      "message": "POST answered 400: " + HOSTILE_REASON, "evidence": {"status": 400},
      "fix": "Read the CSRF token first."},
 ]
+
+# an outage finding (analysis/target_findings.py): the charts shade its window
+OUTAGE = {"code": "outage", "severity": "error", "endpoint": None,
+          "message": "the target was down from 0:08 to 0:18 (10 s): 600 of 600 requests "
+                     "failed (600 connection refused); it recovered 2 s after it",
+          "evidence": {"start_s": 8, "end_s": 18, "start_epoch": T0 + 8, "end_epoch": T0 + 18,
+                       "outage_failures": 600, "recovery_s": 2},
+          "fix": "find what stopped the target"}

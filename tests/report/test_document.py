@@ -13,6 +13,7 @@ from tests.report.runs import (
     HOSTILE_REASON,
     HOSTILE_TAG,
     IMG_NAME,
+    OUTAGE,
     SCRIPT_NAME,
     T0,
     THRESHOLDS,
@@ -136,6 +137,13 @@ def test_failures_stages_thresholds_and_findings(store: Store) -> None:
     assert doc["comparison"] is None
     assert set(doc["distributions"]) == {"Aggregated", "GET /a", "POST /b"}
     assert sum(doc["distributions"]["Aggregated"]["counts"]) == doc["totals"]["requests"]
+
+
+def test_outage_findings_give_the_charts_their_windows(store: Store) -> None:
+    run_id = make_run(store, seconds=30, verdict={"findings": [*FINDINGS, OUTAGE]})
+    doc = run_document(store, run_id)
+    assert doc["outages"] == [{"start_s": 8, "end_s": 18, "failures": 600, "recovery_s": 2}]
+    assert run_document(store, make_run(store, seconds=5, start=T0 + 100))["outages"] == []
 
 
 def test_hostile_names_are_kept_as_plain_text(store: Store) -> None:

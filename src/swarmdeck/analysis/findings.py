@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from swarmdeck.analysis.knee import Step, find_knee
+from swarmdeck.analysis.outages import SecondSeries
 from swarmdeck.analysis.script_errors import script_error
 from swarmdeck.analysis.summary import EndpointSummary
 from swarmdeck.labels import endpoint_label as label  # the one rule for endpoint labels
@@ -57,12 +58,18 @@ class FindingInputs:
     duration_s: float = 0.0
     warnings: Sequence[str] = ()
     script_errors: Sequence[ScriptError] = ()  # grouped exceptions in the script's tasks
+    # per second, all endpoints: for outage and failing-endpoint (analysis/outages.py)
+    series: SecondSeries = field(default_factory=SecondSeries)
 
 
 def find(inputs: FindingInputs) -> list[Finding]:
+    # imported here: target_findings imports this module's FindingInputs
+    from swarmdeck.analysis.target_findings import failing_endpoint, outage
+
     found: list[Finding] = []
     for heuristic in (dev_server, csrf_missing, auth_failing, name_explosion, no_wait_time,
-                      generator_saturated, saturation, script_error):
+                      generator_saturated, saturation, script_error,
+                      failing_endpoint, outage):
         found += heuristic(inputs)
     return sorted(found, key=lambda f: (SEVERITIES.index(f.severity), f.code,
                                         f.endpoint or ""))
@@ -76,30 +83,84 @@ def _label(entry: EndpointEvidence) -> str:
     return label(entry.method, entry.name)
 
 
+@dataclass(frozen=True)
+class DevServer:
+    """A development server, known by the Server header it sends."""
+
+    key: str
+    header: re.Pattern[str]
+    name: str
+    why: str
+    fix: str
+
+
+# Only servers meant for development (production servers that announce themselves, such as
+# TornadoServer, gunicorn, uvicorn, waitress, are not here); docs/findings.md lists them.
+DEV_SERVERS = (
+    DevServer("werkzeug", WERKZEUG, "Flask's development server (Werkzeug)",
+              "single process and unoptimised",
+              "run the app under a production WSGI server, as in production: "
+              "gunicorn -w 4 -b 0.0.0.0:8000 'app:create_app()' (behind your usual proxy), "
+              "with debug off; never load-test `flask run` or app.run(debug=True)"),
+    # http.server's SimpleHTTPRequestHandler / BaseHTTPRequestHandler: "SimpleHTTP/0.6
+    # Python/3.11.2"
+    DevServer("http.server", re.compile(r"^\s*(?:SimpleHTTP|BaseHTTP)/\S+\s+Python/"),
+              "Python's http.server (python -m http.server)",
+              "a development server that its own documentation says is not for production",
+              "serve static files with a production web server (nginx, a CDN) and the app "
+              "under a production server (gunicorn for WSGI, uvicorn workers for ASGI); "
+              "never load-test python -m http.server"),
+    # wsgiref.simple_server, which Django's runserver (and Bottle's default) builds on:
+    # "WSGIServer/0.2 CPython/3.11.7"
+    DevServer("wsgiref", re.compile(r"^\s*WSGIServer/\S+\s+\w*Py\w*/"),
+              "Django's development server (manage.py runserver) or wsgiref.simple_server",
+              "a development server, unoptimised (Django's docs: do not use it in "
+              "production)",
+              "run the app under a production WSGI server, as in production: "
+              "gunicorn -w 4 -b 0.0.0.0:8000 project.wsgi (with DEBUG = False, static files "
+              "served by the web server); never load-test manage.py runserver"),
+    # Ruby's WEBrick (the old `rails server` default): "WEBrick/1.8.1 (Ruby/3.2.2/...)"
+    DevServer("webrick", re.compile(r"^\s*WEBrick/", re.IGNORECASE),
+              "WEBrick, Ruby's development server", "single process and unoptimised",
+              "run the app under Puma as in production (bundle exec puma -w 4 with "
+              "RAILS_ENV=production); never load-test WEBrick"),
+)
+
+
+def _dev_server(servers: Sequence[str]) -> tuple[str, DevServer] | None:
+    """The first Server header that names a development server, and which one."""
+    for header in servers:
+        for server in DEV_SERVERS:
+            if server.header.match(header):
+                return header, server
+    return None
+
+
 def dev_server(inputs: FindingInputs) -> list[Finding]:
-    """Any ``Server: Werkzeug/...`` header, or any Werkzeug debugger page in a 5xx body."""
+    """A ``Server`` header of a development server (DEV_SERVERS: Werkzeug, Python's
+    http.server, wsgiref's WSGIServer behind Django's runserver, WEBrick), or Werkzeug's
+    debugger page in a 5xx body."""
     ev = inputs.evidence
     servers = list(ev.servers)
-    werkzeug = [s for s in servers if WERKZEUG.match(s)]
+    matched = _dev_server(servers)
     pages = ev.debugger_pages
-    if not werkzeug and not pages:
+    if matched is None and not pages:
         return []
+    header, server = matched if matched is not None else (None, DEV_SERVERS[0])
     what = []
-    if werkzeug:
-        what.append(f"answered with Server: {werkzeug[0]}")
+    if header is not None:
+        what.append(f"answered with Server: {header}")
     if pages:
         what.append(f"returned Werkzeug's interactive debugger page {pages} time"
                     f"{'s' * (pages != 1)} (on {ev.debugger_endpoint or '?'})")
+    debugger = " (and with the debugger, able to run code for anyone)" if pages else ""
     return [Finding(
         "dev-server", "error", None,
-        f"the target {' and '.join(what)}: this is Flask's development server, single "
-        "process and unoptimised (and with the debugger, able to run code for anyone) — "
+        f"the target {' and '.join(what)}: this is {server.name}, {server.why}{debugger} — "
         "these results do not represent production",
-        {"servers": servers, "debugger_pages": pages,
+        {"servers": servers, "dev_server": server.key, "debugger_pages": pages,
          "debugger_endpoint": ev.debugger_endpoint},
-        "run the app under a production WSGI server, as in production: "
-        "gunicorn -w 4 -b 0.0.0.0:8000 'app:create_app()' (behind your usual proxy), "
-        "with debug off; never load-test `flask run` or app.run(debug=True)")]
+        server.fix)]
 
 
 def csrf_missing(inputs: FindingInputs) -> list[Finding]:

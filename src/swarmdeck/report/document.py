@@ -9,7 +9,8 @@ Shape (``schema`` 1): ``header``, ``totals``, ``endpoints`` (table rows), ``time
 (overall, ``t`` in seconds since the run's start), ``endpoint_timelines`` (one step for
 all endpoints, possibly coarser than the overall one to bound the work), ``distributions``
 (log-spaced response-time buckets per endpoint key and ``"Aggregated"``), ``failures``
-(grouped by reason), ``stages``, ``regions``, ``thresholds``, ``findings``, ``comparison``,
+(grouped by reason), ``stages``, ``regions``, ``thresholds``, ``findings``, ``outages``
+(the ``outage`` findings' windows, for the charts to mark), ``comparison``,
 ``script_errors`` (as in the JSON summary).
 Endpoints are keyed ``"METHOD name"`` (data: ``endpoint_key``); what is shown of one is
 its ``label`` (``swarmdeck.labels.endpoint_label``), carried by every endpoint row, failure
@@ -115,9 +116,24 @@ def run_document(store: Store, run_id: int, *, max_points: int = MAX_POINTS,
         if len(report.regions) > 1 else {},
         "thresholds": summary["thresholds"],
         "findings": summary["findings"],
+        "outages": outage_marks(summary["findings"]),
         "comparison": _labelled(summary.get("comparison")),
         "script_errors": summary["script_errors"],
     }
+
+
+def outage_marks(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The windows of the ``outage`` findings (analysis/target_findings.py), in seconds
+    since the run's start as on the charts, with what the charts label them with."""
+    marks = []
+    for finding in findings:
+        evidence = finding.get("evidence") or {}
+        if finding.get("code") != "outage" or "start_s" not in evidence:
+            continue
+        marks.append({"start_s": evidence["start_s"], "end_s": evidence["end_s"],
+                      "failures": evidence.get("outage_failures"),
+                      "recovery_s": evidence.get("recovery_s")})
+    return sorted(marks, key=lambda mark: mark["start_s"])
 
 
 def compare_document(store: Store, base_id: int, candidate_id: int) -> dict[str, Any]:

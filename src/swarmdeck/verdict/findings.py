@@ -1,14 +1,18 @@
-"""Findings for a stored run: its evidence, endpoint summaries and timeline, read from the
-store only and handed to the pure analysis (analysis/findings.py)."""
+"""Findings for a stored run: its evidence, endpoint summaries, timeline and per-second
+series, read from the store only and handed to the pure analysis (analysis/findings.py)."""
 
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Iterable
 
 from swarmdeck.analysis.findings import FindingInputs, find
 from swarmdeck.analysis.knee import Step
+from swarmdeck.analysis.outages import Second, SecondSeries, failure_kind, is_outage_kind
 from swarmdeck.analysis.summary import summarize
 from swarmdeck.metrics.histogram import LatencyHistogram
+from swarmdeck.metrics.interval import EndpointInterval
 from swarmdeck.records.evidence import EvidenceRecord
 from swarmdeck.records.verdict import Finding
 from swarmdeck.store import Store
@@ -18,6 +22,10 @@ MAX_POINTS = 300  # the timeline step gives at most this many points (at least 1
 
 
 NICE_STEPS = (1, 2, 5, 10, 20, 30, 60, 120, 300, 600)  # from 10 s up, the rollups serve them
+# the outage series: per interval (1 s) up to this many points (2 h); a longer run is read
+# in 10 s or 60 s steps from its rollups, so that the read stays bounded (raw 1-s rows cost
+# ~60 µs each: a 24-h run of 20 endpoints has 1.7 million)
+SERIES_MAX_POINTS = 7200
 
 
 def step_for(duration_s: float) -> int:
@@ -26,18 +34,95 @@ def step_for(duration_s: float) -> int:
     return next((s for s in NICE_STEPS if s >= needed), 60 * math.ceil(needed / 60))
 
 
-def steps_for_run(store: Store, run_id: int, step_s: int) -> list[Step]:
+def steps_for_run(store: Store, run_id: int, step_s: int,
+                  histograms: dict[int, LatencyHistogram] | None = None) -> list[Step]:
     """The run's timeline (users per step) with the merged latency histogram of each step,
-    streamed (one step's intervals in memory at a time)."""
-    histograms: dict[int, LatencyHistogram] = {}
-    for interval in store.iter_series(run_id, step_s):
-        h = histograms.get(interval.start)
-        if h is None:
-            h = histograms[interval.start] = LatencyHistogram()
-        h.merge(interval.histogram)
+    streamed (one step's intervals in memory at a time); ``histograms``: those already
+    merged (``series_for_run`` with a step of 1 s)."""
+    if histograms is None:
+        histograms = {}
+        for interval in store.iter_series(run_id, step_s):
+            h = histograms.get(interval.start)
+            if h is None:
+                h = histograms[interval.start] = LatencyHistogram()
+            h.merge(interval.histogram)
     return [Step(start=p.start, seconds=step_s, users=p.users, requests=p.requests,
                  failures=p.failures, histogram=histograms.get(p.start))
             for p in store.timeline(run_id, step_s)]
+
+
+class _SecondTotals:
+    """One second of the series being gathered: every endpoint's intervals merged."""
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.requests = self.failures = self.outage_failures = 0
+        self.histogram = LatencyHistogram()
+        self.outage_reasons: Counter[str] = Counter()
+        self.endpoint_failures: dict[tuple[str, str], int] = {}
+
+    def add(self, interval: EndpointInterval, kinds: dict[str, bool]) -> None:
+        self.requests += interval.requests
+        self.failures += interval.failures
+        self.histogram.merge(interval.histogram)
+        if interval.failures:
+            key = (interval.method, interval.name)
+            self.endpoint_failures[key] = self.endpoint_failures.get(key, 0) + interval.failures
+        for reason, count in interval.errors.items():
+            outage = kinds.get(reason)
+            if outage is None:
+                outage = kinds[reason] = is_outage_kind(failure_kind(reason))
+            if outage:
+                self.outage_failures += count
+                self.outage_reasons[reason] += count
+
+    def second(self) -> Second:
+        return Second(
+            start=self.start, requests=self.requests, failures=self.failures,
+            outage_failures=self.outage_failures,
+            p50_ms=self.histogram.percentile_ms(50) if self.requests else None,
+            outage_reasons=dict(self.outage_reasons), endpoint_failures=self.endpoint_failures)
+
+
+def series_step(interval_s: float, duration_s: float) -> int:
+    """The run's interval (1 s unless --interval) while that gives at most
+    SERIES_MAX_POINTS points, else 10 s or a multiple of 60 s (read from the rollups)."""
+    step = max(1, math.ceil(interval_s or 1))
+    if duration_s / step <= SERIES_MAX_POINTS:
+        return step
+    needed = duration_s / SERIES_MAX_POINTS
+    return 10 if step <= 10 and needed <= 10 else 60 * math.ceil(max(needed, step) / 60)
+
+
+def series_for_run(store: Store, record: RunRecord,
+                   histograms: dict[int, LatencyHistogram] | None = None) -> SecondSeries:
+    """Per second with requests (all endpoints): requests, failures, failures of an outage
+    kind and their reasons, failures per endpoint, the p50; streamed from the 1-s series
+    (one second's intervals in memory at a time; coarser for long runs: ``series_step``).
+    ``histograms``, when given, also gets each second's merged histogram (the knee's steps
+    when they are 1 s)."""
+    step = series_step(record.meta.interval_s, record.duration_s())
+    return SecondSeries(started_at=record.meta.started_at.timestamp(), step_s=step,
+                        seconds=tuple(_seconds(store.iter_series(record.id, step), histograms)))
+
+
+def _seconds(intervals: Iterable[EndpointInterval],
+             histograms: dict[int, LatencyHistogram] | None) -> Iterable[Second]:
+    kinds: dict[str, bool] = {}  # reason -> of an outage kind (reasons repeat)
+    current: _SecondTotals | None = None
+    for interval in intervals:
+        if current is not None and current.start != interval.start:
+            yield current.second()
+            if histograms is not None:
+                histograms[current.start] = current.histogram
+            current = None
+        if current is None:
+            current = _SecondTotals(interval.start)
+        current.add(interval, kinds)
+    if current is not None:
+        yield current.second()
+        if histograms is not None:
+            histograms[current.start] = current.histogram
 
 
 def find_for_run(store: Store, record: RunRecord) -> list[Finding]:
@@ -45,8 +130,13 @@ def find_for_run(store: Store, record: RunRecord) -> list[Finding]:
     details = record.details
     duration = record.duration_s()
     _, endpoints = summarize(store.endpoint_data(record.id), duration)
+    step = step_for(duration)
+    histograms: dict[int, LatencyHistogram] | None = (
+        {} if step == 1 == series_step(record.meta.interval_s, duration) else None)
+    series = series_for_run(store, record, histograms)  # one read when the steps are 1 s
     inputs = FindingInputs(
         evidence=details.evidence or EvidenceRecord(), endpoints=endpoints,
-        steps=steps_for_run(store, record.id, step_for(duration)), duration_s=duration,
-        warnings=details.warnings, script_errors=details.script_errors)
+        steps=steps_for_run(store, record.id, step, histograms), duration_s=duration,
+        warnings=details.warnings, script_errors=details.script_errors,
+        series=series)
     return find(inputs)

@@ -140,6 +140,9 @@ RUN_DOCUMENT = _object(
         "regions": {"type": "object", "additionalProperties": _ref("EndpointSummary")},
         "thresholds": {"type": "array", "items": _ref("Threshold")},
         "findings": {"type": "array", "items": _ref("Finding")},
+        "outages": {"type": "array", "items": _object(["start_s", "end_s"], {
+            "start_s": {"type": "number"}, "end_s": {"type": "number"},
+            "failures": _nullable("integer"), "recovery_s": _nullable("integer")})},
         "comparison": {"oneOf": [{"type": "null"}, _ref("Comparison")]},
         "script_errors": _object(["count", "groups", "log"], {
             "count": {"type": "integer"}, "log": _nullable("string"),

@@ -14,7 +14,8 @@
   var AGG = "Aggregated";
   var COLORS = { users: "#7b61ff", rps: "#2f80ed", fps: "#eb5757", p50: "#27ae60",
                  p95: "#f2994a", p99: "#b3261e", base: "#8a94a6", cand: "#2f80ed",
-                 bar: "#2f80ed", stage: "rgba(80,80,80,0.55)" };
+                 bar: "#2f80ed", stage: "rgba(80,80,80,0.55)",
+                 outage: "rgba(214,48,49,0.14)", outageText: "#a61b1b" };
 
   // -- DOM helpers: never innerHTML ----------------------------------------------------
   function el(tag, props, children) {
@@ -136,13 +137,42 @@
     };
   }
 
+  // outage windows (the outage findings, doc.outages): a shaded band under the lines,
+  // labelled at the top (below the stages' names)
+  function outagePlugin(outages, stages) {
+    return {
+      hooks: {
+        drawClear: [function (u) {
+          if (!outages || !outages.length) return;
+          var ctx = u.ctx, top = u.bbox.top, height = u.bbox.height, dpr = global.devicePixelRatio || 1;
+          var left = u.bbox.left, right = u.bbox.left + u.bbox.width;
+          ctx.save();
+          ctx.font = Math.round(10 * dpr) + "px sans-serif";
+          ctx.textBaseline = "top";
+          ctx.textAlign = "left";
+          outages.forEach(function (o) {
+            var x0 = Math.max(u.valToPos(o.start_s, "x", true), left);
+            var x1 = Math.min(u.valToPos(o.end_s, "x", true), right);
+            if (!(x1 > x0)) return;
+            ctx.fillStyle = COLORS.outage;
+            ctx.fillRect(x0, top, x1 - x0, height);
+            ctx.fillStyle = COLORS.outageText;
+            ctx.fillText("outage " + fmt.duration(o.start_s) + "–" + fmt.duration(o.end_s),
+                         x0 + 3, top + (stages && stages.length ? 14 * dpr : 2));
+          });
+          ctx.restore();
+        }]
+      }
+    };
+  }
+
   function timeAxis() {
     return { incrs: TIME_INCRS, values: function (u, splits) { return splits.map(fmt.duration); },
              label: "time since start", labelSize: 18, size: 40 };
   }
 
   function lineChart(target, opts) {
-    // opts: {title, width, x, lines: [{label, data, color, dash}], unit, stages, yMin0}
+    // opts: {title, width, x, lines: [{label, data, color, dash}], unit, stages, outages, yMin0}
     var data = [opts.x];
     var series = [{ label: "time", value: function (u, v) { return v == null ? "–" : fmt.duration(v); } }];
     opts.lines.forEach(function (line) {
@@ -151,7 +181,8 @@
                     spanGaps: !!opts.spanGaps, points: { show: false },
                     value: function (u, v) { return v == null ? "–" : opts.format(v); } });
     });
-    var headroom = opts.stages && opts.stages.length ? 1.18 : 1.08;  // room for stage names
+    var marks = (opts.stages && opts.stages.length ? 1 : 0) + (opts.outages && opts.outages.length ? 1 : 0);
+    var headroom = [1.08, 1.18, 1.3][marks];  // room for the stages' and outages' names
     var uopts = {
       title: opts.title, width: opts.width, height: opts.height || 220,
       scales: { x: { time: false }, y: { range: function (u, min, max) {
@@ -163,7 +194,7 @@
       series: series,
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
-      plugins: [stagePlugin(opts.stages)]
+      plugins: [stagePlugin(opts.stages), outagePlugin(opts.outages, opts.stages)]
     };
     return new global.uPlot(uopts, data, target);
   }
@@ -430,11 +461,13 @@
     var lines = linesFor(doc, key);
     var tl = doc.timeline || {};
     var stages = doc.stages || [];
+    var outages = doc.outages || [];
     var charts = el("div", { className: "sd-charts" });
     var note = "Step " + (lines.step_s || "?") + " s" +
       (key !== AGG && (doc.endpoint_timelines || {}).step_s !== tl.step_s
         ? " per endpoint (the aggregated charts use " + tl.step_s + " s)" : "") +
       (stages.length ? "; dashed lines mark the shape's stages" : "") +
+      (outages.length ? "; red bands mark outages (the target was down: see Findings)" : "") +
       ". Drag across a chart to zoom, double-click to reset.";
     var half = halfWidth(width);
     var mk = function (name, title, half_, make) {
@@ -443,19 +476,19 @@
       self._chart(name, box, make, half_);
     };
     mk("users", "Users", true, function (t) {
-      return lineChart(t, { title: "Users", width: half, x: tl.t || [], stages: stages,
+      return lineChart(t, { title: "Users", width: half, x: tl.t || [], stages: stages, outages: outages,
         lines: [{ label: "users", data: tl.users || [], color: COLORS.users }], format: fmt.count,
         integer: true });
     });
     mk("rps", "Requests/s" + (key === AGG ? "" : ": " + shown), true, function (t) {
       return lineChart(t, { title: "Requests/s and failures/s" + (key === AGG ? "" : " — " + shown),
-        width: half, x: lines.t || [], stages: stages, format: fmt.rate,
+        width: half, x: lines.t || [], stages: stages, outages: outages, format: fmt.rate,
         lines: [{ label: "requests/s", data: lines.rps || [], color: COLORS.rps },
                 { label: "failures/s", data: lines.fps || [], color: COLORS.fps }] });
     });
     mk("latency", "Response time", false, function (t) {
       return lineChart(t, { title: "Response time (ms)" + (key === AGG ? "" : " — " + shown),
-        width: width, x: lines.t || [], stages: stages, format: fmt.ms, height: 260,
+        width: width, x: lines.t || [], stages: stages, outages: outages, format: fmt.ms, height: 260,
         lines: [{ label: "p50", data: lines.p50 || [], color: COLORS.p50 },
                 { label: "p95", data: lines.p95 || [], color: COLORS.p95 },
                 { label: "p99", data: lines.p99 || [], color: COLORS.p99 }] });
