@@ -49,6 +49,7 @@ class Plan:
     html_path: Path | None = None
     compare_to: str | None = None  # a run id, "last" or "baseline:NAME" (syntax checked only)
     max_regression: tuple[Budget, ...] = ()
+    group_names: bool = True  # ids in request names grouped into templates (engine/naming.py)
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     """Where each setting's value came from, by setting name: ``default``, ``--users``,
     ``SWARMDECK_USERS`` or ``swarmdeck.toml:3``."""
@@ -103,6 +104,7 @@ class Plan:
             "html_path": str(self.html_path) if self.html_path else None,
             "compare_to": self.compare_to,
             "max_regression": [str(b) for b in self.max_regression],
+            "group_names": self.group_names,
             "sources": dict(self.sources),
         }
 
