@@ -14,6 +14,7 @@ from swarmdeck.plan import ShapeSpec
 from swarmdeck.records import (
     Comparison,
     Finding,
+    NameGroup,
     RunStatus,
     ThresholdOutcome,
     WorkerRecord,
@@ -69,6 +70,7 @@ class RunReport:
     thresholds: tuple[ThresholdOutcome, ...] = ()
     findings: tuple[Finding, ...] = ()
     comparison: Comparison | None = None
+    name_groups: tuple[NameGroup, ...] = ()  # request names grouped into templates
 
     @property
     def host(self) -> str:
@@ -126,6 +128,8 @@ class RunReport:
             "stages": [stage_json(st) for st in self.stages],
             "thresholds": [codec.threshold_to_json(t) for t in self.thresholds],
             "findings": [codec.finding_to_json(f) for f in self.findings],
+            **({"name_groups": [codec.name_group_to_json(g) for g in self.name_groups]}
+               if self.name_groups else {}),
             **({"comparison": codec.comparison_to_json(self.comparison)}
                if self.comparison is not None else {}),
         }
@@ -197,7 +201,7 @@ def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
         stages=_stages(store, run_id, meta.plan.get("shape"), meta.started_at, duration),
         workers=details.workers, endpoint_regions=_endpoint_regions(by_region, duration),
         thresholds=details.thresholds, findings=details.findings,
-        comparison=details.comparison,
+        comparison=details.comparison, name_groups=details.name_groups,
     )
 
 

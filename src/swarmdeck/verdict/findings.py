@@ -48,5 +48,5 @@ def find_for_run(store: Store, record: RunRecord) -> list[Finding]:
     inputs = FindingInputs(
         evidence=details.evidence or EvidenceRecord(), endpoints=endpoints,
         steps=steps_for_run(store, record.id, step_for(duration)), duration_s=duration,
-        warnings=details.warnings)
+        warnings=details.warnings, name_groups=details.name_groups)
     return find(inputs)
