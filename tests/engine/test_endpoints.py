@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 
-import msgpack
+import msgpack  # type: ignore[import-untyped]
 
 from swarmdeck.engine.endpoints import SAMPLES, EndpointNames
 from swarmdeck.engine.naming import LEARN_AFTER

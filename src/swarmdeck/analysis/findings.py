@@ -188,10 +188,10 @@ def name_explosion(inputs: FindingInputs) -> list[Finding]:
         locust_name = _TEMPLATE_QUERY.sub(r"\1=[\1]", g.template).replace("{id}", "[id]")
         found.append(Finding(
             "name-explosion", "warning", label(g.method, g.template),
-            f"{count} distinct request names differ only in ids (e.g. "
+            f"{count} distinct request names differ only in ids or query values (e.g. "
             f"{', '.join(g.samples[:3])}): swarmdeck grouped them as {g.template}, one "
-            "endpoint with all their requests, but the template is a guess, and Locust (or "
-            "a run with --no-group-names) still sees one endpoint per name",
+            "endpoint with all their requests; the template is a guess, and Locust (or "
+            "--no-group-names) sees one endpoint per name",
             {"pattern": g.template, "names": g.names, "exact": g.exact,
              "examples": list(g.samples), "requests": requests.get((g.method, g.template), 0),
              "grouped": True},

@@ -154,16 +154,20 @@ class NameGrouper:
 
     def template(self, name: str) -> str:
         """The endpoint template of a request name (the name itself when nothing folds)."""
-        if not looks_like_url(name):
+        if name[:1] == "/" and "?" not in name and "#" not in name:
+            origin, path, query, fragment = "", name, None, None  # the common case
+        elif looks_like_url(name):
+            origin, path, query, fragment = split_url(name)
+        else:
             return name
-        origin, path, query, fragment = split_url(name)
-        out = origin
-        for position, segment in enumerate(path.split("/")[1:] if path else ()):
+        segments = path.split("/")
+        out = origin + "/" + segment_template(segments[1]) if path else origin
+        variable, learn = self.variable, self._learn
+        for segment in segments[2:]:  # past the first: positions that may be learned
             folded = segment_template(segment) if segment else segment
-            learnable = position and folded and folded != PLACEHOLDER  # never the first
-            if learnable and (out in self.variable or self._learn(out, folded)):
+            if folded and folded != PLACEHOLDER and (out in variable or learn(out, folded)):
                 folded = PLACEHOLDER
-            out = f"{out}/{folded}"
+            out = out + "/" + folded
         if query is not None:
             out = f"{out}?{query_template(query)}"
         if fragment is not None:
