@@ -9,6 +9,7 @@ from swarmdeck.analysis.findings import FindingInputs, find, normalise_name
 from swarmdeck.analysis.knee import Step
 from swarmdeck.analysis.summary import EndpointSummary
 from swarmdeck.metrics.histogram import LatencyHistogram
+from swarmdeck.records import NameGroup
 from swarmdeck.records.codec import finding_to_json
 from swarmdeck.records.evidence import (
     CpuSample,
@@ -106,6 +107,35 @@ def test_name_explosion_threshold(count: int, expected: bool) -> None:
         assert found[0].endpoint == "GET /api/products/{n}"
         assert found[0].evidence["names"] == count
         assert 'name="/api/products/[id]"' in found[0].fix
+
+
+@pytest.mark.parametrize(("names", "expected"), [(10, True), (9, False)])
+def test_a_template_that_absorbed_many_names_is_a_name_explosion(names: int,
+                                                                 expected: bool) -> None:
+    """Grouped automatically, the names are one endpoint; the finding still asks for name=
+    and shows the template and how many names it absorbed."""
+    group = NameGroup("GET", "/api/products/{id}", names, True,
+                      ("/api/products/17", "/api/products/342", "/api/products/5"))
+    inputs = FindingInputs(endpoints=[summary("GET", "/api/products/{id}", 900),
+                                      summary("GET", "/blog")], name_groups=[group])
+    found = [f for f in find(inputs) if f.code == "name-explosion"]
+    assert bool(found) is expected
+    if expected:
+        (finding,) = found
+        assert (finding.severity, finding.endpoint) == ("warning", "GET /api/products/{id}")
+        assert finding.evidence["pattern"] == "/api/products/{id}"
+        assert finding.evidence["names"] == names and finding.evidence["requests"] == 900
+        assert f"{names} distinct request names" in finding.message
+        assert "grouped them as /api/products/{id}" in finding.message
+        assert 'name="/api/products/[id]"' in finding.fix
+        assert 'self.client.get(f"/api/products/17"' in finding.fix
+
+
+def test_an_estimated_count_and_a_query_template_read_as_such() -> None:
+    group = NameGroup("GET", "/search?page={}&q={}", 2400, False, ("/search?q=a&page=1",))
+    (finding,) = find(FindingInputs(name_groups=[group]))
+    assert "about 2,400 distinct request names" in finding.message
+    assert 'name="/search?page=[page]&q=[q]"' in finding.fix
 
 
 def test_names_folded_into_other_is_a_name_explosion() -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from swarmdeck.engine import evidence as E
+from swarmdeck.engine.endpoints import EndpointNames
 from swarmdeck.engine.evidence import Evidence, sample_wait_time
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.metrics.interval import MAX_NAMES, OTHER_NAME
@@ -110,7 +111,7 @@ def test_debugger_page_in_a_500_body() -> None:
 
 
 def test_names_beyond_the_cap_fold() -> None:
-    ev = Evidence(max_names=3)
+    ev = Evidence(names=EndpointNames(max_names=3, group=False))
     for i in range(5):
         fire(ev, "GET", f"/p/{i}", Response(200), 2)
     data = details(ev)
@@ -118,15 +119,20 @@ def test_names_beyond_the_cap_fold() -> None:
     assert by_name(data, OTHER_NAME)["status"] == {"200": 4}
 
 
-def test_the_cap_is_the_recorders_so_the_same_names_fold() -> None:
-    """Evidence rows and interval rows name the same endpoints: both fold past the same cap."""
-    ev, recorder = Evidence(max_names=3), Recorder(max_names=3)
-    for i in [0, 1, 0, 2, 3, 1, 4, 3]:
-        fire(ev, "GET", f"/p/{i}", Response(200))
-        recorder.on_request("GET", f"/p/{i}", 1.0, 0)
-    names = {e["name"] for e in details(ev)["endpoints"]}
-    assert names == {i.name for i in recorder.take_all()} == {"/p/0", "/p/1", "/p/2", OTHER_NAME}
-    assert Evidence().max_names == Recorder().max_names == MAX_NAMES
+def test_the_recorder_and_the_evidence_name_the_same_endpoints() -> None:
+    """Evidence rows and interval rows name the same endpoints: the same templates, and the
+    same names folded past the cap (they share one EndpointNames, as in a run)."""
+    for group, expected in ((False, {"/p/0", "/p/1", "/q/a", OTHER_NAME}),
+                            (True, {"/p/{id}", "/q/a", "/q/b", OTHER_NAME})):
+        names = EndpointNames(max_names=3, group=group)
+        ev, recorder = Evidence(names=names), Recorder(names=names)
+        for name in ["/p/0", "/p/1", "/p/0", "/q/a", "/p/2", "/q/b", "/p/3", "/q/c", "/p/4"]:
+            fire(ev, "GET", name, Response(200))
+            recorder.on_request("GET", name, 1.0, 0)
+        rows = {e["name"]: e["status"]["200"] for e in details(ev)["endpoints"]}
+        assert set(rows) == {i.name for i in recorder.take_all()} == expected
+        assert sum(rows.values()) == 9
+    assert Evidence().names.max_names == Recorder().names.max_names == MAX_NAMES
 
 
 class Bare:

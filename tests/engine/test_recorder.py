@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from swarmdeck.engine.endpoints import EndpointNames
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.metrics.interval import OTHER_NAME
 
@@ -39,13 +40,14 @@ def test_longer_intervals_align_to_their_length() -> None:
 
 
 def test_names_beyond_the_cap_fold_into_other() -> None:
-    recorder = Recorder(max_names=3, clock=Clock(50.0))
+    recorder = Recorder(names=EndpointNames(max_names=3, group=False), clock=Clock(50.0))
     for i in range(10):
         recorder.on_request("GET", f"/item/{i}", 1.0, 0)
     recorder.on_request("GET", "/item/0", 1.0, 0)  # a known name keeps its own row
+    recorder.on_request("GET", "/item/9", 1.0, 0)  # a folded name is not counted twice
     by_name = {i.name: i.requests for i in recorder.take_all()}
-    assert by_name == {"/item/0": 2, "/item/1": 1, "/item/2": 1, OTHER_NAME: 7}
-    assert len(recorder.folded) == 7
+    assert by_name == {"/item/0": 2, "/item/1": 1, "/item/2": 1, OTHER_NAME: 8}
+    assert recorder.names.folded == 7
 
 
 def test_every_request_is_counted_once() -> None:

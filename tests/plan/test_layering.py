@@ -28,6 +28,7 @@ def test_defaults_when_nothing_is_given(plan_from: Resolver, tmp_path: Path) -> 
     assert (plan.tags, plan.classes) == ({}, ())
     assert (plan.quiet, plan.debug) == (False, False)
     assert (plan.interval_s, plan.max_names, plan.stop_timeout_s) == (1.0, 500, 10.0)
+    assert plan.group_names is True  # ids in URLs are grouped unless --no-group-names
     assert plan.plan_path is None
     assert set(plan.sources.values()) == {"default"}
 
@@ -46,6 +47,8 @@ def test_defaults_when_nothing_is_given(plan_from: Resolver, tmp_path: Path) -> 
          {"stop_timeout_s": (0.0, 5.0, 60.0)}),
         ("quiet", "false", "yes", ["-q"], {"quiet": (False, True, True)}),
         ("debug", "true", "0", ["--debug"], {"debug": (True, False, True)}),
+        ("group_names", "false", "on", ["--no-group-names"],
+         {"group_names": (False, True, False)}),
         ("classes", '["A"]', "B,C", ["--class", "D"],
          {"classes": (("A",), ("B", "C"), ("D",))}),
     ],

@@ -11,6 +11,7 @@ from swarmdeck.records import (
     Ending,
     Finding,
     LocustError,
+    NameGroup,
     RunDetails,
     ScriptError,
     ThresholdOutcome,
@@ -25,6 +26,8 @@ FULL = RunDetails(
     workers=(WorkerRecord("w1", "eu-west", "gen-1", 1_700_000_000.5, 1_700_000_030.0),
              WorkerRecord("w2", "us-east", "gen-2", 1_700_000_001.0)),
     refused={"w3": "wrong token"},
+    name_groups=(NameGroup("GET", "/items/{id}", 41, True, ("/items/1", "/items/7")),
+                 NameGroup("POST", "/users/{id}/cart", 1512, False, ("/users/9/cart",))),
     thresholds=(ThresholdOutcome("p95 < 300ms", None, 120.5, "120.5 ms", True),
                 ThresholdOutcome("error_rate < 1%", "POST /api/orders", 0.06, "6%", False,
                                  abort=True)),
@@ -52,6 +55,16 @@ def test_round_trip_through_json_text() -> None:
     assert stored["version"] == DETAILS_VERSION
     assert stored["ending"] == "workers_lost"
     assert details_from_json(stored) == FULL
+    assert stored["name_groups"][0] == {"method": "GET", "template": "/items/{id}",
+                                        "names": 41, "exact": True,
+                                        "samples": ["/items/1", "/items/7"]}
+
+
+def test_details_stored_before_name_groups_read_without_them() -> None:
+    stored = details_to_json(FULL)
+    del stored["name_groups"]
+    assert details_from_json(stored).name_groups == ()
+    assert "name_groups" not in details_to_json(RunDetails())  # none: no key
 
 
 def test_a_version_1_run_reads_and_keeps_its_keys() -> None:

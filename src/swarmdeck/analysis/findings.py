@@ -18,7 +18,7 @@ from swarmdeck.analysis.script_errors import script_error
 from swarmdeck.analysis.summary import EndpointSummary
 from swarmdeck.labels import endpoint_label as label  # the one rule for endpoint labels
 from swarmdeck.metrics.interval import OTHER_NAME as FOLDED
-from swarmdeck.records.details import ScriptError
+from swarmdeck.records.details import NameGroup, ScriptError
 from swarmdeck.records.evidence import EndpointEvidence, EvidenceRecord
 from swarmdeck.records.verdict import Finding
 
@@ -30,8 +30,10 @@ CSRF_MIN_SHARE = 0.5  # ...or (with fewer) at least this share of the endpoint's
 # auth-failing: 401 + 403 + redirects to a login page, on one endpoint
 AUTH_MIN_SHARE = 0.2
 AUTH_MIN_COUNT = 5
-# name-explosion: distinct names that are the same once ids are replaced
+# name-explosion: distinct names that are the same once ids are replaced (or that the
+# generators grouped into one template: records.NameGroup)
 NAME_GROUP_MIN = 10
+_TEMPLATE_QUERY = re.compile(r"([^?&=]+)=\{\}")
 # no-wait-time: every sampled wait_time below this many seconds
 NO_WAIT_S = 0.01
 # generator-saturated: samples (one per 5 s) at least this % busy (on a CPU or waiting
@@ -60,6 +62,7 @@ class FindingInputs:
     script_errors: Sequence[ScriptError] = ()  # grouped exceptions in the script's tasks
     # per second, all endpoints: for outage and failing-endpoint (analysis/outages.py)
     series: SecondSeries = field(default_factory=SecondSeries)
+    name_groups: Sequence[NameGroup] = ()  # names the generators grouped into templates
 
 
 def find(inputs: FindingInputs) -> list[Finding]:
@@ -226,19 +229,37 @@ def normalise_name(name: str) -> str:
 
 
 def name_explosion(inputs: FindingInputs) -> list[Finding]:
-    """Groups of NAME_GROUP_MIN+ names equal once ids are replaced; names folded into
-    (other) by the recorder's cap."""
+    """Templates the generators grouped NAME_GROUP_MIN+ names into; groups of
+    NAME_GROUP_MIN+ names equal once ids are replaced (names left ungrouped); names folded
+    into (other) by the recorder's cap."""
     requests: dict[tuple[str, str], int] = {}
     for e in inputs.endpoints:
         requests[(e.method, e.name)] = e.requests
     for entry in inputs.evidence.endpoints:
         requests.setdefault((entry.method, entry.name), entry.responses)
+    found = []
+    for g in inputs.name_groups:
+        if g.names < NAME_GROUP_MIN:
+            continue
+        count = f"{g.names:,}" if g.exact else f"about {g.names:,}"
+        # Locust's own convention for a grouped name: /items/[id], /search?q=[q]
+        locust_name = _TEMPLATE_QUERY.sub(r"\1=[\1]", g.template).replace("{id}", "[id]")
+        found.append(Finding(
+            "name-explosion", "warning", label(g.method, g.template),
+            f"{count} distinct request names differ only in ids or query values (e.g. "
+            f"{', '.join(g.samples[:3])}): swarmdeck grouped them as {g.template}, one "
+            "endpoint with all their requests; the template is a guess, and Locust (or "
+            "--no-group-names) sees one endpoint per name",
+            {"pattern": g.template, "names": g.names, "exact": g.exact,
+             "examples": list(g.samples), "requests": requests.get((g.method, g.template), 0),
+             "grouped": True},
+            "group them with name= in the script: "
+            f"self.client.get(f\"{(g.samples or (g.template,))[0]}\", name=\"{locust_name}\")"))
     groups: dict[tuple[str, str], list[tuple[str, int]]] = {}
     for (method, name), n in requests.items():
         if name == FOLDED:
             continue
         groups.setdefault((method, normalise_name(name)), []).append((name, n))
-    found = []
     for (method, pattern), names in sorted(groups.items()):
         if len(names) < NAME_GROUP_MIN:
             continue

@@ -25,6 +25,7 @@ from locust.env import Environment
 from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING
 
 from swarmdeck import __version__
+from swarmdeck.engine.endpoints import REPORT_KEY as NAMES_KEY
 from swarmdeck.engine.evidence import REPORT_KEY as EVIDENCE_KEY
 from swarmdeck.engine.handshake import (
     FINAL,
@@ -120,6 +121,7 @@ class MasterRun(LocalRun):
         self.runner.send_message(WELCOME, {
             "swarmdeck": VERSIONS.swarmdeck, "locust": VERSIONS.locust,
             "interval_s": int(self.plan.interval_s), "max_names": self.plan.max_names,
+            "group_names": self.plan.group_names,
         }, client_id=msg.node_id)
 
     def _on_report(self, client_id: str, data: dict[str, Any], **_: Any) -> None:
@@ -130,6 +132,8 @@ class MasterRun(LocalRun):
             self.evidence.add_remote(client_id, data[EVIDENCE_KEY])
         if SCRIPT_ERRORS_KEY in data:
             self.script_errors.add_remote(client_id, data[SCRIPT_ERRORS_KEY])
+        if NAMES_KEY in data:
+            self.names.add_remote(client_id, data[NAMES_KEY])
         self.reports.receive(data)
 
     def _on_final(self, environment: Environment, msg: Any, **_: Any) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 import psutil
 
-from swarmdeck.metrics.interval import MAX_NAMES, OTHER_NAME
+from swarmdeck.engine.endpoints import EndpointNames
 from swarmdeck.records.codec import evidence_from_json, evidence_to_json
 from swarmdeck.records.evidence import (
     CPU_EVERY_S,
@@ -150,13 +150,14 @@ def sample_wait_time(cls: type) -> UserClassEvidence:
 
 
 class Evidence:
-    def __init__(self, *, max_names: int = MAX_NAMES, clock: Any = time.monotonic) -> None:
+    def __init__(self, *, names: EndpointNames | None = None,
+                 clock: Any = time.monotonic) -> None:
         self.clock = clock
-        # beyond this many distinct names, counts fold into OTHER_NAME: the recorder's cap,
-        # so that the same names are folded here as in the intervals
-        self.max_names = max_names
+        # the recorder's: the same endpoints (templates, and OTHER_NAME past the cap) here
+        # as in the intervals
+        self.names = names if names is not None else EndpointNames()
+        self._names = self.names.cache  # the same dict: read on the hot path
         self._endpoints: dict[tuple[str, str], _Endpoint] = {}
-        self.names_folded = 0
         self._seen = 0
         self.servers: list[str] = []
         self.debugger_pages = 0
@@ -186,9 +187,12 @@ class Evidence:
     def on_request(self, request_type: str, name: str, response: Any = None,
                    **_: Any) -> None:
         """Called for every request: the generator's hot path, kept to a few lookups."""
-        endpoint = self._endpoints.get((request_type, name))
+        key = self._names.get((request_type, name))
+        if key is None:
+            key = self.names.endpoint(request_type, name)
+        endpoint = self._endpoints.get((request_type, key))
         if endpoint is None:
-            endpoint = self._endpoint(request_type, name)
+            endpoint = self._endpoints[(request_type, key)] = _Endpoint(request_type, key)
         status = getattr(response, "status_code", None) or None  # 0: no response
         codes = endpoint.status
         codes[status] = codes.get(status, 0) + 1
@@ -216,19 +220,7 @@ class Evidence:
             body = _body(response)
             if any(mark in body for mark in _DEBUGGER_MARKS):
                 self.debugger_pages += 1
-                self.debugger_endpoint = self.debugger_endpoint or f"{request_type} {name}"
-
-    def _endpoint(self, method: str, name: str) -> _Endpoint:
-        if len(self._endpoints) >= self.max_names:
-            self.names_folded += 1
-            key = (method, OTHER_NAME)
-            endpoint = self._endpoints.get(key)
-            if endpoint is None:
-                endpoint = self._endpoints[key] = _Endpoint(method, OTHER_NAME)
-            self._endpoints[(method, name)] = endpoint  # this name again: no second fold
-            return endpoint
-        endpoint = self._endpoints[(method, name)] = _Endpoint(method, name)
-        return endpoint
+                self.debugger_endpoint = self.debugger_endpoint or f"{request_type} {key}"
 
     def _server(self, response: Any) -> None:
         headers = getattr(response, "headers", None)
@@ -296,9 +288,8 @@ class Evidence:
     def local(self) -> EvidenceRecord:
         """Everything measured in this process."""
         return EvidenceRecord(
-            endpoints=tuple(e.record() for key, e in self._endpoints.items()
-                            if key == (e.method, e.name)),  # not the names folded into it
-            names_folded=self.names_folded, servers=tuple(self.servers),
+            endpoints=tuple(e.record() for e in self._endpoints.values()),
+            names_folded=self.names.folded, servers=tuple(self.servers),
             debugger_pages=self.debugger_pages, debugger_endpoint=self.debugger_endpoint,
             user_classes=dict(self.user_classes), cpu=dict(self.cpu), cpu_every_s=CPU_EVERY_S)
 

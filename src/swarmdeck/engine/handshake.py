@@ -3,7 +3,8 @@
 Locust's protocol has no authentication and only warns on version differences. Each
 worker therefore introduces itself with a ``swarmdeck_hello`` custom message (token,
 swarmdeck and Locust versions, region); the master answers ``swarmdeck_welcome`` (with
-its versions and the interval length) or ``swarmdeck_refused`` (with the reason), and
+its versions, the interval length and how request names are recorded: the cap and
+whether ids are grouped) or ``swarmdeck_refused`` (with the reason), and
 only welcomed workers' measurements are collected. At the end of a run the master asks
 every worker for what it still holds (``swarmdeck_flush``) and waits for each answer
 (``swarmdeck_final``), so that the stored totals are exact.

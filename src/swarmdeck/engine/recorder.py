@@ -1,31 +1,30 @@
 """On every load-generating process: each request into an HDR histogram, per endpoint per
 interval, listening on Locust's ``events.request`` (the same event Locust's stats use, so
-the counts agree with Locust's own). Free of Locust imports, so it is tested on its own."""
+the counts agree with Locust's own). Each request is recorded under its endpoint
+(engine/endpoints.py: its name, the template its ids group into, or the catch-all past the
+cap). Free of Locust imports, so it is tested on its own."""
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
-from swarmdeck.metrics.interval import DEFAULT_REGION, MAX_NAMES, OTHER_NAME, EndpointInterval
-
-log = logging.getLogger(__name__)
+from swarmdeck.engine.endpoints import EndpointNames
+from swarmdeck.metrics.interval import DEFAULT_REGION, EndpointInterval
 
 
 class Recorder:
     def __init__(self, *, interval_s: int = 1, region: str = DEFAULT_REGION,
-                 max_names: int = MAX_NAMES, clock: Callable[[], float] = time.time,
+                 names: EndpointNames | None = None, clock: Callable[[], float] = time.time,
                  describe_error: Callable[[Any], str] = repr) -> None:
         self.interval_s = interval_s
         self.region = region
-        self.max_names = max_names
+        self.names = names if names is not None else EndpointNames()
+        self._endpoints = self.names.cache  # the same dict: read on the hot path
         self.clock = clock
         self.describe_error = describe_error  # the engine passes Locust's StatsError.parse_error
         self._open: dict[tuple[int, str, str], EndpointInterval] = {}
-        self._names: set[tuple[str, str]] = set()
-        self.folded: set[tuple[str, str]] = set()  # names beyond the cap, for the warning
 
     def interval_start(self, now: float) -> int:
         second = int(now)
@@ -35,15 +34,16 @@ class Recorder:
                    response_length: int | None, exception: BaseException | None = None,
                    **_: Any) -> None:
         """Called for every request: kept short, it is the generator's hot path."""
-        if (request_type, name) not in self._names:
-            name = self._admit(request_type, name)
+        endpoint = self._endpoints.get((request_type, name))
+        if endpoint is None:
+            endpoint = self.names.endpoint(request_type, name)
         second = int(self.clock())
         start = second - second % self.interval_s
-        key = (start, request_type, name)
+        key = (start, request_type, endpoint)
         interval = self._open.get(key)
         if interval is None:
             interval = self._open[key] = EndpointInterval(
-                start=start, method=request_type, name=name, region=self.region)
+                start=start, method=request_type, name=endpoint, region=self.region)
         interval.requests += 1
         if response_length:
             interval.bytes += response_length
@@ -51,17 +51,6 @@ class Recorder:
         if exception is not None:
             interval.failures += 1
             interval.errors[self.describe_error(exception)] += 1
-
-    def _admit(self, request_type: str, name: str) -> str:
-        """A new name: keep it, or fold it into OTHER_NAME once the cap is reached."""
-        if len(self._names) < self.max_names:
-            self._names.add((request_type, name))
-            return name
-        if not self.folded:
-            log.warning("more than %d distinct request names: folding the rest into %r; "
-                        "group them with name=", self.max_names, OTHER_NAME)
-        self.folded.add((request_type, name))
-        return OTHER_NAME
 
     def take_closed(self) -> list[EndpointInterval]:
         """Intervals that can no longer receive requests (their slice has ended)."""

@@ -28,6 +28,7 @@ from swarmdeck import __version__
 from swarmdeck.analysis.summary import LiveStats
 from swarmdeck.engine import locustfile as locustfiles
 from swarmdeck.engine.collector import Collector
+from swarmdeck.engine.endpoints import EndpointNames
 from swarmdeck.engine.evidence import Evidence
 from swarmdeck.engine.gate import Gate
 from swarmdeck.engine.hooks import fire
@@ -122,7 +123,9 @@ class LocalRun:
         self._signals: list[Any] = []
         self.gate = Gate.from_plan(plan)
         self.gate_breach: str | None = None  # why an abort threshold stopped the run
-        self.evidence = Evidence(max_names=plan.max_names)
+        # the endpoint each request name is recorded under, for the recorder and evidence
+        self.names = EndpointNames(max_names=plan.max_names, group=plan.group_names)
+        self.evidence = Evidence(names=self.names)
 
     def prepare(self) -> None:
         """Everything that can refuse bad input, before any run record is written."""
@@ -225,7 +228,7 @@ class LocalRun:
             exclude_tags=self.options.exclude_tags,
             parsed_locustfiles=[str(self.loaded.path)],
         )
-        self.recorder = Recorder(interval_s=int(plan.interval_s), max_names=plan.max_names,
+        self.recorder = Recorder(interval_s=int(plan.interval_s), names=self.names,
                                  region=plan.region, describe_error=StatsError.parse_error)
         self.source = self._make_source()
         # tracebacks go to the run's log file, not over the live view (--debug keeps them)
@@ -294,9 +297,9 @@ class LocalRun:
         recorder.detach(env.events)
         self.evidence.detach(env.events)
         self.script_errors.detach(env.events)
-        if recorder.folded:
+        if self.names.folded:
             outcome.warnings.append(
-                f"{len(recorder.folded) + self.plan.max_names} distinct request names: those "
+                f"{self.names.folded + self.plan.max_names} distinct request names: those "
                 f"beyond the first {self.plan.max_names} were folded into {OTHER_NAME!r} "
                 "(group URLs with name=)")
         total = env.stats.total
@@ -307,7 +310,7 @@ class LocalRun:
                 LocustError(count=int(e["count"]), message=str(e["msg"]),
                             nodes=tuple(sorted(e["nodes"])))
                 for e in (env.runner.exceptions.values() if env.runner else [])),
-            evidence=self.evidence.record(),
+            evidence=self.evidence.record(), name_groups=self.names.groups(),
             script_errors=self.script_errors.groups(),
             script_errors_log=self.script_errors.finish(),
         ))

@@ -1,8 +1,9 @@
 """`swarmdeck worker`: one of Locust's worker processes, with swarmdeck's recorder on it.
 
 It joins a master with Locust's protocol, introduces itself with the swarmdeck handshake
-(token, versions, region), sends its intervals with every Locust worker report, and hands
-over what it still holds when the master asks at the end of a run.
+(token, versions, region), sends its intervals (and its evidence and name groups) with
+every Locust worker report, and hands over what it still holds when the master asks at the
+end of a run.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from locust.stats import StatsError
 
 from swarmdeck import __version__
 from swarmdeck.engine import locustfile as locustfiles
+from swarmdeck.engine.endpoints import REPORT_KEY as NAMES_KEY
+from swarmdeck.engine.endpoints import EndpointNames
 from swarmdeck.engine.evidence import REPORT_KEY as EVIDENCE_KEY
 from swarmdeck.engine.evidence import Evidence
 from swarmdeck.engine.handshake import (
@@ -75,11 +78,12 @@ class WorkerProcess:
             raise CouldNotRun(f"cannot connect to the master at {host}:{port}: {exc}",
                               "start `swarmdeck run --expect-workers N` first") from None
         self.runner = runner
-        self.recorder = Recorder(region=self.settings.region,
+        self.names = EndpointNames()  # grouping and cap: the master's, once welcomed
+        self.recorder = Recorder(region=self.settings.region, names=self.names,
                                  describe_error=StatsError.parse_error)
         fire(env.events.init, environment=env, runner=runner, web_ui=None)
         self.recorder.attach(env.events)
-        self.evidence = Evidence()
+        self.evidence = Evidence(names=self.names)
         self.evidence.attach(env.events)
         self.script_errors = ScriptErrors([loaded.path])
         self.script_errors.attach(env.events)
@@ -106,6 +110,7 @@ class WorkerProcess:
             data[REPORT_KEY] = [i.to_wire() for i in self.recorder.take_all()]
             data[EVIDENCE_KEY] = self._evidence()
             data[SCRIPT_ERRORS_KEY] = self.script_errors.snapshot()
+            data[NAMES_KEY] = self.names.snapshot()
 
     def _evidence(self) -> dict[str, Any]:
         self.evidence.sample_cpu("worker", "worker")
@@ -119,8 +124,8 @@ class WorkerProcess:
             self._leave(mismatch)
             return
         self.recorder.interval_s = int(data.get("interval_s", 1))
-        self.recorder.max_names = int(data.get("max_names", self.recorder.max_names))
-        self.evidence.max_names = self.recorder.max_names  # the same names fold in both
+        self.names.configure(max_names=int(data.get("max_names", self.names.max_names)),
+                             group=bool(data.get("group_names", True)))
         self.welcomed = True
 
     def _on_refused(self, environment: Environment, msg: Any, **_: Any) -> None:
@@ -131,7 +136,8 @@ class WorkerProcess:
                                                       for i in self.recorder.take_all()],
                                          EVIDENCE_KEY: self._evidence(),
                                          SCRIPT_ERRORS_KEY: self.script_errors.snapshot(
-                                             tracebacks=True)})
+                                             tracebacks=True),
+                                         NAMES_KEY: self.names.snapshot()})
 
     def _expect_welcome(self) -> None:
         gevent.sleep(HANDSHAKE_TIMEOUT_S)

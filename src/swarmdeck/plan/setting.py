@@ -10,6 +10,10 @@ from typing import Any, Literal, get_args
 
 ENV_PREFIX = "SWARMDECK_"
 Parser = Callable[[object, Path], Any]
+# store_true: a flag that turns a setting on; store_false: a flag (--no-...) that turns off a
+# setting that is on by default. Either way the environment and plan file give true/false.
+Action = Literal["store", "store_true", "store_false", "append"]
+SWITCHES = ("store_true", "store_false")
 Command = Literal["run", "worker", "serve", "runs", "show", "compare", "report", "baseline"]
 COMMANDS: tuple[Command, ...] = get_args(Command)
 # A scope is a command, or a command and one of its actions ("baseline list"): an option
@@ -34,7 +38,7 @@ class Setting:
     example: str  # as typed after the flag or in the environment variable
     toml_example: str  # a line of swarmdeck.toml
     metavar: str | None = None
-    action: Literal["store", "store_true", "append"] = "store"
+    action: Action = "store"
     in_file: bool = True  # has a plan-file key
     merge: bool = False  # tables merge key by key across layers instead of replacing
     commands: frozenset[Scope] = frozenset({"run"})
@@ -70,8 +74,8 @@ class Setting:
 
     @property
     def default_doc(self) -> str:
-        if self.action == "store_true":
-            return "false"
+        if self.action in SWITCHES:
+            return "true" if self.action == "store_false" else "false"
         if self.required:
             return "required"
         if self.default is None:
@@ -90,7 +94,7 @@ class Setting:
 
 def option(name: str, commands: frozenset[Scope], flags: tuple[str, ...], default: Any,
            help: str, *, parse: Parser | None = None, metavar: str | None = None,
-           action: Literal["store", "store_true", "append"] = "store",
+           action: Action = "store",
            choices: tuple[str, ...] | None = None) -> Setting:
     """An option: a flag of the given commands only (no environment variable, no plan key);
     argparse parses it with ``parse`` (default: the text as given)."""

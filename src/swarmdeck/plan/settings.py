@@ -12,7 +12,15 @@ from typing import Any
 
 from swarmdeck.metrics.interval import MAX_NAMES
 from swarmdeck.plan.gates import parse_budgets, parse_compare_ref, parse_thresholds
-from swarmdeck.plan.setting import COMMANDS, Parser, Scope, Setting, as_given, option
+from swarmdeck.plan.setting import (
+    COMMANDS,
+    SWITCHES,
+    Parser,
+    Scope,
+    Setting,
+    as_given,
+    option,
+)
 from swarmdeck.plan.shape_spec import SHAPE_NAMES, parse_shape_value
 from swarmdeck.plan.values import (
     Invalid,
@@ -111,9 +119,14 @@ SETTINGS: tuple[Setting, ...] = (
             "length of one histogram interval (whole seconds)", "5s", 'interval = "5s"', metavar="DURATION"),
     Setting("max_names", "max_names", ("--max-names",),
             _ignore_base(lambda v: parse_int(v, minimum=1)), MAX_NAMES,
-            "cap on distinct request names per run (guards against a name explosion from "
-            "unnamed URLs with ids in them)",
+            "cap on distinct request names per run, after grouping (a last resort against "
+            "a name explosion: the names beyond it are folded into (other))",
             "1000", "max_names = 1000", metavar="N"),
+    Setting("group_names", "group_names", ("--no-group-names",), _ignore_base(parse_bool),
+            True, "group URLs by their ids: /items/17 and /items/42 are recorded as one "
+            "endpoint, /items/{id} (see docs/cli.md); --no-group-names (or false) records "
+            "every name as Locust reports it", "0", "group_names = false",
+            action="store_false"),
     Setting("debug", "debug", ("--debug",), _ignore_base(parse_bool), False,
             "verbose logging, and tracebacks for unexpected errors", "1", "debug = true",
             action="store_true", commands=EVERY),
@@ -260,10 +273,10 @@ def add_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup,
             help_text = setting.help + shown
             options["default"] = (None if setting.default is None
                                   else setting.parse(setting.default, Path.cwd()))
-            if setting.action != "store_true" and setting.parse is not as_given:
+            if setting.action not in SWITCHES and setting.parse is not as_given:
                 options["type"] = _argparse_type(setting)
         options["help"] = help_text.replace("%", "%%")
-        if setting.action != "store_true":
+        if setting.action not in SWITCHES:
             options["metavar"] = setting.metavar
         if setting.choices:
             options["choices"] = setting.choices

@@ -11,7 +11,7 @@ from swarmdeck.records.comparison import (
     RunRef,
     SideStats,
 )
-from swarmdeck.records.details import LocustError, RunDetails, ScriptError, WorkerRecord
+from swarmdeck.records.details import LocustError, NameGroup, RunDetails, ScriptError, WorkerRecord
 from swarmdeck.records.evidence import (
     CpuSample,
     CpuSeries,
@@ -44,6 +44,7 @@ __all__ = [
     "EvidenceRecord",
     "Finding",
     "LocustError",
+    "NameGroup",
     "RowVerdict",
     "RunDetails",
     "RunRef",

@@ -3,7 +3,8 @@ details (a JSON column) and the record parts the JSON outputs show.
 
 Stored details carry ``"version"``. Version 1 (no key; runs stored before the typed
 records) has the same keys without ``ending``; both read. A reader meeting a newer version
-reads the keys it knows. ``script_errors`` and ``script_errors_log`` (issue 12) are written
+reads the keys it knows. Keys added within a version (``name_groups``) are optional:
+absent, they read as empty. ``script_errors`` and ``script_errors_log`` (issue 12) are written
 only when a run had script errors; runs stored before them keep Locust's own count in
 ``exceptions`` (still written), which ``RunDetails.script_error_count`` reads.
 """
@@ -22,7 +23,7 @@ from swarmdeck.records.comparison import (
     RunRef,
     SideStats,
 )
-from swarmdeck.records.details import LocustError, RunDetails, ScriptError, WorkerRecord
+from swarmdeck.records.details import LocustError, NameGroup, RunDetails, ScriptError, WorkerRecord
 from swarmdeck.records.evidence import (
     CPU_EVERY_S,
     CpuSample,
@@ -294,6 +295,19 @@ def script_error_from_json(data: Mapping[str, Any]) -> ScriptError:
                        message=str(data.get("message", "")))
 
 
+# -- request names grouped into templates ------------------------------------------------
+
+def name_group_to_json(g: NameGroup) -> JSONDict:
+    return {"method": g.method, "template": g.template, "names": g.names, "exact": g.exact,
+            "samples": list(g.samples)}
+
+
+def name_group_from_json(data: Mapping[str, Any]) -> NameGroup:
+    return NameGroup(method=str(data.get("method", "")), template=str(data.get("template", "")),
+                     names=int(data.get("names") or 0), exact=bool(data.get("exact", True)),
+                     samples=tuple(str(s) for s in _seq(data, "samples")))
+
+
 # -- the run's details ----------------------------------------------------------------------
 
 def details_to_json(d: RunDetails) -> JSONDict:
@@ -309,6 +323,8 @@ def details_to_json(d: RunDetails) -> JSONDict:
         "thresholds": [threshold_to_json(t) for t in d.thresholds],
         "findings": [finding_to_json(f) for f in d.findings],
     }
+    if d.name_groups:
+        data["name_groups"] = [name_group_to_json(g) for g in d.name_groups]
     if d.evidence is not None:
         data["evidence"] = evidence_to_json(d.evidence)
     if d.comparison is not None:
@@ -335,6 +351,8 @@ def details_from_json(data: Mapping[str, Any] | None) -> RunDetails:
         evidence=evidence_from_json(evidence) if isinstance(evidence, Mapping) else None,
         workers=tuple(worker_from_json(w) for w in _seq(data, "workers")),
         refused={str(k): str(v) for k, v in (data.get("refused") or {}).items()},
+        name_groups=tuple(name_group_from_json(g) for g in _seq(data, "name_groups")
+                          if isinstance(g, Mapping)),
         thresholds=tuple(threshold_from_json(t) for t in _seq(data, "thresholds")),
         findings=tuple(finding_from_json(f) for f in _seq(data, "findings")),
         comparison=(comparison_from_json(comparison) if isinstance(comparison, Mapping)

@@ -1,6 +1,6 @@
 """Everything a run keeps besides its metadata and its measurements: how it ended, what
-Locust counted, warnings, script errors, the generators' evidence, the workers, and the
-verdict (thresholds, findings, comparison). Stored as one JSON column through
+Locust counted, warnings, script errors, the generators' evidence, the workers, the
+request names grouped into templates, and the verdict (thresholds, findings, comparison). Stored as one JSON column through
 ``records.codec``; a new kind of per-run data is a new field here and its codec lines."""
 
 from __future__ import annotations
@@ -56,6 +56,18 @@ class WorkerRecord:
 
 
 @dataclass(frozen=True)
+class NameGroup:
+    """Request names the generators recorded under one template (engine/naming.py): ids in
+    URLs grouped automatically, so that nothing is merged without a trace."""
+
+    method: str
+    template: str  # the endpoint's name: "/items/{id}"
+    names: int  # distinct original names it absorbed
+    exact: bool = True  # False: ``names`` is an estimate (within a few %, beyond 256)
+    samples: tuple[str, ...] = ()  # the first few of them
+
+
+@dataclass(frozen=True)
 class RunDetails:
     ending: Ending | None = None  # None while running, and for runs stored before endings
     locust_requests: int | None = None  # Locust's own counters at the end
@@ -65,6 +77,7 @@ class RunDetails:
     evidence: EvidenceRecord | None = None
     workers: tuple[WorkerRecord, ...] = ()
     refused: Mapping[str, str] = field(default_factory=dict)  # worker id -> why
+    name_groups: tuple[NameGroup, ...] = ()  # request names grouped into templates
     # the verdict, stored after the run by swarmdeck.verdict.judge
     thresholds: tuple[ThresholdOutcome, ...] = ()
     findings: tuple[Finding, ...] = ()

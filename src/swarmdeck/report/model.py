@@ -14,6 +14,7 @@ from swarmdeck.plan import ShapeSpec
 from swarmdeck.records import (
     Comparison,
     Finding,
+    NameGroup,
     RunStatus,
     ScriptError,
     ThresholdOutcome,
@@ -75,6 +76,7 @@ class RunReport:
     script_errors: tuple[ScriptError, ...] = ()
     script_error_count: int = 0
     script_errors_log: str | None = None
+    name_groups: tuple[NameGroup, ...] = ()  # request names grouped into templates
 
     @property
     def host(self) -> str:
@@ -133,6 +135,8 @@ class RunReport:
             "thresholds": [codec.threshold_to_json(t) for t in self.thresholds],
             "findings": [codec.finding_to_json(f) for f in self.findings],
             "script_errors": self.script_errors_json(),
+            **({"name_groups": [codec.name_group_to_json(g) for g in self.name_groups]}
+               if self.name_groups else {}),
             **({"comparison": codec.comparison_to_json(self.comparison)}
                if self.comparison is not None else {}),
         }
@@ -212,7 +216,7 @@ def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
         thresholds=details.thresholds, findings=details.findings,
         comparison=details.comparison, script_errors=details.script_errors,
         script_error_count=details.script_error_count,
-        script_errors_log=details.script_errors_log,
+        script_errors_log=details.script_errors_log, name_groups=details.name_groups,
     )
 
 
