@@ -1,6 +1,8 @@
 """On every load-generating process: each request into an HDR histogram, per endpoint per
 interval, listening on Locust's ``events.request`` (the same event Locust's stats use, so
-the counts agree with Locust's own). Free of Locust imports, so it is tested on its own."""
+the counts agree with Locust's own). Successes and failures go into separate histograms
+(``EndpointInterval.histogram`` and ``failed_histogram``). Free of Locust imports, so it is
+tested on its own."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import DEFAULT_REGION, MAX_NAMES, OTHER_NAME, EndpointInterval
 
 log = logging.getLogger(__name__)
@@ -47,10 +50,15 @@ class Recorder:
         interval.requests += 1
         if response_length:
             interval.bytes += response_length
-        interval.histogram.record(int((response_time or 0.0) * 1000 + 0.5))
-        if exception is not None:
+        if exception is None:
+            interval.histogram.record(int((response_time or 0.0) * 1000 + 0.5))
+        else:  # failures have their own histogram (a refused connection answers in 1 ms)
             interval.failures += 1
             interval.errors[self.describe_error(exception)] += 1
+            failed = interval.failed_histogram
+            if failed is None:
+                failed = interval.failed_histogram = LatencyHistogram()
+            failed.record(int((response_time or 0.0) * 1000 + 0.5))
 
     def _admit(self, request_type: str, name: str) -> str:
         """A new name: keep it, or fold it into OTHER_NAME once the cap is reached."""
