@@ -26,7 +26,7 @@ SUMMARY_KEYS = ["run_id", "status", "message", "host", "locustfile", "users", "s
                 "started_at", "ended_at", "duration_s", "totals", "endpoints", "regions",
                 "warnings", "locust", "workers", "stages", "thresholds", "findings"]
 NUMBERS = {"requests", "failures", "rps", "avg_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms",
-           "p999_ms", "max_ms"}
+           "p999_ms", "max_ms", "failed_latency"}  # the last one added by issue 12
 WORKERS = [{"id": "w-1", "region": "eu", "hostname": "gen-1", "joined_at": 1714564800.5,
             "lost_at": None},
            {"id": "w-2", "region": "us", "hostname": "gen-2", "joined_at": 1714564801.0,
