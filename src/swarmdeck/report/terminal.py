@@ -140,8 +140,9 @@ def failed_latency(report: RunReport) -> Table | None:
         return None
     if len(rows) > 1 and report.totals.failed_latency is not None:
         rows.append((report.totals, report.totals.failed_latency))
-    table = Table(title="Failed requests' response times (not in the percentiles above)",
-                  title_justify="left", show_edge=False, pad_edge=False)
+    title = "Failed requests' response times (not in the percentiles above)"
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False,
+                  min_width=len(title))
     table.add_column("Endpoint", overflow="fold", min_width=12)
     for header in ("Fails", "p50 ms", "p95 ms", "max ms"):
         table.add_column(header, justify="right")
