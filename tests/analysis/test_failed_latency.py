@@ -140,7 +140,8 @@ def test_failed_metrics_parse_and_print_back() -> None:
     assert str(t) == "failed.p95[30s] < 5000ms"
     with pytest.raises(PlanError) as info:
         parse("failed.rps < 5")
-    assert "or failed. before a latency one (failed.p95)" in info.value.message
+    assert "found 'failed.rps'" in info.value.message
+    assert "'failed.p95 < 5s'" in (info.value.hint or "")  # the hint shows the prefix
 
 
 # -- comparisons ---------------------------------------------------------------------------

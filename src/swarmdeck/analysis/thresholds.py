@@ -42,8 +42,7 @@ OPS: dict[str, Callable[[float, float], bool]] = {
 WINDOW_UNITS: dict[str, int] = {"s": 1, "m": 60}
 _HINT = ("write one threshold as METRIC[WINDOW] OP VALUE, e.g. 'p95 < 500ms', "
          "'p99[30s] <= 1s', 'error_rate < 1%', 'rps >= 50', 'failed.p95 < 5s'")
-_METRIC_LIST = ", ".join((*_LATENCY, "error_rate", "rps", "requests")) + (
-    ", or failed. before a latency one (failed.p95)")
+_METRIC_LIST = ", ".join((*_LATENCY, "error_rate", "rps", "requests"))  # failed.*: the hint
 
 _METRIC_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _NUMBER_RE = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
