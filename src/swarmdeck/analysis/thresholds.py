@@ -24,25 +24,28 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from swarmdeck.analysis.latency import (
+    FAILED,
+    FAILED_METRICS,
+    LATENCY,
+    LATENCY_METRICS,
+    PERCENTILES,
+    base_metric,
+    merged_latency,
+)
 from swarmdeck.analysis.windows import Slot, reduce_slot, worst_window
 from swarmdeck.errors import PlanError
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval
 
-PERCENTILES: dict[str, float] = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0,
-                                 "p99.9": 99.9}
-FAILED = "failed."  # the prefix of a latency metric of the failed requests: failed.p95
-_LATENCY = (*PERCENTILES, "max", "avg")
-FAILED_METRICS = tuple(FAILED + metric for metric in _LATENCY)
-LATENCY_METRICS = frozenset(_LATENCY) | frozenset(FAILED_METRICS)
-METRICS: tuple[str, ...] = (*_LATENCY, "error_rate", "rps", "requests", *FAILED_METRICS)
+METRICS: tuple[str, ...] = (*LATENCY, "error_rate", "rps", "requests", *FAILED_METRICS)
 HIGHER_IS_WORSE = LATENCY_METRICS | {"error_rate"}
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 WINDOW_UNITS: dict[str, int] = {"s": 1, "m": 60}
 _HINT = ("write one threshold as METRIC[WINDOW] OP VALUE, e.g. 'p95 < 500ms', "
          "'p99[30s] <= 1s', 'error_rate < 1%', 'rps >= 50', 'failed.p95 < 5s'")
-_METRIC_LIST = ", ".join((*_LATENCY, "error_rate", "rps", "requests"))  # failed.*: the hint
+_METRIC_LIST = ", ".join((*LATENCY, "error_rate", "rps", "requests"))  # failed.*: the hint
 
 _METRIC_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _NUMBER_RE = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
@@ -211,23 +214,6 @@ class ThresholdResult:
     # without an observed value: what was missing, as reports print it ("no successful
     # requests", "no failed requests"); None for no data at all
     missing: str | None = None
-
-
-def base_metric(metric: str) -> str:
-    """The statistic of a metric, whichever requests it is of: ``p95`` of ``failed.p95``."""
-    return metric.removeprefix(FAILED)
-
-
-def latency_of(metric: str, interval: EndpointInterval) -> LatencyHistogram | None:
-    """The histogram a latency metric reads: the failed requests' for ``failed.*``, else
-    the successful ones'."""
-    return interval.failed_histogram if metric.startswith(FAILED) else interval.histogram
-
-
-def merged_latency(metric: str, members: Iterable[EndpointInterval]) -> LatencyHistogram:
-    """The histogram ``metric`` reads, merged over ``members``."""
-    return LatencyHistogram.merged([h for m in members if (h := latency_of(metric, m))
-                                    is not None])
 
 
 def _show(metric: str, value: float) -> str:

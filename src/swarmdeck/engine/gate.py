@@ -13,15 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from swarmdeck.analysis.thresholds import (
-    LATENCY_METRICS,
-    Threshold,
-    holds,
-    in_scope,
-    latency_of,
-    observe,
-    show,
-)
+from swarmdeck.analysis.latency import LATENCY_METRICS, latency_of
+from swarmdeck.analysis.thresholds import Threshold, holds, in_scope, observe, show
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval
 from swarmdeck.plan import Plan
