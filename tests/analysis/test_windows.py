@@ -39,14 +39,17 @@ def random_run(seed: int, seconds: int = 40) -> list[EndpointInterval]:
         if rng.random() < 0.15:
             continue  # a second without requests
         for name in ("/a", "/b", "/c"):
-            h = LatencyHistogram()
+            h, failed = LatencyHistogram(), LatencyHistogram()
             spike = 40 if 20 <= second < 24 and name == "/b" else 1
             samples = rng.randint(0, 12)
-            for _ in range(samples):
-                h.record(int(rng.lognormvariate(9, 1.2) * spike))
+            failures = rng.randint(0, samples) if rng.random() < 0.2 else 0
+            for i in range(samples):  # the failed requests' latency apart (failed.*)
+                (failed if i < failures else h).record(
+                    int(rng.lognormvariate(9, 1.2) * spike))
             intervals.append(EndpointInterval(
                 start=1000 + second, method="GET", name=name, requests=samples,
-                failures=rng.randint(0, samples) if rng.random() < 0.2 else 0, histogram=h))
+                failures=failures, histogram=h,
+                failed_histogram=failed if failures else None))
     return intervals
 
 

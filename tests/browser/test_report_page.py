@@ -173,14 +173,31 @@ def test_the_table_sorts_by_a_clicked_column(page: Any, reports: dict[str, Path]
             ".sd-endpoint-table tbody tr td:nth-child(9)").all_inner_texts()]
 
     assert keys() == ["GET /a", "POST /b", "GET /c"]
-    page.locator(".sd-endpoint-table th", has_text="p95 ms").click()
+    p95 = page.locator(".sd-endpoint-table th[data-key='p95_ms']")  # not "Failed p95 ms"
+    p95.click()
     assert p95s() == sorted(p95s(), reverse=True) and len(set(p95s())) == 3
-    page.locator(".sd-endpoint-table th", has_text="p95 ms").click()
+    p95.click()
     assert p95s() == sorted(p95s())
     assert page.locator(".sd-endpoint-table th.sd-asc").inner_text().startswith("p95")
     page.keyboard.press("Shift+Tab")  # to the p90 header; Enter sorts by it (keyboard)
     page.keyboard.press("Enter")
     assert page.locator(".sd-endpoint-table th.sd-desc").inner_text().startswith("p90")
+    assert_clean(page)
+
+
+def test_the_failed_requests_latency_has_its_own_column(page: Any,
+                                                        reports: dict[str, Path]) -> None:
+    """The percentiles are of the successes; the failed requests' p95 is apart, sortable,
+    "–" for an endpoint without failures (GET /a)."""
+    open_report(page, reports["run"])
+    header = page.locator(".sd-endpoint-table th[data-key='failed_latency.p95_ms']")
+    assert header.inner_text() == "Failed p95 ms"
+    header.click()
+    keys = page.locator(".sd-endpoint-table tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.key)")
+    cells = page.locator(".sd-endpoint-table tbody tr td:nth-child(13)").all_inner_texts()
+    assert keys[-1] == "GET /a" and cells[-1] == "–"
+    assert all(float(text.replace(",", "")) > 0 for text in cells[:-1])
     assert_clean(page)
 
 

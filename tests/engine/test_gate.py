@@ -153,3 +153,18 @@ def test_from_plan_takes_the_abort_thresholds_and_the_interval() -> None:
 
     gate = Gate.from_plan(FakePlan())
     assert [str(t) for t in gate.thresholds] == ["p95[10s] < 1ms"]
+
+
+def test_abort_thresholds_read_successes_and_failures_apart(collector: Collector) -> None:
+    """Timeouts at 30 s do not breach p95 (of the successes); failed.p95 sees them."""
+    latency = gate_on(collector, abort("p95 < 300ms"), abort("p95[5s] < 300ms"))
+    failed = gate_on(collector, abort("failed.p95[5s] < 5s"))
+    for second in range(5):
+        timeouts = LatencyHistogram()
+        timeouts.record_ms(30_000.0)
+        ok = interval(second, 20, n=9)
+        ok.requests, ok.failures, ok.failed_histogram = 10, 1, timeouts
+        collector.add([ok])
+    assert latency.check(5.0) is None
+    assert "failed.p95[5s] < 5000ms breached at 5s (observed 30000 ms)" in (
+        failed.check(5.0) or "")

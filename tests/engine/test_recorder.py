@@ -62,4 +62,30 @@ def test_every_request_is_counted_once() -> None:
     intervals = recorder.take_closed() + recorder.take_all()
     assert sum(i.requests for i in intervals) == total
     assert sum(i.failures for i in intervals) == len([s for s in range(300) if s % 7 == 0])
-    assert sum(i.histogram.count for i in intervals) == total
+    # each request's response time is in exactly one of the interval's two histograms
+    for i in intervals:
+        assert i.histogram.count == i.requests - i.failures
+        failed = i.failed_histogram
+        assert (failed.count if failed is not None else 0) == i.failures
+        assert not i.unsplit
+
+
+def test_failed_requests_have_their_own_histogram() -> None:
+    """A refused connection answers in 1 ms, a timeout in 30 s: neither is in the
+    successes' percentiles; each is in the failed histogram."""
+    recorder = Recorder(clock=Clock(10.0))
+    for _ in range(90):
+        recorder.on_request("GET", "/a", 20.0, 100)
+    for _ in range(5):
+        recorder.on_request("GET", "/a", 1.0, 0, exception=ConnectionRefusedError("refused"))
+    for _ in range(5):
+        recorder.on_request("GET", "/a", 30_000.0, 0, exception=TimeoutError("timed out"))
+    recorder.on_request("GET", "/b", 5.0, 10)
+    by_name = {i.name: i for i in recorder.take_all()}
+    a, b = by_name["/a"], by_name["/b"]
+    assert (a.requests, a.failures) == (100, 10)
+    assert (a.histogram.count, a.histogram.min_us, a.histogram.max_us) == (90, 20_000, 20_000)
+    assert a.failed_histogram is not None
+    assert (a.failed_histogram.count, a.failed_histogram.min_us,
+            a.failed_histogram.max_us) == (10, 1_000, 30_000_000)
+    assert b.failed_histogram is None  # no failure, no second histogram

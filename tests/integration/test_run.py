@@ -149,3 +149,65 @@ def test_step_shape_stages_add_up_to_the_run(shop: GunicornServer, tmp_path: Pat
     assert [s["users"] for s in stages] == [2, 8, 12, 2]
     # every request falls in exactly one stage (the last stage may end with the run)
     assert sum(s["requests"] for s in stages) == summary["totals"]["requests"]
+
+
+FAILING_LOCUSTFILE = '''
+from locust import HttpUser, constant, task
+
+REFUSED = "http://127.0.0.1:{port}/down"  # nothing listens there: refused in ~1 ms
+
+
+class Shopper(HttpUser):
+    wait_time = constant(0.05)
+
+    @task(4)
+    def home(self):
+        self.client.get("/")
+
+    @task
+    def missing(self):
+        self.client.get("/no-such-page", name="GET /missing")  # 404: a failure
+
+    @task
+    def refused(self):
+        self.client.get(REFUSED, name="refused")
+'''
+
+
+def test_failed_requests_latency_is_kept_apart(shop: GunicornServer, tmp_path: Path) -> None:
+    """Percentiles of the successful responses; the failed ones' latency in
+    ``failed_latency`` where requests failed; an endpoint whose requests all failed has no
+    percentiles, and a latency threshold on it fails saying so."""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    locustfile = tmp_path / "failing.py"
+    locustfile.write_text(FAILING_LOCUSTFILE.replace("{port}", str(port)))
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    result = swarmdeck("run", "-f", str(locustfile), "--host", shop.url, "-u", "4", "-r", "4",
+                       "-t", "4s", "--db", db, "--json", "s.json",
+                       "--threshold", "GET /: p95 < 5s", "--threshold", "failed.max < 10s",
+                       "--threshold", "refused: p95 < 1s", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    summary = json.loads((tmp_path / "s.json").read_text())
+    by_name = {e["name"]: e for e in summary["endpoints"]}
+    home, missing, refused = by_name["/"], by_name["GET /missing"], by_name["refused"]
+    assert home["failures"] == 0 and home["failed_latency"] is None
+    assert home["p50_ms"] is not None and home["p50_ms"] <= home["p95_ms"]
+    assert missing["failures"] == missing["requests"] > 0
+    assert refused["failures"] == refused["requests"] > 0
+    for endpoint in (missing, refused):
+        assert endpoint["p50_ms"] is None and endpoint["p95_ms"] is None
+        failed = endpoint["failed_latency"]
+        assert failed is not None and 0 < failed["p50_ms"] <= failed["p95_ms"] <= failed["max_ms"]
+    totals = summary["totals"]
+    assert totals["failed_latency"] is not None
+    assert totals["p95_ms"] == pytest.approx(home["p95_ms"])  # only home's responses succeeded
+    assert [(t["expr"], t["passed"], t["observed_text"]) for t in summary["thresholds"]][2] == (
+        "p95 < 1000ms", False, "no successful requests")
+    assert [t["passed"] for t in summary["thresholds"]][:2] == [True, True]
+    assert "Failed requests' response times" in result.stdout
+    shown = swarmdeck("show", str(summary["run_id"]), "--db", db, "--json", cwd=tmp_path)
+    assert json.loads(shown.stdout) == summary

@@ -45,9 +45,9 @@ def make_run(store: Store, *, seconds: int = 120, names: tuple[str, ...] = ("/a"
                        for _ in range(rng.randint(5, 15))]
             failures = 1 if index >= 1 and second % 10 == 0 else 0
             batch.append(make_interval(
-                start + second, name, samples, method="POST" if index == 1 else "GET",
-                failures=failures, errors={"HTTP 500" if index == 1 else HOSTILE_REASON:
-                                           failures} if failures else None,
+                start + second, name, samples[failures:], method="POST" if index == 1 else "GET",
+                failed=samples[:failures], errors={"HTTP 500" if index == 1 else HOSTILE_REASON:
+                                                   failures} if failures else None,
                 nbytes=100 * len(samples)))
         store.add_intervals(run_id, batch)
     store.add_user_counts(run_id, [(start + s + 0.5, min(10, s + 1)) for s in range(seconds)])

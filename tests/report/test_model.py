@@ -27,7 +27,7 @@ SUMMARY_KEYS = ["run_id", "status", "message", "host", "locustfile", "users", "s
                 "warnings", "locust", "workers", "stages", "thresholds", "findings",
                 "script_errors"]
 NUMBERS = {"requests", "failures", "rps", "avg_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms",
-           "p999_ms", "max_ms"}
+           "p999_ms", "max_ms", "failed_latency"}  # the last one added by issue 12
 WORKERS = [{"id": "w-1", "region": "eu", "hostname": "gen-1", "joined_at": 1714564800.5,
             "lost_at": None},
            {"id": "w-2", "region": "us", "hostname": "gen-2", "joined_at": 1714564801.0,
@@ -172,3 +172,38 @@ def test_a_running_run_lasts_until_now_everywhere(store: Store) -> None:
     assert report.duration_s == 20.0 and report.totals.rps == 5 / 20
     document = run_document(store, run_id)
     assert 29.0 < document["header"]["duration_s"] < 60.0
+
+
+def test_failed_latency_in_the_json_summary_and_the_document(store: Store) -> None:
+    """Percentiles of the successes; ``failed_latency`` where requests failed, null where
+    none did; an endpoint whose requests all failed has null percentiles."""
+    run_id = store.create_run(make_meta(started_at=datetime.fromtimestamp(T0, UTC)))
+    store.add_intervals(run_id, [
+        iv for s in range(10) for iv in (
+            make_interval(T0 + s, "/fast", [10_000] * 9, failed=[30_000_000]),
+            make_interval(T0 + s, "/clean", [20_000] * 2),
+            make_interval(T0 + s, "/down", [], failed=[1_000, 2_000]))])
+    store.finish_run(run_id, "passed", datetime.fromtimestamp(T0 + 10, UTC))
+    summary = load_report(store, run_id).to_json()
+    json.dumps(summary, allow_nan=False)
+    by_name = {e["name"]: e for e in summary["endpoints"]}
+    fast, clean, down = by_name["/fast"], by_name["/clean"], by_name["/down"]
+    assert (fast["p95_ms"], fast["max_ms"]) == (10.0, 10.0)
+    assert fast["failed_latency"] == {"p50_ms": 30_000.0, "p95_ms": 30_000.0,
+                                      "max_ms": 30_000.0}
+    assert clean["failed_latency"] is None and clean["p95_ms"] == 20.0
+    assert [down[k] for k in ("avg_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms",
+                              "max_ms")] == [None] * 7
+    assert down["failed_latency"] == {"p50_ms": 1.0, "p95_ms": 2.0, "max_ms": 2.0}
+    assert summary["totals"]["p95_ms"] == 20.0
+    assert summary["totals"]["failed_latency"] == {"p50_ms": 2.0, "p95_ms": 30_000.0,
+                                                   "max_ms": 30_000.0}
+    assert summary["warnings"] == []  # stored split: nothing to warn about
+
+    document = run_document(store, run_id)
+    assert document["totals"]["failed_latency"] == summary["totals"]["failed_latency"]
+    assert {row["name"]: row["failed_latency"] for row in document["endpoints"]} == {
+        e["name"]: e["failed_latency"] for e in summary["endpoints"]}
+    line = document["endpoint_timelines"]["series"]["GET /down"]
+    assert line["p95"] == [None] * 10 and line["fps"] == [2] * 10  # failures, no latency
+    json.dumps(document, allow_nan=False)

@@ -32,24 +32,40 @@ def make_meta(**overrides: Any) -> RunMeta:
 
 def make_interval(start: int, name: str = "/a", samples: Iterable[int] = (1000,), *,
                   method: str = "GET", region: str = "local", failures: int = 0,
-                  errors: dict[str, int] | None = None, nbytes: int = 0) -> EndpointInterval:
+                  errors: dict[str, int] | None = None, nbytes: int = 0,
+                  failed: Iterable[int] | None = None) -> EndpointInterval:
+    """``samples`` succeeded and ``failed`` (µs) failed, as the recorder keeps them; without
+    ``failed``, ``failures`` of the ``samples`` failed as recorded before the split (one
+    histogram of every request: unsplit)."""
     histogram = LatencyHistogram()
     count = 0
     for value in samples:
         histogram.record(value)
         count += 1
+    failed_histogram = None
+    if failed is not None:
+        failed_histogram = LatencyHistogram()
+        for value in failed:
+            failed_histogram.record(value)
+        failures += failed_histogram.count
+        count += failed_histogram.count
+        if failed_histogram.count == 0:
+            failed_histogram = None
     return EndpointInterval(start=start, method=method, name=name, region=region,
                             requests=count, failures=failures, bytes=nbytes,
-                            histogram=histogram, errors=Counter(errors or {}))
+                            histogram=histogram, errors=Counter(errors or {}),
+                            failed_histogram=failed_histogram)
 
 
 def random_interval(rng: random.Random, start: int, name: str, region: str,
                     method: str = "GET") -> EndpointInterval:
+    """Some requests, some of them failed (30 % of intervals), successes and failures in
+    their own histograms."""
     samples = [int(rng.lognormvariate(9, 1)) for _ in range(rng.randint(1, 6))]
     failures = rng.randint(0, len(samples)) if rng.random() < 0.3 else 0
     errors = {rng.choice(["HTTP 500", "timeout", "HTTP 429"]): failures} if failures else {}
-    return make_interval(start, name, samples, method=method, region=region,
-                         failures=failures, errors=errors, nbytes=100 * len(samples))
+    return make_interval(start, name, samples[failures:], method=method, region=region,
+                         errors=errors, nbytes=100 * len(samples), failed=samples[:failures])
 
 
 def brute_force(intervals: Iterable[EndpointInterval], start: float | None = None,
@@ -71,10 +87,11 @@ def brute_force(intervals: Iterable[EndpointInterval], start: float | None = Non
 
 
 def measures(data: EndpointInterval) -> tuple[Any, ...]:
-    """What must match exactly: counts, errors and the histogram bucket for bucket."""
-    h = data.histogram
+    """What must match exactly: counts, errors and both histograms bucket for bucket."""
+    h, f = data.histogram, data.failed_histogram
     return (data.requests, data.failures, data.bytes, dict(+data.errors), h.count,
-            h.min_us, h.max_us, h.encode())
+            h.min_us, h.max_us, h.encode(),
+            None if f is None else (f.count, f.min_us, f.max_us, f.encode()))
 
 
 def assert_same(actual: dict[Any, EndpointInterval], expected: dict[Any, EndpointInterval]
@@ -82,6 +99,12 @@ def assert_same(actual: dict[Any, EndpointInterval], expected: dict[Any, Endpoin
     assert sorted(actual) == sorted(expected)
     for key, data in expected.items():
         assert measures(actual[key]) == measures(data), key
+
+
+def success_ms(intervals: Iterable[EndpointInterval], p: float) -> float | None:
+    """The reference percentile of the successful requests' merged latency (None without)."""
+    merged = LatencyHistogram.merged([interval.histogram for interval in intervals])
+    return merged.percentile_ms(p) if merged.count else None
 
 
 def brute_series(intervals: Iterable[EndpointInterval], step_s: int,

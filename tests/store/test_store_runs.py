@@ -20,6 +20,7 @@ from .factories import (
     make_meta,
     random_interval,
     region_totals,
+    success_ms,
 )
 
 ENDED = datetime(2024, 5, 1, 12, 5, tzinfo=UTC)
@@ -107,6 +108,28 @@ def test_duplicate_key_merges_exactly(store: Store) -> None:
     assert worker_a.histogram.encode() == before  # the caller's intervals are untouched
 
 
+def test_failed_latency_merges_exactly_and_apart(store: Store) -> None:
+    """Two workers and a late report of one second, with failures: the stored row keeps
+    the successes' and the failures' histograms apart, each exact."""
+    rng = random.Random(4)
+    ok = [int(rng.lognormvariate(10, 1.2)) for _ in range(900)]
+    failed = [int(rng.lognormvariate(14, 2)) for _ in range(60)]
+    parts = [make_interval(1000, "/checkout", ok[:400], failed=failed[:20],
+                           errors={"timeout": 20}),
+             make_interval(1000, "/checkout", ok[400:800], failed=failed[20:],
+                           errors={"HTTP 503": 40}),
+             make_interval(1000, "/checkout", ok[800:])]
+    run_id = store.create_run(make_meta())
+    store.add_intervals(run_id, parts[:2])
+    store.add_intervals(run_id, parts[2:])
+    store.finish_run(run_id, "passed", ENDED)
+    stored = store.endpoint_data(run_id)[EndpointKey("GET", "/checkout")]
+    assert (stored.requests, stored.failures) == (960, 60)
+    assert stored.histogram == make_interval(0, samples=ok).histogram
+    assert stored.failed_histogram == make_interval(0, samples=failed).histogram
+    assert store.get_run(run_id).p95_ms == stored.histogram.percentile_ms(95)
+
+
 def test_list_runs_shows_totals_newest_first(store: Store) -> None:
     first = store.create_run(make_meta())
     store.add_intervals(first, [make_interval(10, "/a", [1000, 2000], failures=1),
@@ -169,11 +192,10 @@ def test_user_counts_and_timeline(store: Store) -> None:
     assert [point.users for point in after] == [6, 6, 6, 10, 10]
     for point in after:
         expected = brute_force(intervals, point.start, point.start + 20)
-        histogram = LatencyHistogram.merged([e.histogram for e in expected.values()])
         assert point.requests == sum(e.requests for e in expected.values())
         assert point.failures == sum(e.failures for e in expected.values())
-        assert point.p95_ms == histogram.percentile_ms(95)
-        assert point.p99_ms == histogram.percentile_ms(99)
+        assert point.p95_ms == success_ms(expected.values(), 95)
+        assert point.p99_ms == success_ms(expected.values(), 99)
     assert store.timeline(run_id, 7)[0].start == (base // 7) * 7
     with pytest.raises(ValueError):
         store.timeline(run_id, 0)

@@ -97,3 +97,31 @@ def test_an_endpoint_without_requests_fails_and_says_so(store: Store, stored_run
 def test_no_thresholds_no_results(store: Store, stored_run: int, tmp_path: Path) -> None:
     plan = replace(resolve({}, {}, tmp_path), thresholds=())
     assert evaluate_run(store, store.get_run(stored_run), plan) == []
+
+
+def test_latency_thresholds_read_the_successes_and_failed_ones_the_failures(
+        store: Store, plan_with: Callable[..., Plan]) -> None:
+    """90 fast successes and 10 timeouts at 30 s, and an endpoint whose requests all
+    failed, as the recorder stores them."""
+    meta = make_meta()
+    run_id = store.create_run(meta)
+    intervals = []
+    for second in range(10):
+        timeouts, refused = LatencyHistogram(), LatencyHistogram()
+        timeouts.record(30_000_000)
+        refused.record(1_000)
+        ok = make_interval(T0 + second, "/fast", [10_000] * 9)
+        ok.requests, ok.failures, ok.failed_histogram = 10, 1, timeouts
+        down = make_interval(T0 + second, "/down", [])
+        down.requests, down.failures, down.failed_histogram = 1, 1, refused
+        intervals += [ok, down]
+    store.add_intervals(run_id, intervals)
+    store.finish_run(run_id, "passed", meta.started_at + timedelta(seconds=10))
+    plan = plan_with("/fast: p95 < 100ms", "/fast: failed.p95 < 1s",
+                     "/fast: failed.p95[3s] < 1s", "/down: p95 < 100ms",
+                     "/down: p95[3s] < 100ms", "/down: failed.max < 5ms")
+    results = evaluate_run(store, store.get_run(run_id), plan)
+    assert [(r.passed, r.observed, r.observed_text) for r in results] == [
+        (True, 10.0, "10 ms"), (False, 30_000.0, "30000 ms"), (False, 30_000.0, "30000 ms"),
+        (False, None, "no successful requests"), (False, None, "no successful requests"),
+        (True, 1.0, "1 ms")]

@@ -1,7 +1,8 @@
 """Block bootstrap over per-interval HDR histograms, vectorised with numpy (pure: no I/O).
 
 A run is cut into blocks (the store's per-step intervals, e.g. 1 s or 10 s). Each block of
-one endpoint is turned into a row of counts over latency bins; a bootstrap resample draws
+one endpoint is turned into a row of counts over latency bins (of the successful requests:
+``EndpointInterval.histogram``); a bootstrap resample draws
 the run's blocks with replacement (multinomial weights, the same draw for every endpoint
 of the run, so that endpoints stay as correlated as they were), and every resample's
 merged histogram is one matrix product ``weights @ counts``. Percentiles are then read
@@ -57,6 +58,8 @@ class Sample:
     requests: Floats  # per block
     failures: Floats  # per block
     exact: Floats  # HDR counts of every block together (the run's exact histogram)
+    # latency samples (successful requests) per block
+    latencies: Floats
     min_us: int
     max_us: int
     values: Floats  # representative value of each used resampling bin, ascending
@@ -70,14 +73,24 @@ class Sample:
     def blocks_with_data(self) -> int:
         return int(np.count_nonzero(self.requests))
 
-    def percentiles_ms(self, ps: Sequence[float] = PERCENTILES) -> list[float]:
-        """Exact percentiles of the whole run (HDR's definition, clamped into [min, max])."""
+    @property
+    def total_latencies(self) -> int:
+        """Requests with a latency in the percentiles: the successful ones."""
+        return int(self.latencies.sum())
+
+    @property
+    def blocks_with_latencies(self) -> int:
+        return int(np.count_nonzero(self.latencies))
+
+    def percentiles_ms(self, ps: Sequence[float] = PERCENTILES) -> list[float | None]:
+        """Exact percentiles of the whole run (HDR's definition, clamped into [min, max]);
+        None without a successful request."""
         total = self.exact.sum()
         if total == 0:
-            return [0.0] * len(ps)
+            return [None] * len(ps)
         values = _tables()[0]
         cumulative = np.cumsum(self.exact)
-        result = []
+        result: list[float | None] = []
         for p in ps:
             target = max(int(min(p, 100.0) * total / 100 + 0.5), 1)
             index = int(np.searchsorted(cumulative, target))
@@ -92,6 +105,7 @@ class _Building:
 
     requests: dict[int, float]
     failures: dict[int, float]
+    latencies: dict[int, float]
     exact: Floats
     min_us: int = 0
     max_us: int = 0
@@ -115,12 +129,13 @@ def build_samples(intervals: Iterable[EndpointInterval]
         b = building.get(interval.endpoint)
         if b is None:
             b = building[interval.endpoint] = _Building(
-                {}, {}, np.zeros(len(_tables()[0])), rows=[], bins=[], weights=[])
+                {}, {}, {}, np.zeros(len(_tables()[0])), rows=[], bins=[], weights=[])
         b.requests[row] = b.requests.get(row, 0.0) + interval.requests
         b.failures[row] = b.failures.get(row, 0.0) + interval.failures
-        histogram = interval.histogram
+        histogram = interval.histogram  # the successful requests' latency
         if histogram.count == 0:
             continue
+        b.latencies[row] = b.latencies.get(row, 0.0) + histogram.count
         nonzero, counts = _nonzero(histogram)
         b.exact[nonzero] += counts
         assert b.rows is not None and b.bins is not None and b.weights is not None
@@ -138,6 +153,8 @@ def build_samples(intervals: Iterable[EndpointInterval]
             sample.requests[row] = value
         for row, value in b.failures.items():
             sample.failures[row] = value
+        for row, value in b.latencies.items():
+            sample.latencies[row] = value
         sample.exact, sample.min_us, sample.max_us = b.exact, b.min_us, b.max_us
         triplets = (_cat(b.rows or []), _cat(b.bins or []), _cat(b.weights or []))
         _fill(sample, *triplets)
@@ -152,7 +169,7 @@ def _cat(arrays: list[Floats]) -> Floats:
 
 def _empty(blocks: int) -> Sample:
     return Sample(requests=np.zeros(blocks), failures=np.zeros(blocks),
-                  exact=np.zeros(len(_tables()[0])), min_us=0, max_us=0,
+                  latencies=np.zeros(blocks), exact=np.zeros(len(_tables()[0])), min_us=0, max_us=0,
                   values=np.zeros(0), counts=np.zeros((blocks, 0), dtype=np.float32))
 
 
@@ -179,6 +196,7 @@ def _merge_all(parts: Iterable[tuple[Sample, tuple[Floats, Floats, Floats]]],
     for sample, (r, b, w) in parts:
         total.requests += sample.requests
         total.failures += sample.failures
+        total.latencies += sample.latencies
         total.exact += sample.exact
         if sample.max_us:
             total.min_us = sample.min_us if total.max_us == 0 else min(total.min_us,

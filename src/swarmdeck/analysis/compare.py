@@ -5,7 +5,9 @@
     table.rows    # ComparisonRow (swarmdeck.records.comparison): the overall row, then
                   # one per endpoint
 
-For each row: requests, requests/s, p50/p95/p99 and error rate of both runs, the change
+For each row: requests, requests/s, p50/p95/p99 (of the successful requests: the failed
+ones' latency, a refused connection's 1 ms or a timeout's 30 s, would distort them) and
+error rate of both runs, the change
 (in %, the error rate in percentage points) and a confidence interval for it from a block
 bootstrap over the per-interval histograms (see ``swarmdeck.analysis.bootstrap``): each
 run's blocks are resampled with replacement, independently, ``RESAMPLES`` times; the CI is
@@ -18,8 +20,9 @@ drift between two runs of the same plan (another process on the machine, a warme
 which A/A runs on a shared machine put well above 10 % (see docs/compare.md). A row's
 verdict is on the chosen metric (p95 by default): ``slower``/``faster`` when its change is
 significant, else ``no significant change``; ``not enough data`` when either run has fewer
-than ``min_requests(metric)`` requests (at least ``MIN_TAIL`` beyond the percentile: 100 for
-p95, 500 for p99; ``MIN_REQUESTS`` for rps) or ``MIN_BLOCKS`` blocks with requests;
+than ``min_requests(metric)`` requests (successful ones for a percentile: at least
+``MIN_TAIL`` beyond it, 100 for p95, 500 for p99; ``MIN_REQUESTS`` for rps) or
+``MIN_BLOCKS`` blocks with them;
 ``only in base``/``only in candidate`` when one run never called it.
 """
 
@@ -130,6 +133,10 @@ class _Rule:
         b_stats, c_stats = _stats(base), _stats(candidate)
 
         def enough(metric: str) -> bool:
+            if metric in _LATENCY:  # percentiles of the successful requests
+                return all(side[0].total_latencies >= min_requests(metric)
+                           and side[0].blocks_with_latencies >= MIN_BLOCKS
+                           for side in (base, candidate))
             return all(side[0].total_requests >= min_requests(metric)
                        and side[0].blocks_with_data >= MIN_BLOCKS for side in (base, candidate))
 
@@ -165,8 +172,9 @@ class _Rule:
                 (c_stats.error_rate - b_stats.error_rate) * 100, diff, enough("error_rate"))
         return changes
 
-    def _relative(self, b_value: float, c_value: float, ratios: Any, enough: bool) -> Change:
-        change = (c_value / b_value - 1) * 100 if b_value else math.nan
+    def _relative(self, b_value: float | None, c_value: float | None, ratios: Any,
+                  enough: bool) -> Change:
+        change = (c_value / b_value - 1) * 100 if b_value and c_value is not None else math.nan
         low, high = self._interval((ratios - 1) * 100)
         return Change(_round(change), _round(low), _round(high),
                       bool(enough and _excludes_zero(change, low, high)

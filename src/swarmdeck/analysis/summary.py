@@ -1,7 +1,10 @@
 """Summaries of a run or a window: per endpoint and overall, from merged histograms only.
 
 Percentiles are read from exactly merged HDR histograms, never averaged across intervals
-or workers.
+or workers. They are those of the successful requests (k6's ``expected_response``): an
+endpoint whose requests all failed has none (None). The failed requests' latency is apart,
+in ``failed_latency``. Runs stored before failures had their own histogram read as they
+were: their percentiles are of every request (``unsplit``).
 """
 
 from __future__ import annotations
@@ -24,21 +27,37 @@ class ErrorCount:
 
 
 @dataclass(frozen=True)
+class FailedLatency:
+    """The response times of the failed requests (ms)."""
+
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+
+
+@dataclass(frozen=True)
 class EndpointSummary:
+    """Counts of every request; latency (avg_ms to max_ms) of the successful ones, None
+    when none succeeded; the failed ones' latency in ``failed_latency`` (None when none
+    failed, or for a run stored before the split: ``unsplit``, whose latency is of every
+    request)."""
+
     name: str
     method: str
     requests: int
     failures: int
     rps: float
-    avg_ms: float
-    p50_ms: float
-    p90_ms: float
-    p95_ms: float
-    p99_ms: float
-    p999_ms: float
-    max_ms: float
+    avg_ms: float | None
+    p50_ms: float | None
+    p90_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    p999_ms: float | None
+    max_ms: float | None
     bytes: int = 0
     errors: tuple[ErrorCount, ...] = field(default_factory=tuple)
+    failed_latency: FailedLatency | None = None
+    unsplit: bool = False
 
     @property
     def failure_pct(self) -> float:
@@ -66,24 +85,37 @@ def aggregate(intervals: Iterable[EndpointInterval]) -> dict[EndpointKey, Endpoi
 def summarize_endpoint(data: EndpointInterval, duration_s: float, *,
                        name: str | None = None, method: str | None = None) -> EndpointSummary:
     h = data.histogram
-    p50, p90, p95, p99, p999 = (v / 1000.0 for v in h.percentiles([50, 90, 95, 99, 99.9]))
+    p50, p90, p95, p99, p999 = ((v / 1000.0 for v in h.percentiles([50, 90, 95, 99, 99.9]))
+                                if h.count else (None,) * 5)
     return EndpointSummary(
         name=name if name is not None else data.name,
         method=method if method is not None else data.method,
         requests=data.requests,
         failures=data.failures,
         rps=data.requests / duration_s if duration_s > 0 else 0.0,
-        avg_ms=round(h.mean_us / 1000.0, 3),
+        avg_ms=round(h.mean_us / 1000.0, 3) if h.count else None,
         p50_ms=p50,
         p90_ms=p90,
         p95_ms=p95,
         p99_ms=p99,
         p999_ms=p999,
-        max_ms=h.max_us / 1000.0,
+        max_ms=h.max_us / 1000.0 if h.count else None,
         bytes=data.bytes,
         errors=tuple(ErrorCount(reason, count)
                      for reason, count in _top_errors(data.errors.items())),
+        failed_latency=failed_latency(data),
+        unsplit=data.unsplit,
     )
+
+
+def failed_latency(data: EndpointInterval) -> FailedLatency | None:
+    """The failed requests' p50, p95 and max; None when none failed (or ``unsplit``)."""
+    failed = data.failed_histogram
+    if failed is None or failed.count == 0:
+        return None
+    p50, p95 = failed.percentiles([50, 95])
+    return FailedLatency(p50_ms=p50 / 1000.0, p95_ms=p95 / 1000.0,
+                         max_ms=failed.max_us / 1000.0)
 
 
 def _top_errors(items: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -7,6 +7,11 @@ endpoint scope, ``abort`` and ``grace_s`` are given by the caller, not in the st
 A window asks for the worst value over any sliding window of that length, windows
 starting at the run's interval starts: the highest latency or error rate, the lowest rps
 or request count. Percentiles always come from merged histograms, never from averages.
+
+Latency metrics (``p95``, ``max``, ``avg``...) are of the successful requests; prefixed
+``failed.`` (``failed.p95 < 5s``) they are of the failed requests. A latency threshold
+whose scope had requests but no successful one fails, saying so; a ``failed.`` one whose
+scope had no failure holds (nothing failed slowly).
 """
 
 from __future__ import annotations
@@ -19,22 +24,29 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from swarmdeck.analysis.latency import (
+    FAILED,
+    FAILED_METRICS,
+    LATENCY,
+    LATENCY_METRICS,
+    PERCENTILES,
+    base_metric,
+    merged_latency,
+)
 from swarmdeck.analysis.windows import Slot, reduce_slot, worst_window
 from swarmdeck.errors import PlanError
 from swarmdeck.labels import names_endpoint
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval
 
-PERCENTILES: dict[str, float] = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0,
-                                 "p99.9": 99.9}
-LATENCY_METRICS = frozenset(PERCENTILES) | {"max", "avg"}
-METRICS: tuple[str, ...] = (*PERCENTILES, "max", "avg", "error_rate", "rps", "requests")
+METRICS: tuple[str, ...] = (*LATENCY, "error_rate", "rps", "requests", *FAILED_METRICS)
 HIGHER_IS_WORSE = LATENCY_METRICS | {"error_rate"}
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 WINDOW_UNITS: dict[str, int] = {"s": 1, "m": 60}
 _HINT = ("write one threshold as METRIC[WINDOW] OP VALUE, e.g. 'p95 < 500ms', "
-         "'p99[30s] <= 1s', 'error_rate < 1%', 'rps >= 50'")
+         "'p99[30s] <= 1s', 'error_rate < 1%', 'rps >= 50', 'failed.p95 < 5s'")
+_METRIC_LIST = ", ".join((*LATENCY, "error_rate", "rps", "requests"))  # failed.*: the hint
 
 _METRIC_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _NUMBER_RE = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
@@ -139,13 +151,13 @@ def parse(text: str, endpoint: str | None = None, abort: bool = False,
     s = _Scanner(text)
     word = s.take(_METRIC_RE)
     if word is None:
-        raise s.fail("a metric (" + ", ".join(METRICS) + ")")
+        raise s.fail(f"a metric ({_METRIC_LIST})")
     metric = word.lower()
     if metric not in METRICS:
         close = ([m for m in METRICS if sorted(m) == sorted(metric)]  # p59 -> p95
                  or difflib.get_close_matches(metric, METRICS, n=1, cutoff=0.6))
         guess = f"; did you mean {close[0]}?" if close else ""
-        raise s.fail("a metric (" + ", ".join(METRICS) + ")", at=s.pos - len(word),
+        raise s.fail(f"a metric ({_METRIC_LIST})", at=s.pos - len(word),
                      found=f"{word!r}{guess}")
     window_s: float | None = None
     if s.peek("["):
@@ -200,6 +212,9 @@ class ThresholdResult:
     observed: float | None
     passed: bool
     detail: str
+    # without an observed value: what was missing, as reports print it ("no successful
+    # requests", "no failed requests"); None for no data at all
+    missing: str | None = None
 
 
 def _show(metric: str, value: float) -> str:
@@ -236,15 +251,17 @@ def _slots(threshold: Threshold, intervals: Iterable[EndpointInterval],
 def observe(metric: str, histogram: LatencyHistogram | None, requests: int, failures: int,
             duration_s: float) -> float | None:
     """The metric of merged data covering ``duration_s`` seconds; None without data. Latency
-    in ms (``histogram`` is only read for latency metrics), error_rate a fraction."""
+    in ms (``histogram``, only read for latency metrics, is the one the metric reads:
+    ``latency_of``), error_rate a fraction."""
     if metric in LATENCY_METRICS:
         if histogram is None or histogram.count == 0:
             return None
-        if metric == "max":
+        statistic = base_metric(metric)
+        if statistic == "max":
             return histogram.max_us / 1000.0
-        if metric == "avg":
+        if statistic == "avg":
             return histogram.mean_us / 1000.0
-        return histogram.percentiles([PERCENTILES[metric]])[0] / 1000.0
+        return histogram.percentiles([PERCENTILES[statistic]])[0] / 1000.0
     if metric == "error_rate":
         return failures / requests if requests else None
     if metric == "rps":
@@ -264,8 +281,7 @@ def show(metric: str, value: float | None) -> str:
 def _measure(metric: str, members: Sequence[EndpointInterval], span: int,
              interval_s: float) -> float | None:
     """The metric over ``members``, which span ``span`` interval slots; None without data."""
-    histogram = (LatencyHistogram.merged([m.histogram for m in members])
-                 if metric in LATENCY_METRICS else None)
+    histogram = merged_latency(metric, members) if metric in LATENCY_METRICS else None
     return observe(metric, histogram, sum(m.requests for m in members),
                    sum(m.failures for m in members), span * interval_s)
 
@@ -293,7 +309,7 @@ def _reduced_slots(threshold: Threshold, intervals: Iterable[EndpointInterval],
     def close() -> None:
         if members:
             slots.extend(Slot() for _ in range(current - len(slots)))
-            slots.append(reduce_slot(members, latency))
+            slots.append(reduce_slot(members, latency, threshold.metric.startswith(FAILED)))
             members.clear()
 
     for interval in intervals:
@@ -318,29 +334,32 @@ def evaluate(threshold: Threshold, intervals: Iterable[EndpointInterval],
     if isinstance(intervals, list):
         intervals = sorted(intervals, key=lambda i: i.start)
     observed: float | None = None
+    requests = failures = 0
     if threshold.window_s is None:
         slots = _slots(threshold, intervals, interval_s)
         total = max(slots) + 1 if slots else 0
         where = f"over the whole run ({total} interval{'' if total == 1 else 's'})"
         if slots:
-            observed = _measure(threshold.metric, _members(slots, 0, total), total, interval_s)
+            members = _members(slots, 0, total)
+            observed = _measure(threshold.metric, members, total, interval_s)
+            requests, failures = (sum(m.requests for m in members),
+                                  sum(m.failures for m in members))
     else:
         reduced = _reduced_slots(threshold, intervals, interval_s)
         total = len(reduced)
         where = f"over the whole run ({total} interval{'' if total == 1 else 's'})"
+        requests, failures = sum(s.requests for s in reduced), sum(s.failures for s in reduced)
         if reduced:
             n = min(_window_span(threshold, interval_s), total)
-            found = worst_window(reduced, n, threshold.metric,
-                                 PERCENTILES.get(threshold.metric), interval_s,
-                                 threshold.metric in HIGHER_IS_WORSE)
+            statistic = base_metric(threshold.metric)
+            found = worst_window(reduced, n, statistic, PERCENTILES.get(statistic),
+                                 interval_s, threshold.metric in HIGHER_IS_WORSE)
             if found is not None:
                 observed, lo = found
                 where = (f"in the worst {_num(threshold.window_s)} s window, starting "
                          f"{_num(lo * interval_s)} s into the run")
     if observed is None:
-        scope = "" if threshold.endpoint is None else f" for endpoint {threshold.endpoint!r}"
-        return ThresholdResult(threshold, None, False,
-                               f"{threshold.label}: no data{scope} to evaluate (failed)")
+        return _no_data(threshold, requests, failures)
     passed = holds(threshold, observed)
     detail = (f"{threshold.label}: observed {_show(threshold.metric, observed)} {where} "
               f"({'passed' if passed else 'failed'})")
@@ -375,16 +394,32 @@ def evaluate_total(threshold: Threshold, per_endpoint: Iterable[EndpointInterval
     if threshold.window_s is not None:
         raise ValueError("evaluate_total takes thresholds without a window; use evaluate")
     chosen = [i for i in per_endpoint if in_scope(threshold, i)]
-    histogram = (LatencyHistogram.merged([i.histogram for i in chosen])
+    histogram = (merged_latency(threshold.metric, chosen)
                  if threshold.metric in LATENCY_METRICS else None)
+    requests, failures = sum(i.requests for i in chosen), sum(i.failures for i in chosen)
     observed = None if not chosen else observe(
-        threshold.metric, histogram, sum(i.requests for i in chosen),
-        sum(i.failures for i in chosen), duration_s)
+        threshold.metric, histogram, requests, failures, duration_s)
     if observed is None:
-        scope = "" if threshold.endpoint is None else f" for endpoint {threshold.endpoint!r}"
-        return ThresholdResult(threshold, None, False,
-                               f"{threshold.label}: no data{scope} to evaluate (failed)")
+        return _no_data(threshold, requests, failures)
     passed = holds(threshold, observed)
     return ThresholdResult(threshold, observed, passed,
                            f"{threshold.label}: observed {_show(threshold.metric, observed)} "
                            f"over the whole run ({'passed' if passed else 'failed'})")
+
+
+def _no_data(threshold: Threshold, requests: int, failures: int) -> ThresholdResult:
+    """The result without an observed value. A latency threshold on requests that all
+    failed fails, saying so (no successful response to measure); a ``failed.`` one on
+    requests that none failed holds; anything else without data fails."""
+    scope = "" if threshold.endpoint is None else f" for endpoint {threshold.endpoint!r}"
+    metric = threshold.metric
+    if requests and metric.startswith(FAILED) and not failures:
+        return ThresholdResult(threshold, None, True, f"{threshold.label}: no failed "
+                               f"request{scope} to measure (passed)", "no failed requests")
+    if requests and metric in LATENCY_METRICS and not metric.startswith(FAILED) \
+            and failures >= requests:
+        return ThresholdResult(
+            threshold, None, False, f"{threshold.label}: no successful response{scope} to "
+            f"measure, all {requests} requests failed (failed)", "no successful requests")
+    return ThresholdResult(threshold, None, False,
+                           f"{threshold.label}: no data{scope} to evaluate (failed)")

@@ -36,15 +36,18 @@ class Slot:
     counts: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
-def reduce_slot(members: Sequence[EndpointInterval], latency: bool) -> Slot:
+def reduce_slot(members: Sequence[EndpointInterval], latency: bool,
+                failed: bool = False) -> Slot:
+    """The slot's counts and, for a latency metric, its latency: of the successful requests,
+    or with ``failed`` of the failed ones."""
     slot = Slot(requests=sum(m.requests for m in members),
                 failures=sum(m.failures for m in members))
     if not latency:
         return slot
     parts = []
     for member in members:
-        h = member.histogram
-        if h.count == 0:
+        h = member.failed_histogram if failed else member.histogram
+        if h is None or h.count == 0:
             continue
         slot.count += h.count
         slot.sum_us += h.sum_us

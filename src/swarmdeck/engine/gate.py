@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from swarmdeck.analysis.thresholds import LATENCY_METRICS, Threshold, holds, in_scope, observe, show
+from swarmdeck.analysis.latency import LATENCY_METRICS, latency_of
+from swarmdeck.analysis.thresholds import Threshold, holds, in_scope, observe, show
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval
 from swarmdeck.plan import Plan
@@ -34,7 +35,9 @@ class _Running:
                      else max(1, math.ceil(threshold.window_s / interval_s - 1e-9)))
         self.first: int | None = None
         self.last: int | None = None
-        # whole run: one running total; windowed: per slot start, the slot's total
+        # whole run: one running total; windowed: per slot start, the slot's total. Their
+        # ``histogram`` holds the latency the metric reads (``latency_of``: the successful
+        # requests', or the failed ones' for failed.*)
         self.total = EndpointInterval(start=0, method="", name="")
         self.slots: dict[int, EndpointInterval] = {}
 
@@ -55,7 +58,9 @@ class _Running:
         target.requests += interval.requests
         target.failures += interval.failures
         if self.latency:
-            target.histogram.merge(interval.histogram)
+            latency = latency_of(self.threshold.metric, interval)
+            if latency is not None:
+                target.histogram.merge(latency)
 
     def observed(self) -> float | None:
         """The metric now: over the whole run so far, or over the latest window."""

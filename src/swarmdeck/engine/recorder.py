@@ -2,7 +2,8 @@
 interval, listening on Locust's ``events.request`` (the same event Locust's stats use, so
 the counts agree with Locust's own). Each request is recorded under its endpoint
 (engine/endpoints.py: its name, the template its ids group into, or the catch-all past the
-cap). Free of Locust imports, so it is tested on its own."""
+cap). Successes and failures go into separate histograms (``EndpointInterval.histogram``
+and ``failed_histogram``). Free of Locust imports, so it is tested on its own."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from swarmdeck.engine.endpoints import EndpointNames
+from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import DEFAULT_REGION, EndpointInterval
 
 
@@ -47,10 +49,15 @@ class Recorder:
         interval.requests += 1
         if response_length:
             interval.bytes += response_length
-        interval.histogram.record(int((response_time or 0.0) * 1000 + 0.5))
-        if exception is not None:
+        if exception is None:
+            interval.histogram.record(int((response_time or 0.0) * 1000 + 0.5))
+        else:  # failures have their own histogram (a refused connection answers in 1 ms)
             interval.failures += 1
             interval.errors[self.describe_error(exception)] += 1
+            failed = interval.failed_histogram
+            if failed is None:
+                failed = interval.failed_histogram = LatencyHistogram()
+            failed.record(int((response_time or 0.0) * 1000 + 0.5))
 
     def take_closed(self) -> list[EndpointInterval]:
         """Intervals that can no longer receive requests (their slice has ended)."""

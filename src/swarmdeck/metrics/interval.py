@@ -3,6 +3,16 @@
 An interval is keyed by its start (epoch seconds, aligned to the interval length), the
 endpoint (method + name as Locust reports it) and the region of the worker that measured
 it. Two intervals with the same key (two workers, a late report) merge exactly.
+
+Latency is kept in two histograms (k6's ``expected_response``): ``histogram`` holds the
+successful requests' response times, ``failed_histogram`` the failed ones' (None while
+none failed). A refused connection answers in 1 ms and a timeout in 30 s: mixed in, either
+would distort the percentiles of the responses the users actually got.
+
+Data recorded before the split (runs stored, or reports sent, by an older swarmdeck) has
+failures but no ``failed_histogram``: its ``histogram`` holds every request, failed ones
+included, and says so with ``unsplit``. Merging such data with split data keeps the merge
+exact by folding the failed histogram back into ``histogram`` (the result is unsplit).
 """
 
 from __future__ import annotations
@@ -32,8 +42,11 @@ class EndpointInterval:
     requests: int = 0
     failures: int = 0
     bytes: int = 0
+    # response times of the successful requests (of every request when ``unsplit``)
     histogram: LatencyHistogram = field(default_factory=LatencyHistogram)
     errors: Counter[str] = field(default_factory=Counter)  # failure reason -> count
+    # response times of the failed requests; None while none failed (or ``unsplit``)
+    failed_histogram: LatencyHistogram | None = None
 
     @property
     def key(self) -> tuple[int, str, str, str]:
@@ -43,28 +56,53 @@ class EndpointInterval:
     def endpoint(self) -> EndpointKey:
         return EndpointKey(self.method, self.name)
 
+    @property
+    def unsplit(self) -> bool:
+        """Recorded before failures had their own histogram: ``histogram`` holds every
+        request's response time, failed ones included."""
+        return self.failures > 0 and self.failed_histogram is None
+
     def merge(self, other: EndpointInterval) -> None:
+        unsplit = self.unsplit or other.unsplit
         self.requests += other.requests
         self.failures += other.failures
         self.bytes += other.bytes
         self.histogram.merge(other.histogram)
         self.errors.update(other.errors)
+        theirs = other.failed_histogram
+        if unsplit:  # exact as "every request": fold the failed latencies back in
+            if self.failed_histogram is not None:
+                self.histogram.merge(self.failed_histogram)
+                self.failed_histogram = None
+            if theirs is not None:
+                self.histogram.merge(theirs)
+        elif theirs is not None:
+            if self.failed_histogram is None:  # never share the other's histogram
+                self.failed_histogram = LatencyHistogram()
+            self.failed_histogram.merge(theirs)
 
     def to_wire(self) -> dict[str, Any]:
         """Plain types only: travels in Locust's msgpack worker reports."""
+        failed = self.failed_histogram
         return {
             "start": self.start, "method": self.method, "name": self.name,
             "region": self.region, "requests": self.requests, "failures": self.failures,
             "bytes": self.bytes, "histogram": self.histogram.encode(),
             "errors": dict(self.errors),
+            "failed_histogram": failed.encode() if failed is not None else None,
         }
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> EndpointInterval:
+        """The interval ``to_wire`` sent; a report without ``failed_histogram`` (an older
+        worker) reads as unsplit when it has failures."""
+        failed = data.get("failed_histogram")
         return cls(
             start=int(data["start"]), method=str(data["method"]), name=str(data["name"]),
             region=str(data["region"]), requests=int(data["requests"]),
             failures=int(data["failures"]), bytes=int(data["bytes"]),
             histogram=LatencyHistogram.decode(bytes(data["histogram"])),
             errors=Counter({str(k): int(v) for k, v in data["errors"].items()}),
+            failed_histogram=(LatencyHistogram.decode(bytes(failed))
+                              if failed is not None else None),
         )

@@ -104,9 +104,9 @@ def _side_from_json(data: Mapping[str, Any] | None) -> SideStats | None:
     if not isinstance(data, Mapping):
         return None
     return SideStats(requests=int(data.get("requests", 0)), rps=float(data.get("rps", 0.0)),
-                     p50_ms=float(data.get("p50_ms", 0.0)),
-                     p95_ms=float(data.get("p95_ms", 0.0)),
-                     p99_ms=float(data.get("p99_ms", 0.0)),
+                     p50_ms=_optional_float(data.get("p50_ms", 0.0)),
+                     p95_ms=_optional_float(data.get("p95_ms", 0.0)),
+                     p99_ms=_optional_float(data.get("p99_ms", 0.0)),
                      error_rate=float(data.get("error_rate", 0.0)))
 
 

@@ -56,16 +56,17 @@ class RunRef:
 
 @dataclass(frozen=True)
 class SideStats:
-    """One run's numbers on a row, from the exact merged HDR histograms."""
+    """One run's numbers on a row, from the exact merged HDR histograms: percentiles of the
+    successful requests (None when none succeeded)."""
 
     requests: int
     rps: float
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
     error_rate: float  # a fraction: 0.012 is 1.2 %
 
-    def value(self, metric: str) -> float:
+    def value(self, metric: str) -> float | None:
         """The value of ``p50``, ``p95``, ``p99``, ``rps`` or ``error_rate``."""
         values = {"p50": self.p50_ms, "p95": self.p95_ms, "p99": self.p99_ms,
                   "rps": self.rps, "error_rate": self.error_rate}

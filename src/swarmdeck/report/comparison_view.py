@@ -31,7 +31,8 @@ def _value(stats: SideStats | None, metric: str) -> str:
         return "-"
     if metric == "rps":
         return fmt.rate(stats.rps)
-    return f"{fmt.ms(stats.value(metric))} ms"
+    value = stats.value(metric)
+    return "–" if value is None else f"{fmt.ms(value)} ms"  # None: no successful request
 
 
 def _rate(stats: SideStats | None) -> str:

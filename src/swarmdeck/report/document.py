@@ -5,13 +5,15 @@ run still in progress) renders from what is stored.
     doc = run_document(store, run_id)                 # one run
     doc = compare_document(store, base_id, cand_id)   # two runs and their comparison
 
-Shape (``schema`` 1): ``header``, ``totals``, ``endpoints`` (table rows), ``timeline``
+Shape (``schema`` 1): ``header``, ``totals``, ``endpoints`` (table rows, with the failed
+requests' ``failed_latency``), ``timeline``
 (overall, ``t`` in seconds since the run's start), ``endpoint_timelines`` (one step for
 all endpoints, possibly coarser than the overall one to bound the work), ``distributions``
 (log-spaced response-time buckets per endpoint key and ``"Aggregated"``), ``failures``
 (grouped by reason), ``stages``, ``regions``, ``thresholds``, ``findings``, ``outages``
 (the ``outage`` findings' windows, for the charts to mark), ``comparison``,
-``script_errors`` (as in the JSON summary).
+``script_errors`` (as in the JSON summary). Latency (percentiles, charts, distributions)
+is of the successful requests.
 Endpoints are keyed ``"METHOD name"`` (data: ``endpoint_key``); what is shown of one is
 its ``label`` (``swarmdeck.labels.endpoint_label``), carried by every endpoint row, failure
 endpoint and comparison row, so that the page never rebuilds it. Documented in
@@ -218,14 +220,16 @@ class _Point:
 
 
 def _point(iv: EndpointInterval) -> _Point:
-    values = iv.histogram.percentiles((50, 95, 99)) if iv.requests else (None, None, None)
+    """Counts of every request; percentiles of the successful ones (None without any)."""
+    h = iv.histogram
+    values = h.percentiles((50, 95, 99)) if h.count else (None, None, None)
     return _Point(iv.requests, iv.failures, *values)
 
 
 def _line(points: Sequence[_Point | None], starts: Sequence[int], step: int,
           t0: float, end: float) -> dict[str, list[Any]]:
-    """requests/s, failures/s and p50/p95/p99 per step (0 and None for a step without
-    requests); edge steps count only their part inside the run."""
+    """requests/s, failures/s and p50/p95/p99 of the successful requests per step (0 and
+    None for a step without requests, None without successes); edge steps count only their part inside the run."""
     line: dict[str, list[Any]] = {k: [] for k in ("rps", "fps", "p50", "p95", "p99")}
     for start, point in zip(starts, points):
         span = _span(start, step, t0, end)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 
-def ms(value: float) -> str:
-    """Milliseconds with the precision a reader can use: 4.12, 38.5, 1,204."""
+def ms(value: float | None) -> str:
+    """Milliseconds with the precision a reader can use: 4.12, 38.5, 1,204; "–" for none
+    (a percentile of no successful request)."""
+    if value is None:
+        return "–"
     if value < 10:
         return f"{value:.2f}"
     if value < 100:

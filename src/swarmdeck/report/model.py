@@ -150,13 +150,24 @@ class RunReport:
 
 # The numbers of a summary row (totals, an endpoint, a region, a stage), in the JSON
 # summary and in the run document alike: as summarize_endpoint computed them (percentiles
-# in ms of whole microseconds, avg_ms to the µs), unrounded.
+# in ms of whole microseconds, avg_ms to the µs), unrounded. The latency ones are of the
+# successful requests (null when none succeeded); ``failed_latency`` is the failed ones'.
 SUMMARY_KEYS = ("requests", "failures", "rps", "avg_ms", "p50_ms", "p90_ms", "p95_ms",
                 "p99_ms", "p999_ms", "max_ms")
+# said of a run stored before failed requests had their own histogram
+UNSPLIT_WARNING = ("this run was stored before failed requests' latency was kept apart: "
+                   "its percentiles are of every request, failed ones included")
 
 
 def summary_numbers(s: EndpointSummary) -> dict[str, Any]:
-    return {key: getattr(s, key) for key in SUMMARY_KEYS}
+    return {**{key: getattr(s, key) for key in SUMMARY_KEYS},
+            "failed_latency": failed_latency_json(s)}
+
+
+def failed_latency_json(s: EndpointSummary) -> dict[str, float] | None:
+    """``{"p50_ms", "p95_ms", "max_ms"}`` of the failed requests; None when none failed."""
+    f = s.failed_latency
+    return None if f is None else {"p50_ms": f.p50_ms, "p95_ms": f.p95_ms, "max_ms": f.max_ms}
 
 
 def json_seconds(seconds: float) -> float:
@@ -209,7 +220,8 @@ def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
     return RunReport(
         run_id=run_id, status=run.status, message=run.message, meta=meta,
         ended_at=run.ended_at, duration_s=duration, totals=totals,
-        endpoints=tuple(endpoints), regions=regions, warnings=details.warnings,
+        endpoints=tuple(endpoints), regions=regions,
+        warnings=(*details.warnings, *((UNSPLIT_WARNING,) if totals.unsplit else ())),
         locust=locust,
         stages=_stages(store, run_id, meta.plan.get("shape"), meta.started_at, duration),
         workers=details.workers, endpoint_regions=_endpoint_regions(by_region, duration),

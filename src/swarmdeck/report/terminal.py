@@ -101,6 +101,9 @@ def summary(report: RunReport, width: int | None = None) -> RenderableType:
     parts.append(_latency_table(None, ["Endpoint"], [
         ([_endpoint(e.method, e.name)], e, i == len(rows) - 1, i == len(rows) - 2)
         for i, e in enumerate(rows)], width))
+    failed = failed_latency(report)
+    if failed is not None:
+        parts.append(failed)
     errors = [(e, x) for e in report.endpoints for x in e.errors]
     if errors:
         failures = Table(title="Top failure reasons", title_justify="left", show_edge=False,
@@ -135,6 +138,28 @@ def summary(report: RunReport, width: int | None = None) -> RenderableType:
     parts += comparison_view.renderables(report.comparison)
     parts += findings_view.renderables(report.findings)
     return Group(*parts)
+
+
+def failed_latency(report: RunReport) -> Table | None:
+    """The failed requests' response times, apart from the percentiles (of successes) above:
+    a row per endpoint with failures, and the total when several have some; None when no
+    request failed."""
+    rows = [(e, e.failed_latency) for e in report.endpoints if e.failed_latency is not None]
+    if not rows:
+        return None
+    if len(rows) > 1 and report.totals.failed_latency is not None:
+        rows.append((report.totals, report.totals.failed_latency))
+    title = "Failed requests' response times (not in the percentiles above)"
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False,
+                  min_width=len(title))
+    table.add_column("Endpoint", overflow="fold", min_width=12)
+    for header in ("Fails", "p50 ms", "p95 ms", "max ms"):
+        table.add_column(header, justify="right")
+    for e, f in rows:
+        table.add_row(_endpoint(e.method, e.name), fmt.count(e.failures), fmt.ms(f.p50_ms),
+                      fmt.ms(f.p95_ms), fmt.ms(f.max_ms),
+                      style="bold" if e is report.totals else None)
+    return table
 
 
 def run_list(rows: Sequence[RunRow]) -> RenderableType:

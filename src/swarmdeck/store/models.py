@@ -1,9 +1,9 @@
 """The tables: runs, their raw intervals, the interval rollups and user-count samples.
 
 Nothing is stored per request. A raw interval row holds one endpoint's measurements in one
-region over one interval: counts, the HDR histogram in its compressed form (which also
-carries the exact min/max), the exact min/max as columns, and failure reasons with counts
-as a JSON object. Rollup rows have the same shape, keyed additionally by their level (see
+region over one interval: counts, the HDR histogram of the successful requests in its
+compressed form (which also carries the exact min/max), the exact min/max as columns,
+failure reasons with counts as a JSON object, and the failed requests' own histogram. Rollup rows have the same shape, keyed additionally by their level (see
 ``swarmdeck.store.rollups``). Changing a table here needs a new Alembic revision in
 ``migrations/versions``; a test fails while the two disagree.
 """
@@ -115,10 +115,15 @@ class _Measurements:
     requests: Mapped[int] = mapped_column(BigInteger)
     failures: Mapped[int] = mapped_column(BigInteger)
     bytes: Mapped[int] = mapped_column(BigInteger)
-    histogram: Mapped[builtins.bytes] = mapped_column(LargeBinary)  # LatencyHistogram.encode()
+    # the successful requests' response times, LatencyHistogram.encode(); min_us and max_us
+    # are its exact extremes
+    histogram: Mapped[builtins.bytes] = mapped_column(LargeBinary)
     min_us: Mapped[int] = mapped_column(BigInteger)
     max_us: Mapped[int] = mapped_column(BigInteger)
     errors: Mapped[dict[str, int]] = mapped_column(JSON)  # failure reason -> count
+    # the failed requests' response times; NULL without failures, and in rows written before
+    # revision 0004, whose ``histogram`` holds every request (EndpointInterval.unsplit)
+    failed_histogram: Mapped[builtins.bytes | None] = mapped_column(LargeBinary)
 
 
 class Interval(_Measurements, Base):

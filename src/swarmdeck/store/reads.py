@@ -197,7 +197,8 @@ def _users_by(samples: Sequence[tuple[float, int]], end: float) -> int | None:
 
 
 def _point(start: int, data: EndpointInterval | None, users: int | None) -> TimelinePoint:
-    if data is None or data.requests == 0:
+    """Counts of every request; percentiles of the successful ones (None without any)."""
+    if data is None or data.histogram.count == 0:
         return TimelinePoint(start, data.requests if data else 0,
                              data.failures if data else 0, None, None, None, users)
     histogram = data.histogram

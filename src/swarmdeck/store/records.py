@@ -60,7 +60,9 @@ class RunRow:
     status: RunStatus
     requests: int
     failures: int
-    p95_ms: float | None  # None until the run is finished and rolled up
+    # of the successful requests (of every request for runs stored before the split); None
+    # until the run is finished and rolled up, or when no request succeeded
+    p95_ms: float | None
     tags: dict[str, str] = field(default_factory=dict)
 
     def duration_s(self, now: datetime | None = None) -> float:
@@ -100,7 +102,7 @@ class TimelinePoint:
     start: int
     requests: int
     failures: int
-    p50_ms: float | None  # None for a step without requests
+    p50_ms: float | None  # of the successful requests; None for a step without any
     p95_ms: float | None
     p99_ms: float | None
     users: int | None  # the last user count sampled in or before the step

@@ -176,9 +176,10 @@ def _region_key(interval: EndpointInterval) -> Region:
 
 
 def p95_ms(whole: Iterable[EndpointInterval]) -> float | None:
-    """The p95 over all endpoints and regions (None without requests)."""
+    """The p95 of the successful requests over all endpoints and regions (None without
+    any)."""
     total = merge_all(whole, start=0, method="", name="", region="")
-    return total.histogram.percentile_ms(95) if total.requests else None
+    return total.histogram.percentile_ms(95) if total.histogram.count else None
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,13 @@ K = TypeVar("K", bound=Hashable)
 
 # the columns a merge needs, in this order, from either intervals or rollups
 MEASURE_COLUMNS = ("start", "method", "name", "region", "requests", "failures", "bytes",
-                   "histogram", "errors")
+                   "histogram", "errors", "failed_histogram")
 
 
 def measurements(interval: EndpointInterval) -> dict[str, Any]:
-    """The stored measurement columns of an interval."""
-    histogram = interval.histogram
+    """The stored measurement columns of an interval (``failed_histogram`` NULL without
+    failed latencies)."""
+    histogram, failed = interval.histogram, interval.failed_histogram
     return {
         "requests": interval.requests,
         "failures": interval.failures,
@@ -27,16 +28,20 @@ def measurements(interval: EndpointInterval) -> dict[str, Any]:
         "min_us": histogram.min_us,
         "max_us": histogram.max_us,
         "errors": {str(reason): int(count) for reason, count in interval.errors.items()},
+        "failed_histogram": failed.encode() if failed is not None else None,
     }
 
 
 def from_row(row: Any) -> EndpointInterval:
-    """An interval from a row holding MEASURE_COLUMNS."""
+    """An interval from a row holding MEASURE_COLUMNS (a row written before the failed
+    histogram existed reads unsplit: its ``histogram`` holds every request)."""
+    failed = row.failed_histogram
     return EndpointInterval(
         start=int(row.start), method=row.method, name=row.name, region=row.region,
         requests=int(row.requests), failures=int(row.failures), bytes=int(row.bytes),
         histogram=LatencyHistogram.decode(bytes(row.histogram)),
         errors=Counter({str(k): int(v) for k, v in (row.errors or {}).items()}),
+        failed_histogram=LatencyHistogram.decode(bytes(failed)) if failed is not None else None,
     )
 
 
@@ -44,10 +49,15 @@ def copy_interval(interval: EndpointInterval) -> EndpointInterval:
     """A deep copy, so that merging into it never changes the caller's object."""
     histogram = LatencyHistogram()
     histogram.merge(interval.histogram)
+    failed = None
+    if interval.failed_histogram is not None:
+        failed = LatencyHistogram()
+        failed.merge(interval.failed_histogram)
     return EndpointInterval(
         start=interval.start, method=interval.method, name=interval.name,
         region=interval.region, requests=interval.requests, failures=interval.failures,
-        bytes=interval.bytes, histogram=histogram, errors=Counter(interval.errors))
+        bytes=interval.bytes, histogram=histogram, errors=Counter(interval.errors),
+        failed_histogram=failed)
 
 
 class Merger(Generic[K]):

@@ -25,6 +25,7 @@ def outcome(result: ThresholdResult, no_requests_to: str | None = None) -> Thres
     """What is stored of a threshold's result."""
     t = result.threshold
     text = (f"no requests to {no_requests_to}" if no_requests_to is not None
+            else result.missing if result.observed is None and result.missing
             else show(t.metric, result.observed))
     return ThresholdOutcome(expr=str(t), endpoint=t.endpoint, observed=result.observed,
                             observed_text=text, passed=result.passed, abort=t.abort)

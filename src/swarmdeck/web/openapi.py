@@ -105,7 +105,12 @@ SUMMARY = _object(["key", "label", "method", "name", "requests", "failures", "rp
     "name": {"type": "string"},
     **{k: {"type": "integer"} for k in ("requests", "failures", "bytes")},
     **{k: _nullable("number") for k in ("rps", "avg_ms", "p50_ms", "p90_ms", "p95_ms",
-                                        "p99_ms", "p999_ms", "max_ms", "failure_pct")}})
+                                        "p99_ms", "p999_ms", "max_ms", "failure_pct")},
+    "failed_latency": {
+        "oneOf": [{"type": "null"}, _object(["p50_ms", "p95_ms", "max_ms"], {
+            k: {"type": "number"} for k in ("p50_ms", "p95_ms", "max_ms")})],
+        "description": "the failed requests' response times (the percentiles above are of "
+                       "the successful ones); null when none failed"}})
 LINE = {"type": "array", "items": _nullable("number")}
 RUN_DOCUMENT = _object(
     ["kind", "schema", "header", "totals", "endpoints", "timeline", "endpoint_timelines",

@@ -319,12 +319,21 @@
     { key: "p95_ms", label: "p95 ms", num: true, render: function (r) { return fmt.ms(r.p95_ms); } },
     { key: "p99_ms", label: "p99 ms", num: true, render: function (r) { return fmt.ms(r.p99_ms); } },
     { key: "p999_ms", label: "p99.9 ms", num: true, render: function (r) { return fmt.ms(r.p999_ms); } },
-    { key: "max_ms", label: "Max ms", num: true, render: function (r) { return fmt.ms(r.max_ms); } }
+    { key: "max_ms", label: "Max ms", num: true, render: function (r) { return fmt.ms(r.max_ms); } },
+    // the percentiles above are of the successful requests; the failed ones' apart
+    { key: "failed_latency.p95_ms", label: "Failed p95 ms", num: true,
+      title: "p95 of the failed requests' response times (not in the percentiles)",
+      render: function (r) { return fmt.ms(field(r, "failed_latency.p95_ms")); } }
   ];
+
+  function field(row, key) {
+    // a row's value at a key, dotted for a nested one ("failed_latency.p95_ms")
+    return key.split(".").reduce(function (v, k) { return v == null ? v : v[k]; }, row);
+  }
 
   function sortRows(rows, key, dir) {
     return rows.slice().sort(function (a, b) {
-      var x = a[key], y = b[key], c;
+      var x = field(a, key), y = field(b, key), c;
       if (typeof x === "string" || typeof y === "string") {
         c = String(x).localeCompare(String(y));
         if (c === 0 && key === "name") c = String(a.method).localeCompare(String(b.method));
@@ -585,6 +594,7 @@
                  ["Requests/s", fmt.rate(t.rps)], ["p50", fmt.ms(t.p50_ms) + " ms"],
                  ["p95", fmt.ms(t.p95_ms) + " ms"], ["p99", fmt.ms(t.p99_ms) + " ms"],
                  ["Max", fmt.ms(t.max_ms) + " ms"]];
+    if (t.failed_latency) tiles.push(["Failed p95", fmt.ms(t.failed_latency.p95_ms) + " ms"]);
     return el("div", { className: "sd-tiles" }, tiles.map(function (x) {
       return el("div", { className: "sd-tile" }, [el("div", { className: "sd-tile-label", text: x[0] }),
                                                   el("div", { className: "sd-tile-value", text: x[1] })]);
