@@ -64,6 +64,10 @@ def check(summary: dict[str, Any], stdout: str, stderr: str, tmp_path: Path) -> 
     assert stdout.count(str(log)) == 1
     finding = next(f for f in summary["findings"] if f["code"] == "script-error")
     assert f"raising.py:{RAISING_LINE}" in finding["fix"] and "Content-Type" in finding["fix"]
+    # a run whose only trouble is script errors is not passed (Locust exits 1 on it too)
+    assert summary["status"] == "failed"
+    assert summary["message"] == (f"{errors['count']:,} script error"
+                                  f"{'s' * (errors['count'] != 1)} (exceptions in tasks)")
 
 
 def test_a_raising_task_is_counted_at_its_line_and_logged_off_the_terminal(
