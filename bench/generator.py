@@ -116,8 +116,15 @@ def plain_locust(target: NginxTarget, script: Path, users: int, rate: int, secon
          "--headless", "--host", target.url, "-u", str(users), "-r", str(rate), "-t",
          f"{seconds}s", "--json", "--loglevel", "ERROR"], tmp, seconds + 120, target)
     stats = json.loads(result.stdout)
+    _check_served(sum(s["num_requests"] for s in stats), sum(s["num_failures"] for s in stats))
     return Measured(sum(s["num_requests"] for s in stats), seconds, peak,
                     window_cpu_per_1000(samples))
+
+
+def _check_served(requests: int, failures: int) -> None:
+    """A benchmark of failed requests measures nothing: stop."""
+    if not requests or failures > requests / 100:
+        raise SystemExit(f"bench: {failures:,} of {requests:,} requests failed: check the target")
 
 
 def swarmdeck_side(src: Path | None = None) -> Side:
@@ -135,6 +142,7 @@ def swarmdeck_side(src: Path | None = None) -> Side:
             raise SystemExit(f"swarmdeck run failed ({result.returncode}): "
                              f"{result.stderr[-2000:]}")
         summary = json.loads((tmp / "summary.json").read_text())
+        _check_served(summary["totals"]["requests"], summary["totals"]["failures"])
         return Measured(int(summary["totals"]["requests"]), seconds, peak,
                         window_cpu_per_1000(samples))
 

@@ -55,6 +55,7 @@ class NginxTarget:
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Self:
+        self.tmp.chmod(0o755)  # nginx's workers run as nobody: they must read the page
         (self.tmp / "www").mkdir()
         (self.tmp / "www" / "index.html").write_text("<html><body>ok</body></html>\n")
         conf = self.tmp / "nginx.conf"
