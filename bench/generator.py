@@ -130,13 +130,14 @@ def _check_served(requests: int, failures: int) -> None:
 def swarmdeck_side(src: Path | None = None) -> Side:
     """``swarmdeck run`` of this tree, or of the source tree ``src``."""
     env = None if src is None else {**os.environ, "PYTHONPATH": str(src)}
+    db = "bench.db" if src is None else "bench-reference.db"  # each tree its own schema
 
     def run(target: NginxTarget, script: Path, users: int, rate: int, seconds: int,
             tmp: Path) -> Measured:
         result, peak, samples = _run(
             ["taskset", "-c", GEN_CPU, sys.executable, "-m", "swarmdeck", "run", "-f",
              str(script), "--host", target.url, "-u", str(users), "-r", str(rate), "-t",
-             f"{seconds}s", "-q", "--db", f"sqlite:///{tmp / 'bench.db'}", "--json",
+             f"{seconds}s", "-q", "--db", f"sqlite:///{tmp / db}", "--json",
              str(tmp / "summary.json")], tmp, seconds + 120, target, env)
         if result.returncode != 0:
             raise SystemExit(f"swarmdeck run failed ({result.returncode}): "
