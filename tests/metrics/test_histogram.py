@@ -6,10 +6,11 @@ import math
 import random
 
 import pytest
+from hdrh.histogram import HdrHistogram
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from swarmdeck.metrics.histogram import HIGHEST_US, LatencyHistogram, bucket_values
+from swarmdeck.metrics.histogram import HIGHEST_US, LatencyHistogram, bucket_values, counts_index
 
 PERCENTILES = [50, 75, 90, 95, 99, 99.9]
 
@@ -121,3 +122,18 @@ def test_empty_histogram_reads_zero() -> None:
     assert histogram.count == 0
     assert histogram.percentile(99) == 0
     assert LatencyHistogram.decode(histogram.encode()) == histogram
+
+
+@given(st.lists(st.integers(min_value=-5, max_value=HIGHEST_US * 2), min_size=1, max_size=300))
+@settings(max_examples=200, deadline=None)
+def test_record_fills_the_buckets_hdr_s_own_record_value_fills(values: list[int]) -> None:
+    """record() computes HDR's bucket index itself (the generator's hot path): the counts,
+    total, minimum and maximum are what the hdrh package's record_value gives."""
+    mine, reference = LatencyHistogram(), HdrHistogram(1, HIGHEST_US, 3)
+    for value in values:
+        mine.record(value)
+        reference.record_value(min(max(value, 1), HIGHEST_US))
+    assert list(mine._hdr.counts) == list(reference.counts)
+    assert (mine._hdr.total_count, mine._hdr.min_value, mine._hdr.max_value) == (
+        reference.total_count, reference.min_value, reference.max_value)
+    assert counts_index(HIGHEST_US) == reference._counts_index_for(HIGHEST_US)

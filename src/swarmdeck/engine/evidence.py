@@ -153,6 +153,7 @@ class Evidence:
     def __init__(self, *, names: EndpointNames | None = None,
                  clock: Any = time.monotonic) -> None:
         self.clock = clock
+        self._requests = True  # listening on Locust's request event itself (attach)
         # the recorder's: the same endpoints (templates, and OTHER_NAME past the cap) here
         # as in the intervals
         self.names = names if names is not None else EndpointNames()
@@ -173,23 +174,32 @@ class Evidence:
 
     # -- Locust's events ----------------------------------------------------------------
 
-    def attach(self, events: Any) -> None:
-        """Listen on Locust's events (request, ...)."""
-        events.request.add_listener(self.on_request)
+    def attach(self, events: Any, *, requests: bool = True) -> None:
+        """Listen on Locust's events: test_start and, unless the recorder passes every
+        request on (``Recorder(observe=evidence.observe)``, the engine's way), request."""
+        self._requests = requests
+        if requests:
+            events.request.add_listener(self.on_request)
         events.test_start.add_listener(self.on_test_start)
         self._start_cpu()
 
     def detach(self, events: Any) -> None:
         """Stop listening."""
-        events.request.remove_listener(self.on_request)
+        if self._requests:
+            events.request.remove_listener(self.on_request)
         events.test_start.remove_listener(self.on_test_start)
 
     def on_request(self, request_type: str, name: str, response: Any = None,
                    **_: Any) -> None:
-        """Called for every request: the generator's hot path, kept to a few lookups."""
+        """Locust's request event, for an Evidence listening on its own."""
         key = self._names.get((request_type, name))
         if key is None:
             key = self.names.endpoint(request_type, name)
+        self.observe(request_type, key, response)
+
+    def observe(self, request_type: str, key: str, response: Any) -> None:
+        """Every request, its endpoint already resolved: the generator's hot path, kept to
+        a few lookups."""
         endpoint = self._endpoints.get((request_type, key))
         if endpoint is None:
             endpoint = self._endpoints[(request_type, key)] = _Endpoint(request_type, key)

@@ -229,7 +229,8 @@ class LocalRun:
             parsed_locustfiles=[str(self.loaded.path)],
         )
         self.recorder = Recorder(interval_s=int(plan.interval_s), names=self.names,
-                                 region=plan.region, describe_error=StatsError.parse_error)
+                                 region=plan.region, describe_error=StatsError.parse_error,
+                                 observe=self.evidence.observe)
         self.source = self._make_source()
         # tracebacks go to the run's log file, not over the live view (--debug keeps them)
         restore_logs = None if plan.debug else quiet_locust_tracebacks()
@@ -237,7 +238,7 @@ class LocalRun:
             runner = self.runner = self._make_runner(env)
             fire(env.events.init, environment=env, runner=runner, web_ui=None)
             self.recorder.attach(env.events)
-            self.evidence.attach(env.events)
+            self.evidence.attach(env.events, requests=False)  # the recorder passes them on
             self.script_errors.attach(env.events)
             # Ctrl-C, and SIGTERM from a CI runner's timeout, stop the run the same way.
             self._signals = [gevent.signal_handler(signum, self._on_interrupt)

@@ -79,12 +79,13 @@ class WorkerProcess:
                               "start `swarmdeck run --expect-workers N` first") from None
         self.runner = runner
         self.names = EndpointNames()  # grouping and cap: the master's, once welcomed
+        self.evidence = Evidence(names=self.names)
         self.recorder = Recorder(region=self.settings.region, names=self.names,
-                                 describe_error=StatsError.parse_error)
+                                 describe_error=StatsError.parse_error,
+                                 observe=self.evidence.observe)
         fire(env.events.init, environment=env, runner=runner, web_ui=None)
         self.recorder.attach(env.events)
-        self.evidence = Evidence(names=self.names)
-        self.evidence.attach(env.events)
+        self.evidence.attach(env.events, requests=False)  # the recorder passes them on
         self.script_errors = ScriptErrors([loaded.path])
         self.script_errors.attach(env.events)
         listen(env.events.report_to_master, self._report)

@@ -34,6 +34,25 @@ def _acyclic(hdr: HdrHistogram) -> HdrHistogram:
     return hdr
 
 
+_LAYOUT = HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS)
+# HDR's index arithmetic (HdrHistogram._counts_index_for), as constants for record():
+# the package's own record_value takes six Python calls a value, on the generator's hot path
+_SUB_BUCKET_MASK = int(_LAYOUT.sub_bucket_mask)
+_UNIT_MAGNITUDE = int(_LAYOUT.unit_magnitude)
+_HALF_MAGNITUDE = int(_LAYOUT.sub_bucket_half_count_magnitude)
+_HALF_COUNT = int(_LAYOUT.sub_bucket_half_count)
+del _LAYOUT
+
+
+def counts_index(value: int) -> int:
+    """The index of ``value``'s bucket, as HdrHistogram._counts_index_for computes it
+    (``64 - clz(x)`` is ``x.bit_length()``)."""
+    bucket = ((value | _SUB_BUCKET_MASK).bit_length() - _UNIT_MAGNITUDE
+              - (_HALF_MAGNITUDE + 1))
+    sub_bucket = value >> (bucket + _UNIT_MAGNITUDE)
+    return ((bucket + 1) << _HALF_MAGNITUDE) + sub_bucket - _HALF_COUNT
+
+
 @lru_cache(maxsize=1)
 def bucket_values() -> npt.NDArray[np.int64]:
     """The value (µs) HDR reports for each bucket index (the highest value equivalent to
@@ -71,14 +90,20 @@ class LatencyHistogram:
             value = LOWEST_US
         elif value > HIGHEST_US:
             value = HIGHEST_US
+        hdr = self._hdr
         if self.max_us == 0:  # empty: every recorded value is at least LOWEST_US
-            self.min_us = self.max_us = value
+            self.min_us = self.max_us = hdr.min_value = hdr.max_value = value
         elif value < self.min_us:
-            self.min_us = value
+            self.min_us = hdr.min_value = value
         elif value > self.max_us:
-            self.max_us = value
+            self.max_us = hdr.max_value = value
         self.sum_us += value * count
-        self._hdr.record_value(value, count)
+        # HdrHistogram.record_value, inlined (its min/max are kept just above)
+        bucket = ((value | _SUB_BUCKET_MASK).bit_length() - _UNIT_MAGNITUDE
+                  - (_HALF_MAGNITUDE + 1))
+        hdr.counts[((bucket + 1) << _HALF_MAGNITUDE) + (value >> (bucket + _UNIT_MAGNITUDE))
+                   - _HALF_COUNT] += count
+        hdr.total_count += count
 
     def record_ms(self, value_ms: float) -> None:
         self.record(round(value_ms * 1000))
