@@ -63,3 +63,10 @@ def test_a_failed_gate_exits_1_and_an_interrupted_run_stays_aborted() -> None:
     assert decide(Ending.INTERRUPTED, errors=errors).status == RunStatus.ABORTED
     assert decide(Ending.WORKERS_LOST, errors=errors).status == RunStatus.FAILED
     assert decide(Ending.COMPLETED, errors=ErrorCounts(100, 0)).status == RunStatus.PASSED
+
+
+def test_the_decision_says_when_the_errors_failed_the_run() -> None:
+    assert decide(Ending.COMPLETED, errors=ErrorCounts(10, 10)).errors == (
+        "10 of 10 requests failed")
+    assert decide(Ending.COMPLETED, gates_failed=True, errors=ErrorCounts(10, 10)).errors is None
+    assert decide(Ending.COMPLETED, errors=ErrorCounts(10, 0)).errors is None

@@ -53,6 +53,7 @@ class Ending(StrEnum):
 class Decision:
     status: RunStatus
     exit_code: int  # an ExitCode, or the user's --exit-code-on-error
+    errors: str | None = None  # why the run's errors failed it (errors_reason), if they did
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ def decide(ending: Ending, *, gates_failed: bool = False,
     if ending in _GATED:
         if gates_failed:
             return Decision(RunStatus.FAILED, ExitCode.THRESHOLD_FAILED)
-        if errors is not None and errors_reason(errors) is not None:
-            return Decision(RunStatus.FAILED, errors.exit_code_on_error)
+        why = errors_reason(errors) if errors is not None else None
+        if errors is not None and why is not None:
+            return Decision(RunStatus.FAILED, errors.exit_code_on_error, why)
     return _BY_ENDING[ending]
 

@@ -19,7 +19,6 @@ from swarmdeck.records import (
     RunStatus,
     ThresholdOutcome,
     decide,
-    errors_reason,
 )
 from swarmdeck.store import RunRecord, Store
 
@@ -51,17 +50,13 @@ def judge(store: Store, run_id: int, plan: Plan) -> Verdict:
     ending = record.details.ending
     if ending is None:  # finished without an ending: an older swarmdeck's run
         ending = Ending.COMPLETED if record.status == RunStatus.PASSED else Ending.CRASHED
-    errors = error_counts(record, plan)
-    decision = decide(ending, gates_failed=bool(reasons), errors=errors)
-    why_errors = errors_reason(errors)
-    failed_by_errors = (decision.status == RunStatus.FAILED and not reasons
-                        and why_errors is not None)
-    if failed_by_errors:
-        reasons = [str(why_errors)]
+    decision = decide(ending, gates_failed=bool(reasons), errors=error_counts(record, plan))
+    if decision.errors is not None:  # the errors failed it, no gate did
+        reasons = [decision.errors]
     store.record_verdict(
         run_id, thresholds=results, findings=found, comparison=compared,
         status=decision.status if decision.status != record.status else None,
-        message=why_errors if failed_by_errors and not record.message else None)
+        message=decision.errors if not record.message else None)
     return Verdict(status=decision.status, exit_code=decision.exit_code, thresholds=results,
                    findings=found, comparison=compared, reasons=reasons)
 
