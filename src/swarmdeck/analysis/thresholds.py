@@ -16,194 +16,33 @@ scope had no failure holds (nothing failed slowly).
 
 from __future__ import annotations
 
-import difflib
 import math
-import operator
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from swarmdeck.analysis.latency import (
     FAILED,
-    FAILED_METRICS,
-    LATENCY,
     LATENCY_METRICS,
     PERCENTILES,
     base_metric,
     merged_latency,
 )
+from swarmdeck.analysis.threshold_expr import (
+    HIGHER_IS_WORSE,
+    METRICS,
+    OPS,
+    Threshold,
+    parse,
+    plain_number,
+)
 from swarmdeck.analysis.windows import Slot, reduce_slot, worst_window
-from swarmdeck.errors import PlanError
 from swarmdeck.labels import names_endpoint
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval
 
-METRICS: tuple[str, ...] = (*LATENCY, "error_rate", "rps", "requests", *FAILED_METRICS)
-HIGHER_IS_WORSE = LATENCY_METRICS | {"error_rate"}
-OPS: dict[str, Callable[[float, float], bool]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-WINDOW_UNITS: dict[str, int] = {"s": 1, "m": 60}
-_HINT = ("write one threshold as METRIC[WINDOW] OP VALUE, e.g. 'p95 < 500ms', "
-         "'p99[30s] <= 1s', 'error_rate < 1%', 'rps >= 50', 'failed.p95 < 5s'")
-_METRIC_LIST = ", ".join((*LATENCY, "error_rate", "rps", "requests"))  # failed.*: the hint
-
-_METRIC_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
-_NUMBER_RE = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
-_UNIT_RE = re.compile(r"%|[A-Za-z]+")
-_OP_RE = re.compile(r"[<>=!]=?")
-
-
-def _num(value: float) -> str:
-    """Shortest positional decimal that reads back as exactly ``value``."""
-    return _plain(Decimal(repr(value + 0.0)))  # + 0.0 turns -0.0 into 0.0
-
-
-def _plain(d: Decimal) -> str:
-    text = format(d, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-@dataclass(frozen=True)
-class Threshold:
-    metric: str
-    op: str
-    value: float  # ms for latency metrics, a fraction for error_rate
-    window_s: float | None = None
-    endpoint: str | None = None  # a request name; None means every endpoint
-    abort: bool = False
-    grace_s: float = 0.0
-
-    def __post_init__(self) -> None:
-        where = f"threshold {self.metric} {self.op} {self.value}"
-        if self.metric not in METRICS:
-            raise PlanError(f"{where}: unknown metric {self.metric!r}", _HINT)
-        if self.op not in OPS:
-            raise PlanError(f"{where}: unknown operator {self.op!r}", "use <, <=, > or >=")
-        if not (math.isfinite(self.value) and self.value >= 0):
-            raise PlanError(f"{where}: the value must be a finite number >= 0", _HINT)
-        if self.metric == "requests" and self.value != int(self.value):
-            raise PlanError(f"{where}: requests takes a whole number", _HINT)
-        if self.window_s is not None and not (math.isfinite(self.window_s)
-                                              and self.window_s > 0):
-            raise PlanError(f"{where}: the window must be longer than 0 s", _HINT)
-        if not (math.isfinite(self.grace_s) and self.grace_s >= 0):
-            raise PlanError(f"{where}: grace_s must be a number of seconds >= 0",
-                            "set grace_s to 0 or more")
-
-    def __str__(self) -> str:
-        window = "" if self.window_s is None else f"[{_num(self.window_s)}s]"
-        if self.metric in LATENCY_METRICS:
-            value = f"{_num(self.value)}ms"
-        elif self.metric == "error_rate":
-            value = f"{_plain(Decimal(repr(self.value + 0.0)) * 100)}%"
-        elif self.metric == "requests":
-            value = str(int(self.value))
-        else:
-            value = _num(self.value)
-        return f"{self.metric}{window} {self.op} {value}"
-
-    @property
-    def label(self) -> str:
-        """The expression and its scope, for reports."""
-        return str(self) if self.endpoint is None else f"{self} on {self.endpoint!r}"
-
-
-class _Scanner:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-
-    def take(self, pattern: re.Pattern[str]) -> str | None:
-        self.pos = len(self.text) - len(self.text[self.pos:].lstrip())
-        match = pattern.match(self.text, self.pos)
-        if match is None or not match.group():
-            return None
-        self.pos = match.end()
-        return match.group()
-
-    def peek(self, literal: str) -> bool:
-        self.pos = len(self.text) - len(self.text[self.pos:].lstrip())
-        if self.text.startswith(literal, self.pos):
-            self.pos += len(literal)
-            return True
-        return False
-
-    def fail(self, expected: str, *, at: int | None = None, found: str | None = None) -> PlanError:
-        pos = self.pos if at is None else at
-        if found is None:
-            word = re.match(r"\S{1,12}", self.text[pos:])
-            found = f"{word.group()!r}" if word else "end of text"
-        return PlanError(f"threshold {self.text!r}: expected {expected} at column {pos + 1}, "
-                         f"found {found}", _HINT)
-
-
-def _decimal(digits: str) -> Decimal:
-    try:
-        return Decimal(digits)
-    except InvalidOperation:  # pragma: no cover - the regex only lets digits through
-        raise PlanError(f"not a number: {digits!r}", _HINT) from None
-
-
-def parse(text: str, endpoint: str | None = None, abort: bool = False,
-          grace_s: float = 0.0) -> Threshold:
-    """Parse one threshold expression; a PlanError names the expression, column and fix."""
-    s = _Scanner(text)
-    word = s.take(_METRIC_RE)
-    if word is None:
-        raise s.fail(f"a metric ({_METRIC_LIST})")
-    metric = word.lower()
-    if metric not in METRICS:
-        close = ([m for m in METRICS if sorted(m) == sorted(metric)]  # p59 -> p95
-                 or difflib.get_close_matches(metric, METRICS, n=1, cutoff=0.6))
-        guess = f"; did you mean {close[0]}?" if close else ""
-        raise s.fail(f"a metric ({_METRIC_LIST})", at=s.pos - len(word),
-                     found=f"{word!r}{guess}")
-    window_s: float | None = None
-    if s.peek("["):
-        length = s.take(_NUMBER_RE)
-        if length is None:
-            raise s.fail("a window length such as 30s inside [ ]")
-        unit_at = len(text) - len(text[s.pos:].lstrip())
-        unit = s.take(_UNIT_RE)
-        if unit is None or unit.lower() not in WINDOW_UNITS:
-            raise s.fail(f"a window unit s or m after {length}", at=unit_at)
-        window_s = float(_decimal(length) * WINDOW_UNITS[unit.lower()])
-        if not (math.isfinite(window_s) and window_s > 0):
-            raise s.fail("a window longer than 0 s", at=unit_at - len(length),
-                         found=repr(length + unit))
-        if not s.peek("]"):
-            raise s.fail(f"] after the window {length}{unit}")
-    op_at = len(text) - len(text[s.pos:].lstrip())
-    op = s.take(_OP_RE)
-    if op is None or op not in OPS:
-        raise s.fail(f"an operator <, <=, > or >= after {text[:op_at].strip()}", at=op_at)
-    number = s.take(_NUMBER_RE)
-    if number is None:
-        raise s.fail(f"a number after {op}")
-    unit_at = len(text) - len(text[s.pos:].lstrip())
-    unit = (s.take(_UNIT_RE) or "").lower()
-    amount = _decimal(number)
-    if metric in LATENCY_METRICS:
-        if unit not in ("ms", "s"):
-            raise s.fail(f"a unit ms or s after {number}", at=unit_at)
-        amount = amount * 1000 if unit == "s" else amount
-    elif metric == "error_rate":
-        if unit != "%":
-            raise s.fail(f"% after {number} (error_rate is a percentage, e.g. 1%)", at=unit_at)
-        amount = amount / 100
-    elif unit:
-        raise s.fail(f"a plain number after {op} ({metric} takes no unit)", at=unit_at)
-    elif metric == "requests" and amount != amount.to_integral_value():
-        raise s.fail("a whole number of requests", at=unit_at - len(number),
-                     found=repr(number))
-    value = float(amount)
-    if not math.isfinite(value):
-        raise s.fail("a smaller number", at=unit_at - len(number), found=repr(number))
-    s.take(re.compile(r"\s*"))
-    if s.pos != len(text):
-        raise s.fail("the end of the threshold")
-    return Threshold(metric, op, value, window_s, endpoint, abort, float(grace_s))
+__all__ = ["HIGHER_IS_WORSE", "METRICS", "OPS", "Threshold", "ThresholdResult", "breached_now",
+           "evaluate", "evaluate_all", "evaluate_total", "holds", "in_scope", "observe",
+           "parse", "show"]
 
 
 @dataclass(frozen=True)
@@ -356,8 +195,8 @@ def evaluate(threshold: Threshold, intervals: Iterable[EndpointInterval],
                                  interval_s, threshold.metric in HIGHER_IS_WORSE)
             if found is not None:
                 observed, lo = found
-                where = (f"in the worst {_num(threshold.window_s)} s window, starting "
-                         f"{_num(lo * interval_s)} s into the run")
+                where = (f"in the worst {plain_number(threshold.window_s)} s window, starting "
+                         f"{plain_number(lo * interval_s)} s into the run")
     if observed is None:
         return _no_data(threshold, requests, failures)
     passed = holds(threshold, observed)
