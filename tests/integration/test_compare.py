@@ -76,8 +76,13 @@ def test_the_same_target_twice_shows_no_significant_change(shop: GunicornServer,
     rows = rows_by_name(data)
     enough = [name for name in ROUTES if rows[name]["verdict"] != "not enough data"]
     assert len(enough) >= 3, {name: rows[name]["base"] for name in ROUTES}
-    for row in data["rows"]:  # type: ignore[attr-defined]
-        assert row["verdict"] in ("no significant change", "not enough data"), row
+    quiet = ("no significant change", "not enough data")
+    overall, *routes = data["rows"]  # type: ignore[misc]
+    assert overall["overall"] and overall["verdict"] in quiet, overall
+    # Each route's verdict is a 95% interval: now and then one of five routes is called
+    # faster or slower by chance (docs/compare.md). Two or more would be a bias, not chance.
+    flagged = [row for row in routes if row["verdict"] not in quiet]
+    assert len(flagged) <= 1, flagged
     assert data["passed"] and data["budget_failures"] == []
 
 
