@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from swarmdeck.engine.endpoints import EndpointNames
+from swarmdeck.engine.evidence import Evidence
 from swarmdeck.engine.recorder import Recorder
+from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import OTHER_NAME
 
 
@@ -89,3 +97,108 @@ def test_failed_requests_have_their_own_histogram() -> None:
     assert (a.failed_histogram.count, a.failed_histogram.min_us,
             a.failed_histogram.max_us) == (10, 1_000, 30_000_000)
     assert b.failed_histogram is None  # no failure, no second histogram
+
+
+# -- the hot path (plain 200s batched, folded once a second) gives the same intervals -----
+
+
+class Plain:
+    """A response as FastHttpUser's: a status code, no redirect history."""
+
+    def __init__(self, status_code: int) -> None:
+        self.status_code = status_code
+        self.headers = {"Server": "nginx/1.26"}
+
+
+class Followed(Plain):
+    """A response as requests' (HttpUser): with the redirects it followed."""
+
+    def __init__(self, status_code: int, history: list[str]) -> None:
+        super().__init__(status_code)
+        self.history = history
+        self.url = "http://t/login" if history else "http://t/page"
+
+
+class NotHttp:
+    """A custom client's response: no status code at all."""
+
+
+def _response(kind: str, status: int) -> Any:
+    if kind == "plain":
+        return Plain(status)
+    if kind in ("followed", "redirected"):
+        return Followed(status, ["302"] if kind == "redirected" else [])
+    return NotHttp() if kind == "nothttp" else None
+
+
+request = st.tuples(
+    st.floats(min_value=0.0, max_value=0.7),  # clock advance before it, s
+    st.sampled_from(["/a", "/b", "/items/1", "/items/2"]),
+    st.sampled_from([200, 200, 200, 201, 302, 404, 500]),
+    st.sampled_from(["plain", "plain", "followed", "redirected", "none", "nothttp"]),
+    st.booleans(),  # failed with an exception
+    st.floats(min_value=0.0, max_value=5000.0),  # response time, ms
+    st.integers(min_value=0, max_value=3),  # take_closed() after it: 0
+)
+
+
+@given(st.lists(request, max_size=120))
+@settings(max_examples=150, deadline=None)
+def test_batched_and_direct_recording_give_the_same_intervals(steps: list[Any]) -> None:
+    """Whatever mix of plain 200s (the batched hot path), other statuses, failures,
+    responses with redirects or without status codes, and interval ends: every request is
+    in the interval of its clock time, with its exact response time in the right
+    histogram, and the evidence counts its status once."""
+    clock = Clock(1000.0)
+    names = EndpointNames()
+    evidence = Evidence(names=names)
+    recorder = Recorder(names=names, clock=clock, describe_error=str, observer=evidence)
+    expected: dict[tuple[int, str], dict[str, Any]] = {}
+    statuses: Counter[tuple[str, int | None]] = Counter()
+    intervals = []
+    for advance, name, status, kind, failed, ms, take in steps:
+        clock.now += advance
+        response = _response(kind, status)
+        recorder.on_request("GET", name, ms, 10, response=response,
+                            exception=RuntimeError("x") if failed else None)
+        endpoint = names.endpoint("GET", name)
+        row = expected.setdefault((int(clock.now), endpoint), {
+            "requests": 0, "failures": 0, "bytes": 0, "ok": LatencyHistogram(),
+            "failed": LatencyHistogram()})
+        row["requests"] += 1
+        row["bytes"] += 10
+        row["failed" if failed else "ok"].record(int(ms * 1000 + 0.5))
+        row["failures"] += failed
+        code = getattr(response, "status_code", None)
+        statuses[(endpoint, code)] += 1
+        if not take:
+            intervals += recorder.take_closed()
+    intervals += recorder.take_all()
+    got = {(i.start, i.name): i for i in intervals}
+    assert set(got) == set(expected)  # each (slice, endpoint) once: nothing split or lost
+    for key, row in expected.items():
+        interval = got[key]
+        assert (interval.requests, interval.failures, interval.bytes) == (
+            row["requests"], row["failures"], row["bytes"])
+        assert interval.histogram == row["ok"]
+        assert (interval.failed_histogram or LatencyHistogram()) == row["failed"]
+    seen = {(e.name, code): n for e in evidence.local().endpoints
+            for code, n in e.status.items()}
+    assert seen == dict(statuses)
+
+
+def test_a_name_grouped_later_leaves_the_hot_path_for_its_template() -> None:
+    """Once a path position is learned as variable, a name already on the hot path is
+    recorded under its template from the next request on."""
+    clock = Clock(50.0)
+    recorder = Recorder(clock=clock)
+    for _ in range(3):
+        recorder.on_request("GET", "/shop/apples", 1.0, 0, response=Plain(200))
+    for i in range(40):  # enough distinct values under /shop/ to learn the position
+        recorder.on_request("GET", f"/shop/item-{i}-x", 1.0, 0, response=Plain(200))
+    template = recorder.names.endpoint("GET", "/shop/apples")
+    recorder.on_request("GET", "/shop/apples", 1.0, 0, response=Plain(200))
+    rows = {i.name: i.requests for i in recorder.take_all()}
+    assert template == "/shop/{id}"
+    assert rows["/shop/apples"] == 3  # the three before the position was learned, not the 4th
+    assert rows[template] >= 1 and sum(rows.values()) == 44

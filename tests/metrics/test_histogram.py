@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 
+import numpy as np
 import pytest
 from hdrh.histogram import HdrHistogram
 from hypothesis import given, settings
@@ -137,3 +138,20 @@ def test_record_fills_the_buckets_hdr_s_own_record_value_fills(values: list[int]
     assert (mine._hdr.total_count, mine._hdr.min_value, mine._hdr.max_value) == (
         reference.total_count, reference.min_value, reference.max_value)
     assert counts_index(HIGHEST_US) == reference._counts_index_for(HIGHEST_US)
+
+
+@given(st.lists(st.lists(st.integers(min_value=-5, max_value=HIGHEST_US * 2), max_size=200),
+                max_size=4))
+@settings(max_examples=200, deadline=None)
+def test_record_many_equals_recording_each_value(batches: list[list[int]]) -> None:
+    """The recorder folds a second's successes at once (record_many): counts, extremes,
+    sum and every percentile are those of recording each value, batch after batch."""
+    folded, one_by_one = LatencyHistogram(), LatencyHistogram()
+    for batch in batches:
+        folded.record_many(np.asarray(batch, dtype=np.int64))
+        for value in batch:
+            one_by_one.record(value)
+    assert folded == one_by_one
+    assert (folded.count, folded.min_us, folded.max_us, folded.sum_us) == (
+        one_by_one.count, one_by_one.min_us, one_by_one.max_us, one_by_one.sum_us)
+    assert folded.percentiles([50, 95, 99, 100]) == one_by_one.percentiles([50, 95, 99, 100])

@@ -75,6 +75,7 @@ class EndpointNames:
         self.grouper = grouper or NameGrouper()
         self.cache_size = cache_size
         self.cache: dict[tuple[str, str], str] = {}  # read by the hot paths; never rebound
+        self.resets = 0  # times the cache started over (the recorder's batches follow it)
         self._generation = self.grouper.generation
         self._admitted: set[GroupKey] = set()
         self._folded = DistinctCounter()  # names beyond the cap, counted once each
@@ -85,7 +86,7 @@ class EndpointNames:
     def configure(self, *, max_names: int, group: bool) -> None:
         """Apply the master's settings (a worker, when welcomed: before any request)."""
         self.max_names, self.group = max_names, group
-        self.cache.clear()
+        self._clear()
 
     @property
     def folded(self) -> int:
@@ -101,7 +102,7 @@ class EndpointNames:
         template = self.grouper.template(name) if self.group else name
         if self.grouper.generation != self._generation:  # a position became variable
             self._generation = self.grouper.generation
-            self.cache.clear()
+            self._clear()
         key = (method, template)
         endpoint = template
         if key not in self._admitted:
@@ -120,9 +121,13 @@ class EndpointNames:
                 group = self._groups[key] = _Group()
             group.add(name)
         if len(self.cache) >= self.cache_size:
-            self.cache.clear()
+            self._clear()
         self.cache[(method, name)] = endpoint
         return endpoint
+
+    def _clear(self) -> None:
+        self.cache.clear()
+        self.resets += 1
 
     # -- workers to the master ----------------------------------------------------------
 

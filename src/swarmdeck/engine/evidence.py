@@ -2,10 +2,12 @@
 (status codes, the target's Server header, CSRF errors, login redirects, wait times,
 generator CPU). Filled in by the findings work; kept off the hot path's expensive parts.
 
-The hot path (``on_request``, once per request) counts the status code per endpoint and
-looks at a response body only when it is a 400 (CSRF) or a 5xx (Werkzeug's debugger), and
-then at most ``BODY_BYTES`` of it. The ``Server`` header is read on the first
-``SERVER_FIRST`` responses and then on one response in ``SERVER_EVERY``.
+The recorder tells it of each request: a plain 200 in bulk, once a second per endpoint
+(``observe_ok``: counted, and the Server header of the last one read), anything else one by
+one (``observe``: the status code counted per endpoint, a response body looked at only when
+it is a 400 (CSRF) or a 5xx (Werkzeug's debugger), and then at most ``BODY_BYTES`` of it,
+the ``Server`` header read on the first ``SERVER_FIRST`` responses and then on one response
+in ``SERVER_EVERY``).
 
 Everything is cumulative; a worker sends a snapshot (``snapshot()``, the JSON form of its
 ``EvidenceRecord``) with every report and the master keeps the latest one per worker
@@ -194,7 +196,7 @@ class Evidence:
 
     def attach(self, events: Any, *, requests: bool = True) -> None:
         """Listen on Locust's events: test_start and, unless the recorder passes every
-        request on (``Recorder(observe=evidence.observe)``, the engine's way), request."""
+        request on (``Recorder(observer=evidence)``, the engine's way), request."""
         self._requests = requests
         if requests:
             events.request.add_listener(self.on_request)
@@ -249,6 +251,18 @@ class Evidence:
             if any(mark in body for mark in _DEBUGGER_MARKS):
                 self.debugger_pages += 1
                 self.debugger_endpoint = self.debugger_endpoint or f"{request_type} {key}"
+
+    def observe_ok(self, request_type: str, key: str, count: int, sample: Any) -> None:
+        """``count`` requests of one endpoint that were answered 200 and followed no
+        redirect (the recorder's hot path gathers them): counted, and the Server header
+        of ``sample``, the last of them, read."""
+        endpoint = self._endpoints.get((request_type, key))
+        if endpoint is None:
+            endpoint = self._endpoints[(request_type, key)] = _Endpoint(request_type, key)
+        endpoint.status[200] = endpoint.status.get(200, 0) + count
+        self._seen += count
+        if sample is not None:
+            self._server(sample)
 
     def _server(self, response: Any) -> None:
         headers = getattr(response, "headers", None)

@@ -3,34 +3,86 @@ interval, listening on Locust's ``events.request`` (the same event Locust's stat
 the counts agree with Locust's own). Each request is recorded under its endpoint
 (engine/endpoints.py: its name, the template its ids group into, or the catch-all past the
 cap). Successes and failures go into separate histograms (``EndpointInterval.histogram``
-and ``failed_histogram``). Free of Locust imports, so it is tested on its own."""
+and ``failed_histogram``). Free of Locust imports, so it is tested on its own.
+
+The listener is the generator's hot path, so the common case is kept to an append: a
+request that succeeded with a 200, of a name already seen, whose response needs no closer
+look (no redirects followed), has its response time appended to its name's `_Batch`; once
+the interval's slice has ended, each batch is folded into its interval's histogram at
+once (``LatencyHistogram.record_many``, numpy) and the observer (the evidence) is told the
+count. Anything else — a failure, another status, a new name, a response of a kind not
+seen before, the first request past the slice's end — takes the full path (``_record``),
+which records it directly. Both paths give the same intervals (tests/engine/
+test_recorder.py checks it against a request-by-request model).
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
+
+import numpy as np
 
 from swarmdeck.engine.endpoints import EndpointNames
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import DEFAULT_REGION, EndpointInterval
 
 
+class RequestObserver(Protocol):
+    """Told of every request after its endpoint is known (the run's evidence)."""
+
+    def observe(self, request_type: str, endpoint: str, response: Any) -> None:
+        """One request, by the full path."""
+
+    def observe_ok(self, request_type: str, endpoint: str, count: int, sample: Any) -> None:
+        """``count`` requests answered 200 with nothing more to look at; ``sample`` is
+        the last of their responses."""
+
+
+class _Batch:
+    """One request name's plain successes since the last fold (the hot path appends)."""
+
+    __slots__ = ("bytes", "endpoint", "last", "method", "times")
+
+    def __init__(self, method: str, endpoint: str) -> None:
+        self.method = method
+        self.endpoint = endpoint
+        self.times: list[float] = []  # response times, ms
+        self.bytes = 0
+        self.last: Any = None  # the latest response (the observer samples its headers)
+
+
+def _micros(times_ms: list[float]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Response times (ms) as whole µs, rounded as ``int(ms * 1000 + 0.5)``."""
+    try:
+        ms = np.asarray(times_ms, dtype=np.float64)
+    except (TypeError, ValueError):  # a custom client's None or odd value
+        ms = np.asarray([float(t or 0.0) for t in times_ms], dtype=np.float64)
+    return (ms * 1000.0 + 0.5).astype(np.int64)
+
+
 class Recorder:
     def __init__(self, *, interval_s: int = 1, region: str = DEFAULT_REGION,
                  names: EndpointNames | None = None, clock: Callable[[], float] = time.time,
                  describe_error: Callable[[Any], str] = repr,
-                 observe: Callable[[str, str, Any], None] | None = None) -> None:
+                 observer: RequestObserver | None = None) -> None:
         self.interval_s = interval_s
         self.region = region
         self.names = names if names is not None else EndpointNames()
-        self._endpoints = self.names.cache  # the same dict: read on the hot path
         self.clock = clock
         self.describe_error = describe_error  # the engine passes Locust's StatsError.parse_error
-        # also told of every request (method, endpoint, response): the evidence. One listener
-        # on Locust's event instead of two: the hot path pays one call and one name lookup
-        self.observe = observe
+        # also told of every request: the evidence. One listener on Locust's event instead
+        # of two: the hot path pays one call
+        self.observer = observer
         self._open: dict[tuple[int, str, str], EndpointInterval] = {}
+        self._fold_at = 0.0  # the end of the slice the batches belong to
+        self._batches: dict[tuple[str, str], _Batch] = {}  # (method, name) -> its batch
+        self._dropped: list[_Batch] = []  # batches left out of _batches, not yet folded
+        self._resets = self.names.resets
+        # response class -> True: never looked at closer; False: only when it followed
+        # redirects (requests' ``history``); None: always by the full path
+        self._kinds: dict[type, bool | None] = {}
 
     def interval_start(self, now: float) -> int:
         second = int(now)
@@ -42,21 +94,39 @@ class Recorder:
                    url: Any = None, **_: Any) -> None:
         """Called for every request: kept short, it is the generator's hot path (Locust's
         arguments are named so that no dict is built for them)."""
-        endpoint = self._endpoints.get((request_type, name))
-        if endpoint is None:
-            endpoint = self.names.endpoint(request_type, name)
-        second = int(self.clock())
-        start = second - second % self.interval_s
-        key = (start, request_type, endpoint)
-        interval = self._open.get(key)
-        if interval is None:
-            interval = self._open[key] = EndpointInterval(
-                start=start, method=request_type, name=endpoint, region=self.region)
+        if exception is None and self.clock() < self._fold_at:
+            batch = self._batches.get((request_type, name))
+            if batch is not None:
+                kind = self._kinds.get(response.__class__)
+                if kind is not None and response.status_code == 200 and (
+                        kind or not response.history):
+                    batch.times.append(response_time)  # type: ignore[arg-type]
+                    if response_length:
+                        batch.bytes += response_length
+                    batch.last = response
+                    return
+        self._record(request_type, name, response_time, response_length, response, exception)
+
+    def _record(self, request_type: str, name: str, response_time: float | None,
+                response_length: int | None, response: Any,
+                exception: BaseException | None) -> None:
+        """The full path: one request recorded directly."""
+        now = self.clock()
+        if now >= self._fold_at:
+            self._fold(now)
+        names = self.names
+        endpoint = names.endpoint(request_type, name)
+        if names.resets != self._resets:  # its cache started over: so do the batches
+            self._resets = names.resets
+            self._dropped.extend(self._batches.values())
+            self._batches.clear()
+        interval = self._interval(self.interval_start(now), request_type, endpoint)
         interval.requests += 1
         if response_length:
             interval.bytes += response_length
         if exception is None:
             interval.histogram.record(int((response_time or 0.0) * 1000 + 0.5))
+            self._admit(request_type, name, endpoint, response)
         else:  # failures have their own histogram (a refused connection answers in 1 ms)
             interval.failures += 1
             interval.errors[self.describe_error(exception)] += 1
@@ -64,16 +134,59 @@ class Recorder:
             if failed is None:
                 failed = interval.failed_histogram = LatencyHistogram()
             failed.record(int((response_time or 0.0) * 1000 + 0.5))
-        if self.observe is not None:
-            self.observe(request_type, endpoint, response)
+        if self.observer is not None:
+            self.observer.observe(request_type, endpoint, response)
+
+    def _admit(self, request_type: str, name: str, endpoint: str, response: Any) -> None:
+        """After a success by the full path: the next requests of this name may take the
+        hot path, if its responses are of a kind the hot path can read."""
+        cls = response.__class__
+        if cls not in self._kinds:
+            if not isinstance(getattr(response, "status_code", None), int):
+                self._kinds[cls] = None  # not an HTTP response (a custom client's event)
+            else:
+                self._kinds[cls] = not hasattr(response, "history")
+        if self._kinds[cls] is not None and (request_type, name) not in self._batches:
+            self._batches[(request_type, name)] = _Batch(request_type, endpoint)
+
+    def _interval(self, start: int, method: str, endpoint: str) -> EndpointInterval:
+        key = (start, method, endpoint)
+        interval = self._open.get(key)
+        if interval is None:
+            interval = self._open[key] = EndpointInterval(
+                start=start, method=method, name=endpoint, region=self.region)
+        return interval
+
+    def _fold(self, now: float | None) -> None:
+        """Each batch into its interval (the slice ending at ``_fold_at``); with ``now``,
+        the batches then belong to the slice holding ``now``."""
+        start = int(self._fold_at) - self.interval_s
+        for batch in [*self._batches.values(), *self._dropped]:
+            times = batch.times
+            if not times:
+                continue
+            interval = self._interval(start, batch.method, batch.endpoint)
+            interval.requests += len(times)
+            interval.bytes += batch.bytes
+            interval.histogram.record_many(_micros(times))
+            if self.observer is not None:
+                self.observer.observe_ok(batch.method, batch.endpoint, len(times), batch.last)
+            batch.times, batch.bytes, batch.last = [], 0, None
+        self._dropped.clear()
+        if now is not None:
+            self._fold_at = float(self.interval_start(now) + self.interval_s)
 
     def take_closed(self) -> list[EndpointInterval]:
         """Intervals that can no longer receive requests (their slice has ended)."""
-        current = self.interval_start(self.clock())
+        now = self.clock()
+        if now >= self._fold_at:
+            self._fold(now)
+        current = self.interval_start(now)
         closed = [k for k in self._open if k[0] < current]
         return [self._open.pop(k) for k in closed]
 
     def take_all(self) -> list[EndpointInterval]:
+        self._fold(None)
         intervals = list(self._open.values())
         self._open.clear()
         return intervals

@@ -31,6 +31,7 @@ from swarmdeck.engine.collector import Collector
 from swarmdeck.engine.endpoints import EndpointNames
 from swarmdeck.engine.evidence import Evidence
 from swarmdeck.engine.gate import Gate
+from swarmdeck.engine.heap import freeze_startup_heap
 from swarmdeck.engine.hooks import fire
 from swarmdeck.engine.preflight import check_target
 from swarmdeck.engine.recorder import Recorder
@@ -230,7 +231,7 @@ class LocalRun:
         )
         self.recorder = Recorder(interval_s=int(plan.interval_s), names=self.names,
                                  region=plan.region, describe_error=StatsError.parse_error,
-                                 observe=self.evidence.observe)
+                                 observer=self.evidence)
         self.source = self._make_source()
         # tracebacks go to the run's log file, not over the live view (--debug keeps them)
         restore_logs = None if plan.debug else quiet_locust_tracebacks()
@@ -244,6 +245,7 @@ class LocalRun:
             self._signals = [gevent.signal_handler(signum, self._on_interrupt)
                              for signum in (signal.SIGINT, signal.SIGTERM)]
             self._before_start(runner)
+            freeze_startup_heap()  # before any user starts: see engine/heap.py
             return self._measure(env, runner)
         finally:
             for handler in self._signals:

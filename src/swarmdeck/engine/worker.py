@@ -35,6 +35,7 @@ from swarmdeck.engine.handshake import (
     Versions,
     version_mismatch,
 )
+from swarmdeck.engine.heap import freeze_startup_heap
 from swarmdeck.engine.hooks import fire, listen
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.engine.run import _locust_options
@@ -82,7 +83,7 @@ class WorkerProcess:
         self.evidence = Evidence(names=self.names)
         self.recorder = Recorder(region=self.settings.region, names=self.names,
                                  describe_error=StatsError.parse_error,
-                                 observe=self.evidence.observe)
+                                 observer=self.evidence)
         fire(env.events.init, environment=env, runner=runner, web_ui=None)
         self.recorder.attach(env.events)
         self.evidence.attach(env.events, requests=False)  # the recorder passes them on
@@ -98,6 +99,7 @@ class WorkerProcess:
             "hostname": socket.gethostname(),
         })
         gevent.spawn(self._expect_welcome)
+        freeze_startup_heap()  # before the master starts any user: see engine/heap.py
         log.warning("worker (region %s) joined the master at %s:%d", self.settings.region,
                     host, port)
         runner.greenlet.join()

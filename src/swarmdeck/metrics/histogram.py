@@ -108,6 +108,32 @@ class LatencyHistogram:
     def record_ms(self, value_ms: float) -> None:
         self.record(round(value_ms * 1000))
 
+    def record_many(self, values_us: npt.NDArray[np.int64]) -> None:
+        """Record many latencies (µs) at once: the same counts, extremes and sum as
+        ``record`` called on each, with HDR's index arithmetic vectorised (the recorder
+        folds a second's successful requests per endpoint with it)."""
+        if not len(values_us):
+            return
+        values = np.clip(values_us, LOWEST_US, HIGHEST_US).astype(np.int64, copy=False)
+        low, high = int(values.min()), int(values.max())
+        hdr = self._hdr
+        if self.max_us == 0:
+            self.min_us, self.max_us = low, high
+        else:
+            self.min_us, self.max_us = min(self.min_us, low), max(self.max_us, high)
+        hdr.min_value, hdr.max_value = self.min_us, self.max_us
+        self.sum_us += int(values.sum())
+        # bit_length(x) is frexp's exponent, exact for x < 2**53 (the range ends at 2**32)
+        bits = np.frexp((values | _SUB_BUCKET_MASK).astype(np.float64))[1].astype(np.int64)
+        bucket = bits - _UNIT_MAGNITUDE - (_HALF_MAGNITUDE + 1)
+        index = (((bucket + 1) << _HALF_MAGNITUDE) + (values >> (bucket + _UNIT_MAGNITUDE))
+                 - _HALF_COUNT)
+        first = int(index.min())
+        tally = np.bincount(index - first)
+        counts = np.ctypeslib.as_array(hdr.counts)
+        counts[first:first + len(tally)] += tally.astype(counts.dtype, copy=False)
+        hdr.total_count += len(values)
+
     def merge(self, other: LatencyHistogram) -> None:
         """Add every value of ``other`` to this histogram (exact: bucket counts add up)."""
         if other.count == 0:
