@@ -10,6 +10,11 @@ label (``GET`` ``/x`` and ``GET`` ``GET /x``), never a key.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
+_PLACEHOLDERS = re.compile(r"\\\{id\\\}")  # ``{id}`` as re.escape writes it
+
 
 def endpoint_label(method: str, name: str) -> str:
     """``GET /cart`` for (``GET``, ``/cart``) and for (``GET``, ``GET /cart``); the name
@@ -21,5 +26,20 @@ def endpoint_label(method: str, name: str) -> str:
 
 def names_endpoint(text: str, method: str, name: str) -> bool:
     """Whether ``text`` (a threshold's or a budget's endpoint, as the user wrote it) names
-    the endpoint: its name, its label, or ``METHOD name`` spelled out in full."""
-    return text in (name, endpoint_label(method, name), f"{method} {name}")
+    the endpoint: its name, its label, or ``METHOD name`` spelled out in full; or, for a
+    template that ids were grouped into (``/items/{id}``), a path that folds into it
+    (``GET /items/42``: the threshold judges the template, every id's requests)."""
+    if text in (name, endpoint_label(method, name), f"{method} {name}"):
+        return True
+    if "{id}" not in name:
+        return False
+    pattern = _template_pattern(name)
+    spelled = text[len(method) + 1:] if text.startswith(f"{method} ") else None
+    return bool(pattern.fullmatch(text) or (spelled and pattern.fullmatch(spelled)))
+
+
+@lru_cache(maxsize=1024)
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """``/items/{id}.json`` as a pattern: each ``{id}`` one or more characters of a path
+    segment (no ``/``, ``?`` or ``#``); the rest literal."""
+    return re.compile(_PLACEHOLDERS.sub(lambda _: "[^/?#]+", re.escape(template)))

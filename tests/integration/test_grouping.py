@@ -61,9 +61,13 @@ def check_grouped(summary: dict[str, Any]) -> None:
 def test_random_ids_are_grouped_into_a_handful_of_endpoints(shop: GunicornServer,
                                                             tmp_path: Path) -> None:
     summary = run(tmp_path, locustfile(tmp_path, SCRIPT), shop.url,
-                  "-u", "4", "-r", "4", "-t", "8s")
+                  "-u", "4", "-r", "4", "-t", "8s",
+                  "--threshold", "GET /api/products/42: p95 < 60s")
     check_grouped(summary)
     assert "/api/products/{id}" in summary["_stdout"]  # the terminal's table shows it
+    # a threshold written on one id's URL judges the template that URL folds into
+    (threshold,) = summary["thresholds"]
+    assert threshold["passed"] and threshold["observed"] is not None, threshold
 
 
 def test_workers_group_the_same_way(shop: GunicornServer, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from tests.store.factories import make_interval, make_meta
 
 from swarmdeck.analysis.summary import LiveStats
 from swarmdeck.cli import main
-from swarmdeck.labels import endpoint_label
+from swarmdeck.labels import endpoint_label, names_endpoint
 from swarmdeck.records import Finding, RunStatus, ThresholdOutcome
 from swarmdeck.records.codec import comparison_from_json
 from swarmdeck.report import comparison_view, findings_view, live, thresholds_view
@@ -222,3 +222,15 @@ def test_the_run_document_labels_each_endpoint_and_keeps_its_key(tmp_path: Path)
     assert "GET GET /pricing" in doc["distributions"]
     hit = doc["failures"]["reasons"][0]["endpoints"]
     assert hit == [{"key": "GET GET /pricing", "label": "GET /pricing", "count": 3}]
+
+
+def test_a_path_names_the_template_it_folds_into() -> None:
+    """A threshold written on one id's URL (``GET /items/42``) judges the template its ids
+    were grouped into; other paths and methods do not."""
+    assert names_endpoint("GET /items/42", "GET", "/items/{id}")
+    assert names_endpoint("/items/42", "GET", "/items/{id}")
+    assert names_endpoint("/o/7/lines/3.json", "GET", "/o/{id}/lines/{id}.json")
+    assert not names_endpoint("GET /items/42/reviews", "GET", "/items/{id}")
+    assert not names_endpoint("POST /items/42", "GET", "/items/{id}")
+    assert not names_endpoint("GET /items/", "GET", "/items/{id}")
+    assert not names_endpoint("GET /itemsX42", "GET", "/items/{id}")
