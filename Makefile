@@ -26,6 +26,7 @@ test: lint
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(PY) -m bandit -c pyproject.toml -r src -q
 
 bench: $(STAMP)
 	$(PY) bench/profiles.py

@@ -8,6 +8,8 @@ from typing import Any
 
 PROFILES = ("naive", "tuned")
 MIN_SECRET_LENGTH = 32
+# The key of a TESTING app given none; any other configuration without one is refused.
+TESTING_SECRET_KEY = "testing-only-secret-never-use-in-production"  # nosec B105  # tests only
 
 
 class ConfigError(RuntimeError):
@@ -59,7 +61,7 @@ def validate(config: dict[str, Any]) -> None:
         )
     if not config.get("SECRET_KEY"):
         if config.get("TESTING"):
-            config["SECRET_KEY"] = "testing-only-secret-never-use-in-production"
+            config["SECRET_KEY"] = TESTING_SECRET_KEY
         else:
             raise ConfigError(
                 "SECRET_KEY is not set; export SECRET_KEY to a random string of 32+ characters "

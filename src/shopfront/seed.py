@@ -17,7 +17,7 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import Table, text
+from sqlalchemy import Table, func, select
 from werkzeug.security import generate_password_hash
 
 from shopfront import models, profiles
@@ -35,7 +35,7 @@ GUIDE_ACCOUNTS = [
 # A pool of API shoppers for load tests that need one cart per simulated user
 # (api.loadtest+1@example.com ... +POOL_SIZE), all with the guide's API password.
 POOL_SIZE = 500
-POOL_PASSWORD = "StrongPassword456!"
+POOL_PASSWORD = "StrongPassword456!"  # nosec B105  # the demo's documented test password
 
 CATEGORIES = [
     ("python", "Python"), ("books", "Books"), ("laptops", "Laptops"), ("audio", "Audio"),
@@ -105,7 +105,7 @@ def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 
 
 def seed(scale: int, rng_seed: int) -> dict[str, int]:
-    rng = random.Random(rng_seed)
+    rng = random.Random(rng_seed)  # nosec B311  # reproducible demo data, not secrets
     volume = Volume.at(scale)
     counts: dict[str, int] = {}
     with db.engine.begin() as conn:
@@ -140,10 +140,9 @@ def seed(scale: int, rng_seed: int) -> dict[str, int]:
         if conn.dialect.name == "postgresql":
             for table in db.metadata.sorted_tables:
                 if "id" in table.c:
-                    conn.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                        f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
-                    ))
+                    highest = select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery()
+                    conn.execute(select(func.setval(
+                        func.pg_get_serial_sequence(table.name, "id"), highest + 1, False)))
     return counts
 
 

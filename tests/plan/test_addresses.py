@@ -84,6 +84,12 @@ def test_the_run_plan_holds_a_parsed_master_bind(plan_from: Callable[..., Plan])
     ("sqlite:///runs/a:b@c.db", "sqlite:///runs/a:b@c.db"),
     ("sqlite:///:memory:", "sqlite:///:memory:"),
     ("not a url", "not a url"),
+    ("postgresql://u@h/db?password=s3cret&sslmode=require",  # libpq's query form
+     "postgresql://u@h/db?password=***&sslmode=require"),
+    ("postgresql://u:p@h/db?sslmode=require&PASSWORD=x",
+     "postgresql://u:***@h/db?sslmode=require&PASSWORD=***"),
+    ("postgresql://u@h/db?application_name=password=x",
+     "postgresql://u@h/db?application_name=password=x"),
 ])
 def test_mask_url(url: str, shown: str) -> None:
     assert mask_url(url) == shown

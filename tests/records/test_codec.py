@@ -24,7 +24,8 @@ FULL = RunDetails(
     warnings=("501 distinct request names: ...",),
     exceptions=(LocustError(2, "KeyError('id')", ("local", "w1")),),
     workers=(WorkerRecord("w1", "eu-west", "gen-1", 1_700_000_000.5, 1_700_000_030.0),
-             WorkerRecord("w2", "us-east", "gen-2", 1_700_000_001.0)),
+             WorkerRecord("w2", "us-east", "gen-2", 1_700_000_001.0,
+                          absent=((1_700_000_010.0, 1_700_000_016.5),))),
     refused={"w3": "wrong token"},
     name_groups=(NameGroup("GET", "/items/{id}", 41, True, ("/items/1", "/items/7")),
                  NameGroup("POST", "/users/{id}/cart", 1512, False, ("/users/9/cart",))),
@@ -55,6 +56,8 @@ def test_round_trip_through_json_text() -> None:
     assert stored["version"] == DETAILS_VERSION
     assert stored["ending"] == "workers_lost"
     assert details_from_json(stored) == FULL
+    assert stored["workers"][1]["absent"] == [[1_700_000_010.0, 1_700_000_016.5]]
+    assert "absent" not in stored["workers"][0]  # never away: no key, as before
     assert stored["name_groups"][0] == {"method": "GET", "template": "/items/{id}",
                                         "names": 41, "exact": True,
                                         "samples": ["/items/1", "/items/7"]}

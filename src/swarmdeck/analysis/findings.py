@@ -232,11 +232,11 @@ def name_explosion(inputs: FindingInputs) -> list[Finding]:
     """Templates the generators grouped NAME_GROUP_MIN+ names into; groups of
     NAME_GROUP_MIN+ names equal once ids are replaced (names left ungrouped); names folded
     into (other) by the recorder's cap."""
-    requests: dict[tuple[str, str], int] = {}
+    per_endpoint: dict[tuple[str, str], int] = {}
     for e in inputs.endpoints:
-        requests[(e.method, e.name)] = e.requests
+        per_endpoint[(e.method, e.name)] = e.requests
     for entry in inputs.evidence.endpoints:
-        requests.setdefault((entry.method, entry.name), entry.responses)
+        per_endpoint.setdefault((entry.method, entry.name), entry.responses)
     found = []
     for g in inputs.name_groups:
         if g.names < NAME_GROUP_MIN:
@@ -251,12 +251,12 @@ def name_explosion(inputs: FindingInputs) -> list[Finding]:
             "endpoint with all their requests; the template is a guess, and Locust (or "
             "--no-group-names) sees one endpoint per name",
             {"pattern": g.template, "names": g.names, "exact": g.exact,
-             "examples": list(g.samples), "requests": requests.get((g.method, g.template), 0),
+             "examples": list(g.samples), "requests": per_endpoint.get((g.method, g.template), 0),
              "grouped": True},
             "group them with name= in the script: "
             f"self.client.get(f\"{(g.samples or (g.template,))[0]}\", name=\"{locust_name}\")"))
     groups: dict[tuple[str, str], list[tuple[str, int]]] = {}
-    for (method, name), n in requests.items():
+    for (method, name), n in per_endpoint.items():
         if name == FOLDED:
             continue
         groups.setdefault((method, normalise_name(name)), []).append((name, n))

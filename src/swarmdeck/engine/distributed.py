@@ -79,7 +79,9 @@ class MasterRun(LocalRun):
         self.welcomed: dict[str, dict[str, Any]] = {}
         self.refused: dict[str, str] = {}
         self.finals: set[str] = set()
-        self.lost: dict[str, float] = {}
+        self.lost: dict[str, float] = {}  # worker id -> when it was declared lost
+        self.silent_since: dict[str, float] = {}  # a lost worker's last sign of life
+        self.absent: dict[str, list[tuple[float, float]]] = {}  # partitions that healed
         self.last_seen: dict[str, float] = {}
         self._ending = False
         self.unflushed: list[str] = []
@@ -139,16 +141,22 @@ class MasterRun(LocalRun):
     def _on_final(self, environment: Environment, msg: Any, **_: Any) -> None:
         self._on_report(msg.node_id, msg.data or {})
         self.finals.add(msg.node_id)
+        if msg.node_id in self.lost:  # its partition healed just in time
+            self._back(msg.node_id, time.time())
 
     def _flush_workers(self, **_: Any) -> None:
-        """At test_stop (users stopped everywhere): collect what every worker still holds."""
+        """At test_stop: collect what every worker still holds. The flush goes to the lost
+        workers too (one cut off by a partition may answer once it heals), but only the live
+        ones are waited for; a live one that does not answer is lost at the end."""
         live = [cid for cid in self.welcomed if cid not in self.lost]
-        for cid in live:
+        for cid in self.welcomed:
             self.runner.send_message(FLUSH, None, client_id=cid)
         deadline = time.monotonic() + FLUSH_TIMEOUT_S
         while time.monotonic() < deadline and not set(live) <= self.finals:
             gevent.sleep(0.05)
         self.unflushed = sorted(set(live) - self.finals)
+        for cid in self.unflushed:
+            self.lost.setdefault(cid, time.time())
 
     # -- workers: start, wait, watch --------------------------------------------------
 
@@ -199,13 +207,18 @@ class MasterRun(LocalRun):
         freshest = max(self.last_seen.values(), default=now)
         for cid, worker in self.welcomed.items():
             node = clients.get(cid)
+            heard = self.last_seen.get(cid, worker["joined_at"])
+            missing = node is not None and node.state == STATE_MISSING
+            if cid in self.lost:
+                if heard > self.lost[cid] and node is not None and not missing:
+                    self._back(cid, heard)
+                continue
             # Silent while another worker is heard from (so not this master lagging), or
             # given up on by Locust itself (missing, or gone).
-            silent = (now - self.last_seen.get(cid, worker["joined_at"]) > SILENT_AFTER_S
-                      and now - freshest < 2.0)
-            missing = node is not None and node.state == STATE_MISSING
-            if cid not in self.lost and (missing or (running and (node is None or silent))):
-                self.lost[cid] = time.time()
+            silent = now - heard > SILENT_AFTER_S and now - freshest < 2.0
+            if missing or (running and (node is None or silent)):
+                self.lost[cid] = now
+                self.silent_since[cid] = heard
                 alive = len(self.welcomed) - len(self.lost)
                 self.view.message(f"worker {cid} ({worker['region']}) lost; "
                                   f"continuing with {alive} worker{'s' * (alive != 1)}")
@@ -213,8 +226,24 @@ class MasterRun(LocalRun):
             self._ending = True  # Locust stopped the test; end the run rather than wait
             gevent.spawn(self.runner.quit)
 
+    def _back(self, cid: str, at: float) -> None:
+        """A lost worker heard from again (a partition healed; Locust's master took it
+        back): it counts as live again, and the reports it queued meanwhile, arriving now,
+        are merged like any other (each interval keeps its own second)."""
+        since = self.silent_since.pop(cid, self.lost[cid])
+        del self.lost[cid]
+        self.absent.setdefault(cid, []).append((since, at))
+        self.view.message(f"worker {cid} ({self.welcomed[cid]['region']}) is back after "
+                          f"{at - since:.0f}s; its late reports are merged")
+
     def _final_status(self, outcome: RunOutcome) -> None:
         super()._final_status(outcome)
+        for cid, spans in self.absent.items():
+            for since, back in spans:
+                outcome.warnings.append(
+                    f"worker {cid} ({self.welcomed[cid]['region']}) was unreachable for "
+                    f"{back - since:.0f}s from {datetime.fromtimestamp(since, UTC):%H:%M:%S}Z; "
+                    "its reports of those seconds arrived late and were merged")
         if self.lost and not self.interrupts:
             when = ", ".join(
                 f"{cid} at {datetime.fromtimestamp(t, UTC):%H:%M:%S}Z"
@@ -228,12 +257,13 @@ class MasterRun(LocalRun):
                 outcome.message = f"lost worker {when}; the others finished the run"
         if self.unflushed:
             outcome.warnings.append(f"no final report from {', '.join(self.unflushed)}: "
-                                    "its last seconds may be missing")
+                                    "its last seconds are missing")
 
     def _more_details(self, details: RunDetails) -> RunDetails:
         return replace(details, refused=dict(self.refused), workers=tuple(
             WorkerRecord(id=cid, region=str(w["region"]), hostname=str(w["hostname"]),
-                         joined_at=float(w["joined_at"]), lost_at=self.lost.get(cid))
+                         joined_at=float(w["joined_at"]), lost_at=self.lost.get(cid),
+                         absent=tuple(self.absent.get(cid, ())))
             for cid, w in self.welcomed.items()))
 
     def _cleanup(self) -> None:

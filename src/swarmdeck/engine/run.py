@@ -86,8 +86,9 @@ class RunOutcome:
 
 def _git_commit(directory: str) -> str | None:
     try:
-        out = subprocess.run(["git", "-C", directory, "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5, check=False)
+        out = subprocess.run(  # nosec B607  # the user's own git from PATH, read-only
+            ["git", "-C", directory, "rev-parse", "HEAD"], capture_output=True, text=True,
+            timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None

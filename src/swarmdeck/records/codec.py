@@ -6,7 +6,8 @@ records) has the same keys without ``ending``; both read. A reader meeting a new
 reads the keys it knows. Keys added within a version (``name_groups``) are optional:
 absent, they read as empty. ``script_errors`` and ``script_errors_log`` (issue 12) are written
 only when a run had script errors; runs stored before them keep Locust's own count in
-``exceptions`` (still written), which ``RunDetails.script_error_count`` reads.
+``exceptions`` (still written), which ``RunDetails.script_error_count`` reads. A worker's
+``absent`` (the partitions it came back from) is written only when it was away.
 """
 
 from __future__ import annotations
@@ -256,8 +257,12 @@ def evidence_from_json(data: Mapping[str, Any]) -> EvidenceRecord:
 # -- workers and script errors --------------------------------------------------------------
 
 def worker_to_json(w: WorkerRecord) -> JSONDict:
-    return {"id": w.id, "region": w.region, "hostname": w.hostname,
-            "joined_at": w.joined_at, "lost_at": w.lost_at}
+    """``absent`` (added within version 2, optional): only when the worker was away."""
+    data: JSONDict = {"id": w.id, "region": w.region, "hostname": w.hostname,
+                      "joined_at": w.joined_at, "lost_at": w.lost_at}
+    if w.absent:
+        data["absent"] = [[start, end] for start, end in w.absent]
+    return data
 
 
 def worker_from_json(data: Mapping[str, Any]) -> WorkerRecord:
@@ -265,7 +270,8 @@ def worker_from_json(data: Mapping[str, Any]) -> WorkerRecord:
     return WorkerRecord(id=str(data.get("id", "")), region=str(data.get("region", "")),
                         hostname=str(data.get("hostname", "")),
                         joined_at=float(data.get("joined_at") or 0.0),
-                        lost_at=float(lost) if lost is not None else None)
+                        lost_at=float(lost) if lost is not None else None,
+                        absent=tuple((float(a), float(b)) for a, b in _seq(data, "absent")))
 
 
 def error_to_json(e: LocustError) -> JSONDict:

@@ -53,6 +53,9 @@ class WorkerRecord:
     hostname: str
     joined_at: float  # epoch seconds
     lost_at: float | None = None  # epoch seconds, when it was lost mid-run
+    # (from, to) epoch seconds: silent, then heard from again (a partition that healed);
+    # its reports of those seconds arrived late and were merged
+    absent: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any
 from flask import Blueprint, Flask, jsonify, render_template, request
 from flask_wtf import CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from swarmdeck.errors import BadInput, RunNotFound, SwarmdeckError
@@ -26,10 +27,19 @@ from swarmdeck.store.connect import DEFAULT_URL
 from swarmdeck.web import api, pages, security
 from swarmdeck.web.config import Auth
 from swarmdeck.web.documents import DocumentCache
+from swarmdeck.web.queries import MAX_RUN_ID
 
 __all__ = ["Auth", "close_app", "create_app"]
 
 REPORT_STATIC = Path(__file__).resolve().parent.parent / "report" / "static"
+
+
+class RunIdConverter(IntegerConverter):
+    """``<run:run_id>``: a run id, 1 to the largest the store's column holds; any other
+    number is no route (404), not a query the database refuses."""
+
+    def __init__(self, map: Any) -> None:
+        super().__init__(map, min=1, max=MAX_RUN_ID)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -49,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.debug = False
     app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.url_map.converters["run"] = RunIdConverter
     store = app.extensions["swarmdeck_store"] = Store.open(app.config["SWARMDECK_DB"])
     app.extensions["swarmdeck_documents"] = DocumentCache(store)
     CSRFProtect(app)

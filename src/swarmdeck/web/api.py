@@ -31,12 +31,12 @@ def runs() -> Response:
                    next_page=filters.page + 1 if more else None)
 
 
-@bp.get("/runs/<int:run_id>")
+@bp.get("/runs/<run:run_id>")
 def run(run_id: int) -> Response:
     return jsonify(queries.record_json(store().get_run(run_id)))
 
 
-@bp.get("/runs/<int:run_id>/document")
+@bp.get("/runs/<run:run_id>/document")
 def run_document(run_id: int) -> Response:
     """The report's document, from the store (cached until the run's row changes)."""
     documents: DocumentCache = current_app.extensions["swarmdeck_documents"]
@@ -56,11 +56,11 @@ def compare() -> Response:
 
 @bp.get("/trends")
 def trend() -> Response:
-    host = (request.args.get("host") or "").strip()
-    if not host:
+    host = queries.text_param(request.args, "host")
+    if host is None:
         raise BadInput("parameter host is missing", "e.g. ?host=http://127.0.0.1:5000")
     limit = queries.int_param(request.args, "limit", trends.DEFAULT_RUNS, 1, trends.MAX_RUNS)
-    locustfile = (request.args.get("locustfile") or "").strip() or None
+    locustfile = queries.text_param(request.args, "locustfile")
     return jsonify(trends.trends(store(), host, locustfile, limit))
 
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from swarmdeck.errors import BadInput
 from swarmdeck.plan.values import HostPort
 
-TOKEN_ENV = "SWARMDECK_DASHBOARD_TOKEN"
+TOKEN_ENV = "SWARMDECK_DASHBOARD_TOKEN"  # nosec B105  # a variable's name
 USER_ENV = "SWARMDECK_DASHBOARD_USER"
-PASSWORD_ENV = "SWARMDECK_DASHBOARD_PASSWORD"
+PASSWORD_ENV = "SWARMDECK_DASHBOARD_PASSWORD"  # nosec B105  # a variable's name
 MIN_TOKEN = 16
 MIN_PASSWORD = 8
 

@@ -216,6 +216,8 @@ def _json(schema: str, description: str) -> dict[str, Any]:
 ERRORS = {
     "400": _json("Error", "A parameter is malformed; the message names it."),
     "401": _json("Error", "Authentication is configured and the request has none."),
+    "503": _json("Error", "The results database cannot be read right now (the message "
+                          "says why, with its URL, password masked)."),
 }
 NOT_FOUND = {"404": _json("Error", "No such run.")}
 RUN_ID = {"name": "run_id", "in": "path", "required": True, "schema": {"type": "integer"}}

@@ -33,7 +33,7 @@ def _link(params: dict[str, Any]) -> str:
     return url_for("pages.runs", **params)
 
 
-@bp.get("/runs/<int:run_id>")
+@bp.get("/runs/<run:run_id>")
 def run(run_id: int) -> str:
     record = store().get_run(run_id)
     return render_template("run.html", run=record)
@@ -55,8 +55,8 @@ def compare() -> str:
 
 @bp.get("/trends")
 def trend() -> str:
-    host = (request.args.get("host") or "").strip() or None
-    locustfile = (request.args.get("locustfile") or "").strip() or None
+    host = queries.text_param(request.args, "host")
+    locustfile = queries.text_param(request.args, "locustfile")
     known = trends.hosts(store())
     if host is None and known:
         host = known[0]

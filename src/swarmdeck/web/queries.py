@@ -17,6 +17,7 @@ from swarmdeck.store.records import RUN_STATUSES
 
 PER_PAGE = 25
 MAX_PER_PAGE = 200
+MAX_RUN_ID = 2**31 - 1  # the largest id runs.id holds (an INTEGER on PostgreSQL: 32 bits)
 
 
 @dataclass(frozen=True)
@@ -42,28 +43,56 @@ class RunFilters:
         return {k: v for k, v in params.items() if v and not (k == "page" and v == "1")}
 
 
-def int_param(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+def text_param(args: Mapping[str, str], name: str) -> str | None:
+    """A text parameter, stripped (None when absent or blank). A NUL character is refused:
+    no stored host, tag or path holds one, and PostgreSQL rejects it in a query."""
     text = (args.get(name) or "").strip()
-    if not text:
+    if "\x00" in text:
+        raise BadInput(f"parameter {name} contains a NUL character", "remove it")
+    return text or None
+
+
+def _whole(text: str, low: int, high: int) -> int | None:
+    """``text`` as a whole number from ``low`` to ``high``, or None: ASCII digits only (not
+    "²" or "١٢"), and not so long that Python refuses to convert it."""
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(high)):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def int_param(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = text_param(args, name)
+    if text is None:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    value = _whole(text, low, high)
+    if value is None:
         raise BadInput(f"parameter {name}={text!r} must be a whole number from {low} to "
                        f"{high}")
-    return int(text)
+    return value
 
 
 def _when(name: str, text: str, *, end: bool) -> datetime:
-    """An ISO date or date-time (naive = UTC); a plain date ``to`` includes that day."""
+    """An ISO date or date-time (naive = UTC); a plain date ``to`` includes that day. In
+    UTC, and within the years a date-time can hold once a day is added (1 to 9998)."""
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
             moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return moment + timedelta(days=1) if end else moment
-        moment = datetime.fromisoformat(text)
+            if end:
+                moment += timedelta(days=1)
+        else:
+            moment = datetime.fromisoformat(text)
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
     except ValueError:
         raise BadInput(f"parameter {name}={text!r} is not a date",
                        "use YYYY-MM-DD or an ISO 8601 date-time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:
+        moment = datetime.min.replace(tzinfo=UTC)  # out of range, said below
+    if not 1 < moment.year < 9999:
+        raise BadInput(f"parameter {name}={text!r} is out of range",
+                       "use a date between the years 2 and 9998")
+    return moment
 
 
 def parse_tag(text: str) -> tuple[str, str]:
@@ -74,9 +103,8 @@ def parse_tag(text: str) -> tuple[str, str]:
 
 
 def run_filters(args: Mapping[str, str]) -> RunFilters:
-    given = {k: (args.get(k) or "").strip()
-             for k in ("host", "tag", "status", "from", "to", "page", "per_page")}
-    given = {k: v for k, v in given.items() if v}
+    given = {k: v for k in ("host", "tag", "status", "from", "to", "page", "per_page")
+             if (v := text_param(args, k)) is not None}
     status = given.get("status")
     if status is not None and status not in RUN_STATUSES:
         raise BadInput(f"parameter status={status!r} is not a run status",
@@ -126,9 +154,10 @@ def record_json(run: RunRecord) -> dict[str, Any]:
 
 
 def run_id_param(args: Mapping[str, str], name: str) -> int:
-    text = (args.get(name) or "").strip()
-    if not text:
+    text = text_param(args, name)
+    if text is None:
         raise BadInput(f"parameter {name} is missing", f"e.g. ?{name}=3 (a run id)")
-    if not text.isdigit() or int(text) < 1 or int(text) > 2**62:
+    value = _whole(text, 1, MAX_RUN_ID)
+    if value is None:
         raise BadInput(f"parameter {name}={text!r} is not a run id", "a whole number >= 1")
-    return int(text)
+    return value
