@@ -101,3 +101,15 @@ def test_migrating_a_0001_database_keeps_its_runs(store_url: str) -> None:
         assert store.resolve_ref("last") == 1
         store.set_baseline("main", 1)
         assert store.get_baseline("main").run_id == 1
+
+
+@pytest.mark.parametrize("ref", ["3000000000", "4294967296", "9" * 40, "0"])
+def test_a_run_id_no_column_can_hold_is_no_run_on_either_backend(store: Store,
+                                                                   ref: str) -> None:
+    """PostgreSQL's runs.id is 32 bits: a larger id is a run that cannot exist ("no run
+    N", exit 2), not a database error (exit 3); the same on SQLite."""
+    with pytest.raises(RunNotFound, match=f"no run {ref} "):
+        store.resolve_ref(ref)
+    if len(ref) < 20:
+        with pytest.raises(RunNotFound, match=f"no run {int(ref)} "):
+            store.get_run(int(ref))

@@ -94,8 +94,10 @@ def resolve_ref(connection: Connection, ref: str, before: int | None) -> int:
             raise BadInput(f"no finished run{where} for `last`",
                            "run `swarmdeck run` first, or name a run id")
         return int(found)
-    if text.isdigit():
-        run_id = int(text)
+    if text.isascii() and text.isdigit():
+        run_id = int(text) if len(text) <= len(str(models.MAX_RUN_ID)) else 0
+        if not 1 <= run_id <= models.MAX_RUN_ID:  # no such run; the database would refuse it
+            raise not_found(text)
         exists = connection.execute(
             select(models.runs.c.id).where(models.runs.c.id == run_id)).scalar()
         if exists is None:

@@ -166,6 +166,7 @@ class UserCount(Base):
 
 
 runs = cast(Table, Run.__table__)
+MAX_RUN_ID = 2**31 - 1  # the largest id runs.id holds (an INTEGER on PostgreSQL: 32 bits)
 intervals = cast(Table, Interval.__table__)
 rollups = cast(Table, Rollup.__table__)
 user_counts = cast(Table, UserCount.__table__)

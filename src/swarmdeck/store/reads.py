@@ -29,6 +29,8 @@ _META_FIELDS = tuple(RunMeta.__dataclass_fields__)
 
 
 def load_run(connection: Connection, run_id: int) -> Row[Any]:
+    if not 1 <= run_id <= models.MAX_RUN_ID:  # no such run; the database would refuse it
+        raise not_found(run_id)
     row = connection.execute(select(models.runs).where(models.runs.c.id == run_id)).first()
     if row is None:
         raise not_found(run_id)

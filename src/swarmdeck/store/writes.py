@@ -31,7 +31,7 @@ RawKey = tuple[int, str, str, str]
 _IN_LIMIT = 500  # more distinct starts than this are read by range instead of IN
 
 
-def not_found(run_id: int) -> RunNotFound:
+def not_found(run_id: int | str) -> RunNotFound:
     return RunNotFound(f"no run {run_id} in the results database",
                        "run `swarmdeck runs` to list the stored runs")
 

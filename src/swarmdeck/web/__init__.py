@@ -24,10 +24,10 @@ from werkzeug.wrappers import Response
 from swarmdeck.errors import BadInput, RunNotFound, SwarmdeckError
 from swarmdeck.store import Store
 from swarmdeck.store.connect import DEFAULT_URL
+from swarmdeck.store.models import MAX_RUN_ID
 from swarmdeck.web import api, pages, security
 from swarmdeck.web.config import Auth
 from swarmdeck.web.documents import DocumentCache
-from swarmdeck.web.queries import MAX_RUN_ID
 
 __all__ = ["Auth", "close_app", "create_app"]
 

@@ -13,11 +13,11 @@ from typing import Any
 from swarmdeck.errors import BadInput
 from swarmdeck.records import codec
 from swarmdeck.store import RunRecord, RunRow
+from swarmdeck.store.models import MAX_RUN_ID
 from swarmdeck.store.records import RUN_STATUSES
 
 PER_PAGE = 25
 MAX_PER_PAGE = 200
-MAX_RUN_ID = 2**31 - 1  # the largest id runs.id holds (an INTEGER on PostgreSQL: 32 bits)
 
 
 @dataclass(frozen=True)
