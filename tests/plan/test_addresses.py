@@ -84,6 +84,11 @@ def test_the_run_plan_holds_a_parsed_master_bind(plan_from: Callable[..., Plan])
     ("sqlite:///runs/a:b@c.db", "sqlite:///runs/a:b@c.db"),
     ("sqlite:///:memory:", "sqlite:///:memory:"),
     ("not a url", "not a url"),
+    ("postgresql://u@h/db?password=s3cret&sslmode=require",
+     "postgresql://u@h/db?password=***&sslmode=require"),
+    ("agent://:t0ken@10.0.0.5:9118", "agent://:***@10.0.0.5:9118"),
+    ("redis://:pw@h:6379/0", "redis://:***@h:6379/0"),
+    ("prometheus+http://h:9100/metrics?token=abc", "prometheus+http://h:9100/metrics?token=***"),
 ])
 def test_mask_url(url: str, shown: str) -> None:
     assert mask_url(url) == shown

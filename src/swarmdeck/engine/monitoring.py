@@ -1,0 +1,143 @@
+"""The run's monitors, seen from the load generator: a child process samples them
+(``python -m swarmdeck.monitors.child``, which imports no gevent: its threads and sockets
+block for real and never stall this process's loop); a greenlet here reads its lines,
+cooperatively, into points for the pump to store and events for the live view.
+
+    monitoring = Monitoring(plan.monitors)
+    warnings = monitoring.start(required=plan.monitor_required)   # CouldNotRun if required
+    ...  every flush: store.add_monitor_points(run_id, monitoring.take())
+    monitoring.stop(); details.monitors = monitoring.sources(t0)
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import gevent
+import gevent.event
+import gevent.subprocess
+
+from swarmdeck.errors import CouldNotRun
+from swarmdeck.monitors.spec import MonitorSpec
+from swarmdeck.monitors.tracker import Tracker
+from swarmdeck.records.monitor_codec import line_to_message, message_to_line
+from swarmdeck.records.monitors import MonitorPoint, MonitorSource
+
+log = logging.getLogger(__name__)
+
+START_TIMEOUT_S = 20.0  # the child's start and its sources' first connections
+STOP_TIMEOUT_S = 15.0  # its last words (PostgreSQL's top queries)
+MAX_PENDING = 200_000  # points kept while the store cannot take them
+
+
+class Monitoring:
+    def __init__(self, specs: Sequence[MonitorSpec]) -> None:
+        self.specs = list(specs)
+        self.tracker = Tracker(self.specs)
+        self._points: list[MonitorPoint] = []
+        self._events: list[str] = []
+        self._process: Any = None
+        self._reader: Any = None
+        self._ready = gevent.event.Event()
+        self._done = gevent.event.Event()
+
+    def start(self, required: bool = False) -> list[str]:
+        """Start sampling; a warning line per source that could not be reached (with
+        ``required``: CouldNotRun instead, and nothing keeps running)."""
+        self._process = gevent.subprocess.Popen(
+            [sys.executable, "-m", "swarmdeck.monitors.child"], stdin=gevent.subprocess.PIPE,
+            stdout=gevent.subprocess.PIPE, text=True, bufsize=1)
+        self._process.stdin.write(message_to_line("specs", specs=[s.text for s in self.specs])
+                                  + "\n")
+        self._process.stdin.flush()
+        self._reader = gevent.spawn(self._read)
+        if not self._ready.wait(START_TIMEOUT_S):
+            self.stop()
+            raise CouldNotRun("the monitors did not start within "
+                              f"{START_TIMEOUT_S:.0f} s", "run again with --debug")
+        warnings, self._events = self._events, []
+        if required and warnings:
+            self.stop()
+            failing = self.tracker.failing()
+            raise CouldNotRun(
+                f"monitor {failing[0] if failing else '?'} could not be reached and "
+                "--monitor-required is set: " + "; ".join(
+                    s.message or "" for s in self.tracker.states if s.failing)[:300],
+                "start the source first, fix the SPEC, or drop --monitor-required")
+        return warnings
+
+    def _read(self) -> None:
+        assert self._process is not None
+        try:
+            for line in self._process.stdout:
+                if not line.strip():
+                    continue
+                try:
+                    message = line_to_message(line)
+                except (ValueError, KeyError, TypeError) as exc:
+                    log.warning("monitor process said something unexpected: %s", exc)
+                    continue
+                self._handle(message)
+        finally:
+            self._ready.set()
+            self._done.set()
+
+    def _handle(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if kind == "batch":
+            points, event = self.tracker.batch(message["batch"])
+            if len(self._points) < MAX_PENDING:
+                self._points.extend(points)
+            if event:
+                self._events.append(event)
+        elif kind == "open":
+            event = self.tracker.opened(int(message["m"]), message.get("error"))
+            if event:
+                self._events.append(event)
+        elif kind == "ready":
+            self._ready.set()
+        elif kind == "final":
+            self.tracker.final(int(message["m"]), message["top_queries"])
+
+    def take(self) -> list[MonitorPoint]:
+        """The points received since the last call."""
+        points, self._points = self._points, []
+        return points
+
+    def give_back(self, points: list[MonitorPoint]) -> None:
+        """Points the store could not take: kept (up to a bound) for the next flush."""
+        self._points = points[:MAX_PENDING] + self._points
+
+    def events(self) -> list[str]:
+        """Sources lost or back since the last call, one line each."""
+        events, self._events = self._events, []
+        return events
+
+    def failing(self) -> list[str]:
+        return self.tracker.failing()
+
+    def stop(self) -> None:
+        """End sampling and wait (a bounded time) for the sources' last words."""
+        process = self._process
+        if process is None:
+            return
+        self._process = None
+        try:
+            process.stdin.close()
+        except OSError:
+            pass
+        if not self._done.wait(STOP_TIMEOUT_S):
+            log.warning("the monitor process did not finish in time; stopping it")
+        try:
+            process.wait(timeout=5)
+        except gevent.subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if self._reader is not None:
+            self._reader.kill()
+
+    def sources(self, t0: float) -> tuple[MonitorSource, ...]:
+        return self.tracker.sources(t0)
