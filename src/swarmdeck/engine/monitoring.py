@@ -141,3 +141,61 @@ class Monitoring:
 
     def sources(self, t0: float) -> tuple[MonitorSource, ...]:
         return self.tracker.sources(t0)
+
+
+class RunMonitors:
+    """The pump's side of the monitors (engine/run.py): start them before the run record,
+    store their points with every flush, print sources lost or back, stop the run when a
+    required one is lost, and hand their states to the run's details at the end."""
+
+    def __init__(self, specs: Sequence[MonitorSpec], required: bool) -> None:
+        self.monitoring = Monitoring(specs) if specs else None
+        self.required = required
+        self.warnings: list[str] = []  # at the start: sources not reached
+        self.t0 = 0.0
+
+    def start(self) -> None:
+        if self.monitoring is not None:
+            self.warnings = self.monitoring.start(required=self.required)
+
+    def flush(self, store: Any, run_id: int, say: Any) -> str | None:
+        """Store the points received so far (kept for the next flush when the store
+        refuses them); print events; why the run must stop (a required source lost)."""
+        monitoring = self.monitoring
+        if monitoring is None:
+            return None
+        points = monitoring.take()
+        if points:
+            try:
+                store.add_monitor_points(run_id, points)
+            except CouldNotRun as exc:  # a StoreError: the intervals' flush will say so
+                log.warning("could not store monitor points (kept for later): %s", exc)
+                monitoring.give_back(points)
+        for event in monitoring.events():
+            say(event)
+        failing = monitoring.failing()
+        if self.required and failing:
+            return f"monitor {failing[0]} was lost and --monitor-required is set"
+        return None
+
+    def stop(self, store: Any = None, run_id: int | None = None) -> None:
+        """Stop sampling and store the last points (once; safe to call again)."""
+        monitoring = self.monitoring
+        if monitoring is None:
+            return
+        monitoring.stop()
+        if store is not None and run_id is not None:
+            points = monitoring.take()
+            if points:
+                try:
+                    store.add_monitor_points(run_id, points)
+                except CouldNotRun as exc:
+                    log.warning("could not store the last monitor points: %s", exc)
+
+    def sources(self) -> tuple[MonitorSource, ...]:
+        return () if self.monitoring is None else self.monitoring.sources(self.t0)
+
+    def summary_lines(self) -> list[str]:
+        """A line per source that was not fine throughout, for the run's warnings."""
+        return [line for source in self.sources()
+                if (line := source.summary_line) is not None]

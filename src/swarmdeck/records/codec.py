@@ -6,7 +6,8 @@ records) has the same keys without ``ending``; both read. A reader meeting a new
 reads the keys it knows. Keys added within a version (``name_groups``) are optional:
 absent, they read as empty. ``script_errors`` and ``script_errors_log`` (issue 12) are written
 only when a run had script errors; runs stored before them keep Locust's own count in
-``exceptions`` (still written), which ``RunDetails.script_error_count`` reads.
+``exceptions`` (still written), which ``RunDetails.script_error_count`` reads. ``monitors``
+(issue 14) is written only for runs with monitors; its forms are in ``records.monitor_codec``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from swarmdeck.records.evidence import (
     EvidenceRecord,
     UserClassEvidence,
 )
+from swarmdeck.records.monitor_codec import monitor_source_from_json, monitor_source_to_json
 from swarmdeck.records.status import Ending
 from swarmdeck.records.verdict import Finding, ThresholdOutcome
 
@@ -333,6 +335,8 @@ def details_to_json(d: RunDetails) -> JSONDict:
         data["script_errors"] = [script_error_to_json(e) for e in d.script_errors]
     if d.script_errors_log is not None:
         data["script_errors_log"] = d.script_errors_log
+    if d.monitors:
+        data["monitors"] = [monitor_source_to_json(m) for m in d.monitors]
     return data
 
 
@@ -360,4 +364,6 @@ def details_from_json(data: Mapping[str, Any] | None) -> RunDetails:
         script_errors=tuple(script_error_from_json(e) for e in _seq(data, "script_errors")
                             if isinstance(e, Mapping)),
         script_errors_log=_str_or_none(data, "script_errors_log"),
+        monitors=tuple(monitor_source_from_json(m) for m in _seq(data, "monitors")
+                       if isinstance(m, Mapping)),
     )
