@@ -70,7 +70,7 @@ def test_malformed_monitor_thresholds(text: str, says: str) -> None:
 
 
 def test_values_are_shown_in_their_unit() -> None:
-    assert show_value(85.24, "%") == "85.24%"
+    assert show_value(85.24, "%") == "85.2%"
     assert show_value(2.5e9, "B") == "2.5 GB" and show_value(3e6, "B/s") == "3 MB/s"
     assert show_value(12, "") == "12" and show_value(3.25, "/s") == "3.25/s"
-    assert show_value(120.5, "ms") == "120.5 ms"
+    assert show_value(120.5, "ms") == "120 ms" and show_value(12_345, "") == "12,345"

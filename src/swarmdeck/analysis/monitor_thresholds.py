@@ -27,7 +27,7 @@ def show_value(value: float, unit: str) -> str:
             if abs(value) >= factor:
                 return f"{value / factor:.3g} {prefix}{rest}"
         return f"{value:.0f} B{rest}"
-    text = f"{value:.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    text = f"{value:.3g}" if abs(value) < 1e3 else f"{value:,.0f}"
     return text + (unit if unit in ("%", "/s") else f" {unit}" if unit else "")
 
 

@@ -12,7 +12,9 @@ cooperatively, into points for the pump to store and events for the live view.
 from __future__ import annotations
 
 import logging
+import math
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 START_TIMEOUT_S = 20.0  # the child's start and its sources' first connections
 STOP_TIMEOUT_S = 15.0  # its last words (PostgreSQL's top queries)
 MAX_PENDING = 200_000  # points kept while the store cannot take them
+SETTLE_AFTER_TICK_S = 0.3  # at the end: the monitors' last tick has been read by then
 
 
 class Monitoring:
@@ -119,11 +122,15 @@ class Monitoring:
     def failing(self) -> list[str]:
         return self.tracker.failing()
 
-    def stop(self) -> None:
-        """End sampling and wait (a bounded time) for the sources' last words."""
+    def stop(self, settle: bool = False) -> None:
+        """End sampling and wait (a bounded time) for the sources' last words; with
+        ``settle``, first let the second the run ended in be sampled (at most ~1 s)."""
         process = self._process
         if process is None:
             return
+        if settle:
+            now = time.time()
+            gevent.sleep(math.floor(now) + 1 + SETTLE_AFTER_TICK_S - now)
         self._process = None
         try:
             process.stdin.close()
@@ -183,7 +190,7 @@ class RunMonitors:
         monitoring = self.monitoring
         if monitoring is None:
             return
-        monitoring.stop()
+        monitoring.stop(settle=store is not None)
         if store is not None and run_id is not None:
             points = monitoring.take()
             if points:

@@ -20,6 +20,7 @@ from swarmdeck.records.comparison import (
     Change,
     Comparison,
     ComparisonRow,
+    MonitorMeans,
     RowVerdict,
     RunRef,
     SideStats,
@@ -158,8 +159,13 @@ def comparison_to_json(c: Comparison) -> JSONDict:
     data["metric"] = c.metric
     if c.error is None:
         data |= {"confidence": c.confidence, "min_change": c.min_change}
-    return data | {"rows": [_row_to_json(r) for r in c.rows], "budgets": list(c.budgets),
-                   "budget_failures": list(c.budget_failures), "passed": c.passed}
+    data |= {"rows": [_row_to_json(r) for r in c.rows], "budgets": list(c.budgets),
+             "budget_failures": list(c.budget_failures), "passed": c.passed}
+    if c.monitors:
+        data["monitors"] = [{"name": m.name, "unit": m.unit, "base_mean": m.base,
+                             "candidate_mean": m.candidate, "change_pct": m.change_pct}
+                            for m in c.monitors]
+    return data
 
 
 def comparison_from_json(data: Mapping[str, Any]) -> Comparison:
@@ -176,7 +182,11 @@ def comparison_from_json(data: Mapping[str, Any]) -> Comparison:
         rows=tuple(_row_from_json(r) for r in _seq(data, "rows") if isinstance(r, Mapping)),
         budgets=tuple(str(b) for b in _seq(data, "budgets")),
         budget_failures=tuple(str(f) for f in _seq(data, "budget_failures")),
-        error=str(error) if error is not None else None)
+        error=str(error) if error is not None else None,
+        monitors=tuple(MonitorMeans(str(m.get("name", "")), str(m.get("unit", "")),
+                                    _optional_float(m.get("base_mean")),
+                                    _optional_float(m.get("candidate_mean")))
+                       for m in _seq(data, "monitors") if isinstance(m, Mapping)))
 
 
 def _str_or_none(data: Mapping[str, Any], key: str) -> str | None:

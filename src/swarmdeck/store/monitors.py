@@ -98,7 +98,8 @@ def add_points(engine: Engine, run_id: int, points: Iterable[MonitorPoint]) -> i
 
 
 def read_series(connection: Connection, run_id: int, t0: float) -> list[MonitorSeries]:
-    """Every series of the run, points in seconds since ``t0`` (epoch s), by name."""
+    """Every series of the run, points in seconds since ``t0`` (epoch s; a point's second
+    that began before ``t0`` is at 0, as the charts place the first interval), by name."""
     series = connection.execute(
         select(monitor_series.c.id, monitor_series.c.name, monitor_series.c.source,
                monitor_series.c.unit).where(monitor_series.c.run_id == run_id)
@@ -112,6 +113,8 @@ def read_series(connection: Connection, run_id: int, t0: float) -> list[MonitorS
         .where(monitor_series.c.run_id == run_id)
         .order_by(monitor_points.c.series_id, monitor_points.c.at))
     for series_id, at, value in rows:
-        points[int(series_id)].append((round(float(at) - t0, 3), float(value)))
+        if at + 1 <= t0:  # sampled before the run started
+            continue
+        points[int(series_id)].append((max(0.0, round(float(at) - t0, 3)), float(value)))
     return [MonitorSeries(str(s.name), str(s.source), str(s.unit), tuple(points[int(s.id)]))
             for s in series]
