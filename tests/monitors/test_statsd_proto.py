@@ -50,12 +50,21 @@ def test_utilization_is_the_busy_time_over_the_workers(durations: list[float],
                                                        workers: int) -> None:
     packets = [f"gunicorn.request.duration:{d}|ms\ngunicorn.requests:1|c|@1.0".encode()
                for d in durations]
-    series = {name: value for name, value, _ in gunicorn_series(fold(packets), workers)}
+    found, carried = gunicorn_series(fold(packets), workers)
+    series = {name: value for name, value, _ in found}
     assert series["gunicorn.requests"] == len(durations)
     busy = sum(durations) / 1000
-    assert math.isclose(series["gunicorn.busy"], busy, rel_tol=1e-9, abs_tol=1e-9)
-    assert math.isclose(series["gunicorn.utilization"], 100 * busy / workers, rel_tol=1e-9,
+    # never above every worker busy all second; the rest is carried to the next seconds
+    assert math.isclose(series["gunicorn.busy"], min(busy, workers), rel_tol=1e-9,
                         abs_tol=1e-9)
+    assert math.isclose(series["gunicorn.utilization"], 100 * min(busy, workers) / workers,
+                        rel_tol=1e-9, abs_tol=1e-9)
+    assert math.isclose(carried, max(0.0, busy - workers), abs_tol=1e-9)
+    drained, left = 0.0, carried
+    while left > 0:  # idle seconds after: the carried work is all shown, none lost
+        more, left = gunicorn_series(fold([]), workers, left)
+        drained += dict((n, v) for n, v, _ in more)["gunicorn.busy"]
+    assert math.isclose(series["gunicorn.busy"] + drained, busy, rel_tol=1e-9, abs_tol=1e-9)
 
 
 def test_what_gunicorn_sends_becomes_its_series() -> None:
@@ -66,7 +75,8 @@ def test_what_gunicorn_sends_becomes_its_series() -> None:
                b"app.gunicorn.request.status.503:1|c|@1.0",
                b"app.gunicorn.log.critical:1|c|@1.0", b"app.gunicorn.workers:4|g",
                b"other.app.queue:7|g\nother.app.jobs:3|c"]
-    series = {name: (value, unit) for name, value, unit in gunicorn_series(fold(packets), None)}
+    series = {name: (value, unit)
+              for name, value, unit in gunicorn_series(fold(packets), None)[0]}
     assert series["gunicorn.requests"] == (2, "/s")
     assert series["gunicorn.duration"] == (100.0, "ms")
     assert series["gunicorn.status.2xx"][0] == 1 and series["gunicorn.status.5xx"][0] == 1
@@ -77,9 +87,9 @@ def test_what_gunicorn_sends_becomes_its_series() -> None:
 
 
 def test_an_idle_second_has_zero_requests_and_no_utilization_without_workers() -> None:
-    series = {name: value for name, value, _ in gunicorn_series(fold([]), None)}
+    series = {name: value for name, value, _ in gunicorn_series(fold([]), None)[0]}
     assert series["gunicorn.requests"] == 0 and "gunicorn.utilization" not in series
-    idle = {name: value for name, value, _ in gunicorn_series(fold([]), 3)}
+    idle = {name: value for name, value, _ in gunicorn_series(fold([]), 3)[0]}
     assert idle["gunicorn.utilization"] == 0
 
 

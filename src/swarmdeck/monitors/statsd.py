@@ -3,6 +3,10 @@ run. Gunicorn sends to it with its own ``--statsd-host HOST:PORT`` (shopfront's 
 when ``GUNICORN_STATSD_HOST`` is set). Packets are filed by the second they arrived in;
 once a second the sampler folds the second that ended (monitors/statsd_proto.py).
 
+Gunicorn reports a request when it ends: busy time beyond every worker's second (a long
+request ending) is carried into the next seconds, so utilization never passes 100% and no
+work is lost (statsd_proto.gunicorn_series).
+
 Gunicorn sends its ``gunicorn.workers`` gauge only when the number changes (at its start),
 so a listener started later learns the worker count from ``?workers=N`` or from a
 ``process:`` monitor of the same run (``workers_hint``).
@@ -37,6 +41,7 @@ class StatsdSampler:
         self._packets: dict[int, list[bytes]] = {}
         self._gauges: dict[str, float] = {}
         self._workers: float | None = None  # Gunicorn's own gauge, once it came
+        self._carried = 0.0  # busy seconds beyond the workers', for the next seconds
         self.received = 0
 
     def open(self) -> None:
@@ -90,8 +95,8 @@ class StatsdSampler:
         if "gunicorn.workers" in second.gauges:
             self._workers = second.gauges["gunicorn.workers"]
         workers = self.spec.workers or self.workers_hint() or self._workers
-        return [Reading(name, value, unit)
-                for name, value, unit in gunicorn_series(second, workers)]
+        series, self._carried = gunicorn_series(second, workers, self._carried)
+        return [Reading(name, value, unit) for name, value, unit in series]
 
     def finish(self) -> tuple[TopQuery, ...]:
         return ()

@@ -126,14 +126,17 @@ def _base(name: str) -> str:
     return name[at:] if at > 0 and name[at - 1] == "." else name
 
 
-def gunicorn_series(second: Second, workers: float | None
-                    ) -> list[tuple[str, float, str]]:
-    """(series, value, unit) of one second: Gunicorn's requests/s, mean request duration,
-    responses/s per status class, busy workers (the sum of the request durations that ended
-    in the second, in seconds: a worker busy all second counts 1) and **utilization** =
-    busy ÷ workers (``workers``: Gunicorn's own gauge when it came, else the one given).
-    Other programs' metrics pass through: counters as rates, timers as their mean, gauges
-    as they are."""
+def gunicorn_series(second: Second, workers: float | None, carried: float = 0.0
+                    ) -> tuple[list[tuple[str, float, str]], float]:
+    """(series, value, unit) of one second, and the busy time carried to the next second:
+    Gunicorn's requests/s, mean request duration, responses/s per status class, busy
+    workers (the sum of the request durations that ended in the second, in seconds: a
+    worker busy all second counts 1) and **utilization** = busy ÷ workers (``workers``:
+    Gunicorn's own gauge when it came, else the one given). A request is reported when it
+    ends, so a long one would put more than a second of work into its last second: busy
+    time beyond the workers' second is ``carried`` into the next seconds instead (never
+    above 100%, no work lost). Other programs' metrics pass through: counters as rates,
+    timers as their mean, gauges as they are."""
     requests = 0.0
     count = 0
     duration = 0.0
@@ -165,7 +168,11 @@ def gunicorn_series(second: Second, workers: float | None
             out.append((name, value, ""))
     for name, members in second.sets.items():
         out.append((name, float(len(members)), ""))
-    busy = duration / 1000.0
+    busy = duration / 1000.0 + carried
+    carry = 0.0
+    if workers:
+        carry = max(0.0, busy - workers)
+        busy -= carry
     out += [("gunicorn.requests", requests, "/s"), ("gunicorn.busy", busy, ""),
             ("gunicorn.errors", errors, "/s")]
     if count:
@@ -174,4 +181,4 @@ def gunicorn_series(second: Second, workers: float | None
     if workers:
         out += [("gunicorn.workers", float(workers), ""),
                 ("gunicorn.utilization", 100.0 * busy / workers, "%")]
-    return out
+    return out, carry
