@@ -63,7 +63,7 @@ def test_utilization_is_the_busy_time_over_the_workers(durations: list[float],
     drained, left = 0.0, carried
     while left > 0:  # idle seconds after: the carried work is all shown, none lost
         more, left = gunicorn_series(fold([]), workers, left)
-        drained += dict((n, v) for n, v, _ in more)["gunicorn.busy"]
+        drained += {n: v for n, v, _ in more}["gunicorn.busy"]
     assert math.isclose(series["gunicorn.busy"] + drained, busy, rel_tol=1e-9, abs_tol=1e-9)
 
 
