@@ -98,7 +98,8 @@ def _when(rise: _Rise) -> str:
 def _evidence(series: MonitorSeries, rise: _Rise) -> dict[str, object]:
     return {"series": series.name, "source": series.source, "peak_pct": rise.peak,
             "hot_mean_pct": rise.hot_mean, "hot_s": rise.hot_s, "p95_hot_ms": rise.p95_hot_ms,
-            "p95_other_ms": rise.p95_cool_ms, "from_s": rise.first_s, "to_s": rise.last_s}
+            "p95_other_ms": rise.p95_cool_ms, "from_s": round(rise.first_s, 1),
+            "to_s": round(rise.last_s, 1)}
 
 
 def server_cpu_bound(series: Sequence[MonitorSeries], steps: Sequence[Step],
