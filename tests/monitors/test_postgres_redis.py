@@ -9,6 +9,7 @@ import time
 import psycopg
 import pytest
 
+from swarmdeck.monitors.postgres import top_statements
 from swarmdeck.monitors.runner import MonitorSet
 from swarmdeck.monitors.spec import parse_spec
 from swarmdeck.records.monitors import Batch
@@ -49,6 +50,27 @@ def test_postgres_sees_held_connections_and_a_lock_wait(postgres_url: str) -> No
                 conn.close()
     finally:
         monitors.stop()
+
+
+@pytest.mark.postgres
+def test_pg_stat_statements_installed_but_not_preloaded_is_no_error(postgres_url: str) -> None:
+    libpq = postgres_url.replace("+psycopg", "")
+    with psycopg.connect(libpq, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    monitors = MonitorSet([parse_spec(postgres_url)], lambda b: None)
+    assert monitors.open_all() == [None]
+    assert "pg.connections" in sample(monitors, 1)
+    assert monitors.stop() == [()]  # no statistics to read: no top statements
+
+
+def test_top_statements_are_the_change_during_the_run() -> None:
+    before = {1: ("SELECT $1", 10, 100.0, 10), 2: ("UPDATE t  SET x = $1", 5, 50.0, 5)}
+    after = {1: ("SELECT $1", 110, 300.0, 110), 2: ("UPDATE t  SET x = $1", 5, 50.0, 5),
+             3: ("INSERT INTO t VALUES ($1)", 4, 400.0, 4)}
+    top = top_statements(before, after)
+    assert [(q.query, q.calls, q.total_ms, q.mean_ms) for q in top] == [
+        ("INSERT INTO t VALUES ($1)", 4, 400.0, 100.0), ("SELECT $1", 100, 200.0, 2.0)]
+    assert top_statements(before, after, top=1)[0].calls == 4
 
 
 @pytest.mark.postgres

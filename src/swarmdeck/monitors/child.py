@@ -15,6 +15,7 @@ Protocol (records/monitor_codec.py, one JSON object per line):
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 from typing import TextIO
@@ -58,4 +59,7 @@ def serve(stdin: TextIO, stdout: TextIO) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover - run as a process by engine/monitoring.py
+    # Ctrl-C reaches the whole process group: the run stops gracefully and ends this
+    # process by closing its input, after the last second is sampled
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.exit(serve(sys.stdin, sys.stdout))

@@ -54,7 +54,8 @@ class PostgresSampler:
         self.spec = spec
         self._conn: Any = None
         self.rates = Rates()
-        self._statements: dict[int, tuple[str, int, float, int]] | None = None
+        self._statements: Statements | None = None
+        self._statements_read = False  # pg_stat_statements read once, at the first open
         self._hit_read: tuple[float, float] | None = None
 
     def _connect(self) -> Any:
@@ -75,7 +76,8 @@ class PostgresSampler:
         self._conn = self._connect()
         self.rates.forget()
         self._hit_read = None
-        if self._statements is None:  # the run's start, once (a reconnect keeps it)
+        if not self._statements_read:  # the run's start, once (a reconnect keeps it)
+            self._statements_read = True
             self._statements = self._read_statements()
 
     def _query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
@@ -91,7 +93,7 @@ class PostgresSampler:
             self.close()
             raise SourceError(_pg_error(exc)) from None
 
-    def _read_statements(self) -> dict[int, tuple[str, int, float, int]] | None:
+    def _read_statements(self) -> Statements | None:
         installed = self._query(
             "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'")
         if not installed:
@@ -99,7 +101,7 @@ class PostgresSampler:
         try:
             rows = self._query(STATEMENTS, (MAX_QUERY_TEXT,))
         except SourceError:  # installed but not preloaded: no statistics to read
-            self.open()
+            self._conn = self._connect()  # the failed query closed the connection
             return None
         return {int(r[0]): (str(r[1]), int(r[2]), float(r[3]), int(r[4]))
                 for r in rows if r[0] is not None}
@@ -131,22 +133,31 @@ class PostgresSampler:
         before = self._statements
         if before is None:
             return ()
-        after = self._read_statements() or {}
-        changes = []
-        for queryid, (text, calls, total_ms, rows) in after.items():
-            was = before.get(queryid, (text, 0, 0.0, 0))
-            d_calls, d_ms, d_rows = calls - was[1], total_ms - was[2], rows - was[3]
-            if d_calls > 0 and d_ms > 0:
-                changes.append(TopQuery(" ".join(text.split()), d_calls, round(d_ms, 3),
-                                        round(d_ms / d_calls, 3), max(d_rows, 0)))
-        changes.sort(key=lambda q: -q.total_ms)
-        return tuple(changes[:TOP_QUERIES])
+        return top_statements(before, self._read_statements() or {})
 
     def close(self) -> None:
         if self._conn is not None:
             with contextlib.suppress(Exception):  # closing what may be broken
                 self._conn.close()
             self._conn = None
+
+
+Statements = dict[int, tuple[str, int, float, int]]  # queryid -> (text, calls, ms, rows)
+
+
+def top_statements(before: Statements, after: Statements,
+                   top: int = TOP_QUERIES) -> tuple[TopQuery, ...]:
+    """The ``top`` statements by total time between two reads of pg_stat_statements (a
+    statement new since ``before`` counts whole; one reset, with fewer calls, is left out)."""
+    changes = []
+    for queryid, (text, calls, total_ms, rows) in after.items():
+        was = before.get(queryid, (text, 0, 0.0, 0))
+        d_calls, d_ms, d_rows = calls - was[1], total_ms - was[2], rows - was[3]
+        if d_calls > 0 and d_ms > 0:
+            changes.append(TopQuery(" ".join(text.split()), d_calls, round(d_ms, 3),
+                                    round(d_ms / d_calls, 3), max(d_rows, 0)))
+    changes.sort(key=lambda q: -q.total_ms)
+    return tuple(changes[:top])
 
 
 def _pg_error(exc: BaseException) -> str:
