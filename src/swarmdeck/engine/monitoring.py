@@ -45,6 +45,7 @@ class Monitoring:
         self._process: Any = None
         self._reader: Any = None
         self._ready = gevent.event.Event()
+        self._started = False  # the child said "ready"
         self._done = gevent.event.Event()
 
     def start(self, required: bool = False) -> list[str]:
@@ -57,10 +58,10 @@ class Monitoring:
                                   + "\n")
         self._process.stdin.flush()
         self._reader = gevent.spawn(self._read)
-        if not self._ready.wait(START_TIMEOUT_S):
+        if not self._ready.wait(START_TIMEOUT_S) or not self._started:
             self.stop()
-            raise CouldNotRun("the monitors did not start within "
-                              f"{START_TIMEOUT_S:.0f} s", "run again with --debug")
+            raise CouldNotRun("the monitor process did not start sampling (within "
+                              f"{START_TIMEOUT_S:.0f} s)", "run again with --debug")
         warnings, self._events = self._events, []
         if required and warnings:
             self.stop()
@@ -101,6 +102,7 @@ class Monitoring:
             if event:
                 self._events.append(event)
         elif kind == "ready":
+            self._started = True
             self._ready.set()
         elif kind == "final":
             self.tracker.final(int(message["m"]), message["top_queries"])
