@@ -22,6 +22,14 @@ with ``wait_time = between(1, 3)`` (bench/many_users.py), for both. Run:
     .venv/bin/python bench/generator.py --rounds 10 --seconds 20 --users 50
     .venv/bin/python bench/generator.py --against /tmp/base/src --rounds 8 --skip-memory
     .venv/bin/python bench/generator.py --scaling --rounds 4 --seconds 20 --users 50
+
+With ``--monitor SPEC`` (repeatable) the two sides are ``swarmdeck run`` without and with
+those monitors (what sampling the target's side costs the generator); ``{target_pid}`` in a
+SPEC is nginx's master pid, e.g.:
+
+    .venv/bin/python bench/generator.py --rounds 8 --skip-memory \
+        --monitor 'process:{target_pid}' --monitor statsd://127.0.0.1:8125 \
+        --monitor postgresql://postgres@127.0.0.1/postgres
 """
 
 from __future__ import annotations
@@ -127,18 +135,22 @@ def _check_served(requests: int, failures: int) -> None:
         raise SystemExit(f"bench: {failures:,} of {requests:,} requests failed: check the target")
 
 
-def swarmdeck_side(src: Path | None = None) -> Side:
-    """``swarmdeck run`` of this tree, or of the source tree ``src``."""
+def swarmdeck_side(src: Path | None = None, monitors: list[str] | None = None) -> Side:
+    """``swarmdeck run`` of this tree, or of the source tree ``src``; with ``monitors``
+    (SPECs; ``{target_pid}``: nginx's master)."""
     env = None if src is None else {**os.environ, "PYTHONPATH": str(src)}
     db = "bench.db" if src is None else "bench-reference.db"  # each tree its own schema
 
     def run(target: NginxTarget, script: Path, users: int, rate: int, seconds: int,
             tmp: Path) -> Measured:
+        pid = str(target.process.pid) if target.process is not None else "0"
+        specs = [a for spec in monitors or []
+                 for a in ("--monitor", spec.replace("{target_pid}", pid))]
         result, peak, samples = _run(
             ["taskset", "-c", GEN_CPU, sys.executable, "-m", "swarmdeck", "run", "-f",
              str(script), "--host", target.url, "-u", str(users), "-r", str(rate), "-t",
              f"{seconds}s", "-q", "--db", f"sqlite:///{tmp / db}", "--json",
-             str(tmp / "summary.json")], tmp, seconds + 120, target, env)
+             str(tmp / "summary.json"), *specs], tmp, seconds + 120, target, env)
         if result.returncode != 0:
             raise SystemExit(f"swarmdeck run failed ({result.returncode}): "
                              f"{result.stderr[-2000:]}")
@@ -246,6 +258,9 @@ def main() -> int:
     parser.add_argument("--skip-rps", action="store_true")
     parser.add_argument("--scaling", action="store_true",
                         help="instead: swarmdeck with 1 and 2 worker processes")
+    parser.add_argument("--monitor", metavar="SPEC", action="append",
+                        help="instead: swarmdeck run without and with these monitors "
+                             "(repeatable; {target_pid} is nginx's master pid)")
     parser.add_argument("--against", metavar="SRC",
                         help="this tree's swarmdeck against the one in the source tree SRC "
                              "(instead of against plain locust)")
@@ -253,6 +268,14 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-generator-"))
     if args.scaling:
         return scaling(args, tmp)
+    if args.monitor:
+        sides = {"plain": swarmdeck_side(), "monitored": swarmdeck_side(monitors=args.monitor)}
+        with NginxTarget(cpu=0) as target:
+            results = alternate(sides, args, target, tmp)
+        _save("generator-monitors.json", {"args": vars(args), **report(
+            results, "plain", args, f"swarmdeck run without and with {len(args.monitor)} "
+            "monitors")})
+        return 0
     if args.against:
         reference = Path(args.against).resolve()
         if not (reference / "swarmdeck" / "__init__.py").exists():

@@ -9,6 +9,8 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -56,3 +58,41 @@ def postgres_url() -> Iterator[str]:
 def redis_url() -> Iterator[str]:
     require_server("Redis", REDIS_URL)
     yield REDIS_URL
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class MonitoredShop:
+    """shopfront under real Gunicorn (2 sync workers, naive profile) sending its StatsD
+    metrics to ``statsd_port`` (nothing listens there until a test does)."""
+
+    server: Any
+    statsd_port: int
+
+    @property
+    def url(self) -> str:
+        return str(self.server.url)
+
+    @property
+    def pid(self) -> int:
+        return int(self.server.process.pid)
+
+
+@pytest.fixture(scope="session")
+def monitored_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MonitoredShop]:
+    """One Gunicorn for every monitor test (tests/monitors, tests/integration)."""
+    from tests.integration.conftest import seed_database
+
+    from shopfront.server import GunicornServer
+
+    tmp = tmp_path_factory.mktemp("monitored-shop")
+    env = seed_database(f"sqlite:///{tmp / 'shop.db'}", tmp, profile="naive")
+    port = free_udp_port()
+    env["GUNICORN_STATSD_HOST"] = f"127.0.0.1:{port}"
+    with GunicornServer(env, workers=2) as server:
+        yield MonitoredShop(server, port)

@@ -26,7 +26,14 @@ from swarmdeck.cli_parser import build_parser, split_locust_args
 from swarmdeck.errors import ExitCode, SwarmdeckError
 
 if TYPE_CHECKING:
-    from swarmdeck.plan import Command, Plan, ServeSettings, StoreSettings, WorkerSettings
+    from swarmdeck.plan import (
+        AgentSettings,
+        Command,
+        Plan,
+        ServeSettings,
+        StoreSettings,
+        WorkerSettings,
+    )
     from swarmdeck.report.model import RunReport
     from swarmdeck.store import Store
 
@@ -243,6 +250,44 @@ def cmd_report(args: argparse.Namespace, settings: StoreSettings, console: Conso
     return int(ExitCode.OK)
 
 
+def cmd_agent(settings: AgentSettings) -> int:
+    import signal
+    import threading
+
+    from swarmdeck.errors import PlanError
+    from swarmdeck.monitors.agent_server import Agent, make_server
+
+    host, port = settings.bind.host, settings.bind.port
+    if not settings.token and host not in ("127.0.0.1", "::1", "localhost"):
+        raise PlanError(f"swarmdeck agent would listen on {settings.bind} without a token",
+                        "set SWARMDECK_TOKEN (runs then give it too), or bind 127.0.0.1")
+    agent = Agent(settings.monitors, settings.token)
+    try:
+        server = make_server(agent, host, port)
+    except OSError as exc:
+        raise PlanError(f"swarmdeck agent cannot listen on {settings.bind}: "
+                        f"{exc.strerror or exc}", "choose another --bind") from None
+    for warning in agent.start():
+        print(f"swarmdeck: warning: {warning}", file=sys.stderr)
+    bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
+    print(f"swarmdeck agent on {bound_host}:{bound_port} (read it with --monitor agent://HOST:"
+          f"{bound_port}{'; token required' if settings.token else ''}; Ctrl-C stops it)",
+          flush=True)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.shutdown()
+        server.server_close()
+        agent.stop()
+    return int(ExitCode.OK)
+
+
 STORE_COMMANDS = {"runs": cmd_runs, "show": cmd_show, "compare": cmd_compare,
                   "report": cmd_report, "baseline": cmd_baseline}
 
@@ -257,7 +302,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return int(ExitCode.OK)
-        from swarmdeck.plan import Plan, ServeSettings, WorkerSettings, resolve_command
+        from swarmdeck.plan import (
+            AgentSettings,
+            Plan,
+            ServeSettings,
+            WorkerSettings,
+            resolve_command,
+        )
 
         settings = resolve_command(cast("Command", args.command), vars(args), os.environ,
                                    Path.cwd(), locust_args)
@@ -270,6 +321,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_worker(settings)
         if isinstance(settings, ServeSettings):
             return cmd_serve(settings)
+        if isinstance(settings, AgentSettings):
+            return cmd_agent(settings)
         return STORE_COMMANDS[args.command](args, settings, console)
     except SwarmdeckError as exc:
         if debug:

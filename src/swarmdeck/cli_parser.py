@@ -80,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "SWARMDECK_DASHBOARD_USER and SWARMDECK_DASHBOARD_PASSWORD "
                     "(docs/dashboard.md).")
     add_arguments(serve, "serve")
+
+    agent = sub.add_parser(
+        "agent", help="report this host's CPU, memory, disk, network (and monitors) to runs",
+        description="Run on the target's host: sample the host and the monitors given "
+                    "with --monitor once a second, for a run's `--monitor agent://HOST:PORT` "
+                    "(docs/monitors.md). Beyond 127.0.0.1 it needs SWARMDECK_TOKEN.")
+    add_arguments(agent, "agent")
     return parser
 
 

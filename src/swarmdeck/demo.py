@@ -1,7 +1,8 @@
 """The demo: shopfront under Gunicorn in its ``naive`` and then its ``tuned`` profile, each
 loaded by ``swarmdeck run`` with the corrected scenarios under the ``step`` shape; live view,
-summaries with thresholds and findings, the tuned run compared with the naive one, the HTML
-report of both overlaid, and the command that opens the dashboard.
+summaries with thresholds and findings, the server's side sampled on the same clock (a
+process and a StatsD monitor of Gunicorn), the tuned run compared with the naive one, the
+HTML report of both overlaid, and the command that opens the dashboard.
 ``make demo`` runs ``python -m swarmdeck.demo``.
 """
 
@@ -12,6 +13,7 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -62,6 +64,13 @@ def seed(path: Path, scale: int, secret: str, uploads: Path) -> None:
     print("    " + ", ".join(f"{n:,} {name}" for name, n in counts.items()), flush=True)
 
 
+def free_udp_port() -> int:
+    """A UDP port free on 127.0.0.1 now, for Gunicorn's StatsD and swarmdeck's listener."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if not Path(args.locustfile).is_file():
@@ -79,8 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for profile in args.profile or PROFILES:
         database = workdir / f"{profile}.db"
         shutil.copy(workdir / "seed.db", database)  # each profile starts from the same data
+        statsd = f"127.0.0.1:{free_udp_port()}"  # Gunicorn sends its metrics there
         env = {"SECRET_KEY": secret, "DATABASE_URL": f"sqlite:///{database}",
-               "UPLOAD_FOLDER": str(workdir / "uploads"), "SHOPFRONT_PROFILE": profile}
+               "UPLOAD_FOLDER": str(workdir / "uploads"), "SHOPFRONT_PROFILE": profile,
+               "GUNICORN_STATSD_HOST": statsd}
         try:
             with GunicornServer(env, workers=args.workers) as server:
                 say(f"shopfront, profile {profile}, under Gunicorn ({args.workers} sync workers) "
@@ -89,15 +100,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 compare = (["--compare-to", str(run_ids["naive"])]
                            if profile == "tuned" and "naive" in run_ids else [])
                 result = workdir / f"{profile}.json"
+                # the server's side on the same clock: Gunicorn's process tree and its own
+                # StatsD metrics (worker utilization)
+                assert server.process is not None
+                monitors = ["--monitor", f"process:{server.process.pid}",
+                            "--monitor", f"statsd://{statsd}"]
                 say(f"swarmdeck run -f {args.locustfile} --shape step -u {args.users} "
                     f"-t {args.run_time} --tag profile={profile} "
                     + " ".join(f"--threshold '{t}'" for t in THRESHOLDS)
+                    + f" --monitor process:{server.process.pid} --monitor statsd://{statsd}"
                     + (f" --compare-to {compare[1]}" if compare else ""))
                 run = subprocess.run(
                     [sys.executable, "-m", "swarmdeck", "run", "-f", args.locustfile,
                      "--host", server.url, "--shape", "step", "-u", str(args.users),
                      "-t", args.run_time, "--tag", f"profile={profile}", "--tag", "demo=1",
-                     *gates, *compare, "--json", str(result), *db_args],
+                     *gates, *monitors, *compare, "--json", str(result), *db_args],
                     check=False, env={**os.environ})
                 codes[profile] = run.returncode
                 if result.is_file():

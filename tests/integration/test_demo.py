@@ -34,6 +34,10 @@ def test_the_demo_runs_both_profiles_compares_them_and_writes_the_report(
         gates = [(t["endpoint"], t["expr"]) for t in run["thresholds"]]
         assert gates == [("GET /", "p95 < 500ms"), (None, "error_rate < 1%")]
         assert "findings" in run
+        # the server's side: Gunicorn's process tree and its StatsD metrics
+        series = {m["name"]: m for m in run["monitors"]}
+        assert series["workers"]["peak"] == 2 and "gunicorn.utilization" in series
+        assert {s["status"] for s in run["monitor_sources"]} == {"ok"}
     assert tuned["comparison"]["base"]["run_id"] == naive["run_id"]
     assert "swarmdeck compare" in out and "Thresholds" in out
     report = work / "report.html"

@@ -90,6 +90,9 @@ def test_the_run_plan_holds_a_parsed_master_bind(plan_from: Callable[..., Plan])
      "postgresql://u:***@h/db?sslmode=require&PASSWORD=***"),
     ("postgresql://u@h/db?application_name=password=x",
      "postgresql://u@h/db?application_name=password=x"),
+    ("agent://:t0ken@10.0.0.5:9118", "agent://:***@10.0.0.5:9118"),
+    ("redis://:pw@h:6379/0", "redis://:***@h:6379/0"),
+    ("prometheus+http://h:9100/metrics?token=abc", "prometheus+http://h:9100/metrics?token=***"),
 ])
 def test_mask_url(url: str, shown: str) -> None:
     assert mask_url(url) == shown

@@ -46,8 +46,8 @@ def test_unknown_key_in_the_plan_file_suggests_the_closest(plan_from: Resolver) 
 
 
 def test_unknown_key_without_a_close_match_lists_the_known_ones(plan_from: Resolver) -> None:
-    error = error_of(plan_from, toml="[monitors]\ncpu = true\n")
-    assert error.message == "unknown key 'monitors' in swarmdeck.toml:1"
+    error = error_of(plan_from, toml="[gizmos]\ncpu = true\n")
+    assert error.message == "unknown key 'gizmos' in swarmdeck.toml:1"
     assert "locustfile" in (error.hint or "") and "stop_timeout" in (error.hint or "")
 
 

@@ -20,6 +20,7 @@ from swarmdeck.labels import endpoint_label as label  # the one rule for endpoin
 from swarmdeck.metrics.interval import OTHER_NAME as FOLDED
 from swarmdeck.records.details import NameGroup, ScriptError
 from swarmdeck.records.evidence import EndpointEvidence, EvidenceRecord
+from swarmdeck.records.monitors import MonitorSeries
 from swarmdeck.records.verdict import Finding
 
 SEVERITIES = ("error", "warning", "info")
@@ -63,10 +64,14 @@ class FindingInputs:
     # per second, all endpoints: for outage and failing-endpoint (analysis/outages.py)
     series: SecondSeries = field(default_factory=SecondSeries)
     name_groups: Sequence[NameGroup] = ()  # names the generators grouped into templates
+    # the target side's series (swarmdeck.monitors), points in seconds since the start
+    # (``series.started_at``): analysis/monitor_findings.py
+    monitors: Sequence[MonitorSeries] = ()
 
 
 def find(inputs: FindingInputs) -> list[Finding]:
     # imported here: target_findings imports this module's FindingInputs
+    from swarmdeck.analysis.monitor_findings import monitor_findings
     from swarmdeck.analysis.target_findings import failing_endpoint, outage
 
     found: list[Finding] = []
@@ -74,6 +79,7 @@ def find(inputs: FindingInputs) -> list[Finding]:
                       generator_saturated, saturation, script_error,
                       failing_endpoint, outage):
         found += heuristic(inputs)
+    found += monitor_findings(inputs.monitors, inputs.steps, inputs.series.started_at)
     return sorted(found, key=lambda f: (SEVERITIES.index(f.severity), f.code,
                                         f.endpoint or ""))
 

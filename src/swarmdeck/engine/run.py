@@ -33,6 +33,7 @@ from swarmdeck.engine.evidence import Evidence
 from swarmdeck.engine.gate import Gate
 from swarmdeck.engine.heap import freeze_startup_heap
 from swarmdeck.engine.hooks import fire
+from swarmdeck.engine.monitoring import RunMonitors
 from swarmdeck.engine.preflight import check_target
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.engine.script_errors import (
@@ -128,6 +129,7 @@ class LocalRun:
         # the endpoint each request name is recorded under, for the recorder and evidence
         self.names = EndpointNames(max_names=plan.max_names, group=plan.group_names)
         self.evidence = Evidence(names=self.names)
+        self.monitors = RunMonitors(plan.monitors, plan.monitor_required)
 
     def prepare(self) -> None:
         """Everything that can refuse bad input, before any run record is written."""
@@ -249,6 +251,7 @@ class LocalRun:
             freeze_startup_heap()  # before any user starts: see engine/heap.py
             return self._measure(env, runner)
         finally:
+            self.monitors.stop()  # a no-op when the run stopped them itself
             for handler in self._signals:
                 handler.cancel()
             if restore_logs is not None:
@@ -257,7 +260,10 @@ class LocalRun:
 
     def _measure(self, env: Environment, runner: Any) -> RunOutcome:
         plan = self.plan
-        run_id = self.store.create_run(self._meta())
+        self.monitors.start()  # before the run record: a required source may refuse
+        meta = self._meta()
+        run_id = self.store.create_run(meta)
+        self.monitors.t0 = meta.started_at.timestamp()
         collector = Collector(self.store, run_id, subscribers=[self.gate])
         outcome = RunOutcome(run_id=run_id)
         self.script_errors.log_to(
@@ -266,6 +272,8 @@ class LocalRun:
             f"# tracebacks of the script's errors, the first {LOGGED_PER_GROUP} of each kind\n\n")
         started = time.monotonic()
         self.view.started(run_id, plan, self.total_s)
+        for warning in self.monitors.warnings:
+            self.view.message(warning)
         pump = None
         try:
             if self.shape is not None:
@@ -277,6 +285,7 @@ class LocalRun:
             pump = gevent.spawn(self._pump, runner, collector, started)
             runner.greenlet.join()
             self._stop_pump(pump)
+            self.monitors.stop(self.store, run_id)
             if self.pump_error is not None:
                 raise self.pump_error
             collector.add(self.source.take_final())
@@ -287,6 +296,7 @@ class LocalRun:
             outcome.message = f"{exc.__class__.__name__}: {exc}"
             try:
                 self._stop_pump(pump)
+                self.monitors.stop(self.store, run_id)
                 collector.add(self.source.take_final())
                 collector.flush()
             finally:
@@ -306,8 +316,10 @@ class LocalRun:
                 f"{self.names.folded + self.plan.max_names} distinct request names: those "
                 f"beyond the first {self.plan.max_names} were folded into {OTHER_NAME!r} "
                 "(group URLs with name=)")
+        outcome.warnings += self.monitors.summary_lines()
         total = env.stats.total
         details = self._more_details(RunDetails(
+            monitors=self.monitors.sources(),
             ending=outcome.ending, locust_requests=total.num_requests,
             locust_failures=total.num_failures, warnings=tuple(outcome.warnings),
             exceptions=tuple(
@@ -354,6 +366,12 @@ class LocalRun:
                         gevent.spawn(runner.quit)
                 if time.monotonic() - last_flush >= FLUSH_EVERY_S:
                     collector.flush()
+                    lost = self.monitors.flush(self.store, collector.run_id,
+                                               self.view.message)
+                    if lost is not None and self.gate_breach is None:
+                        self.gate_breach = lost
+                        self.view.message(f"stopping the run: {lost}")
+                        gevent.spawn(runner.quit)
                     last_flush = time.monotonic()
                     if last_flush - last_roll >= ROLL_EVERY_S:
                         self._roll_forward(collector.run_id)

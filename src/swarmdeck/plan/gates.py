@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from swarmdeck.analysis.budgets import Budget, parse_budget
+from swarmdeck.analysis.threshold_expr import MONITOR, MONITOR_HINT, parse_monitor
 from swarmdeck.analysis.thresholds import Threshold, parse
 from swarmdeck.errors import PlanError
 from swarmdeck.plan.durations import DurationError, parse_duration
@@ -87,6 +89,8 @@ def threshold_from_text(text: str, subkey: tuple[str | int, ...] = ()) -> Thresh
     """One threshold in the string form (see the module doc); raises `Invalid`."""
     if not text.strip():
         raise Invalid("is an empty threshold", subkey, THRESHOLD_HINT)
+    if text.strip().lower().startswith(MONITOR + ":"):
+        return _monitor_threshold(text, subkey)
     endpoint: str | None = None
     body, offset = text, 0
     if ":" in text:
@@ -104,6 +108,23 @@ def threshold_from_text(text: str, subkey: tuple[str | int, ...] = ()) -> Thresh
                       subkey, "add abort, e.g. 'p95 < 300ms abort grace=10s' or "
                               "'p95 < 300ms abort=10s'")
     return _parse_expr(expr, text, endpoint, abort, grace or 0.0, subkey, offset)
+
+
+def _monitor_threshold(text: str, subkey: tuple[str | int, ...]) -> Threshold:
+    """``monitor:SERIES[WINDOW] OP VALUE`` (no endpoint; never abort)."""
+    start = text.index(":") + 1
+    body = text[start:]
+    expr, abort, _ = _split_options(body, subkey)
+    offset = start + len(expr) - len(expr.lstrip())
+    if abort:
+        raise Invalid(f"{text!r}: monitor thresholds cannot abort the run", subkey,
+                      "drop abort: they are checked on the stored series when the run ends")
+    try:
+        return parse_monitor(expr.strip())
+    except PlanError as exc:
+        detail = exc.message.removeprefix(f"threshold {expr.strip()!r}: ")
+        detail = _COLUMN.sub(lambda m: f"at column {int(m.group(1)) + offset}", detail)
+        raise Invalid(f"{text!r}: {detail}", subkey, MONITOR_HINT) from None
 
 
 def _threshold_from_table(table: dict[str, object], index: int) -> Threshold:
@@ -135,8 +156,11 @@ def _threshold_from_table(table: dict[str, object], index: int) -> Threshold:
             raise Invalid("grace only applies to a threshold that aborts the run",
                           (index, "grace"), "add abort = true")
     name = endpoint.strip() if isinstance(endpoint, str) else parsed.endpoint
-    return Threshold(parsed.metric, parsed.op, parsed.value, parsed.window_s, name,
-                     abort_value, grace)
+    try:
+        return replace(parsed, endpoint=name, abort=abort_value, grace_s=grace)
+    except PlanError as exc:  # a monitor threshold with an endpoint or abort
+        raise Invalid(exc.message.removeprefix("threshold "), (index, "expr"),
+                      exc.hint) from None
 
 
 def parse_thresholds(value: object) -> tuple[Threshold, ...]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from swarmdeck.analysis.budgets import Budget
 from swarmdeck.analysis.thresholds import Threshold
@@ -15,6 +15,9 @@ from swarmdeck.errors import PlanError
 from swarmdeck.masking import mask_url
 from swarmdeck.plan.shape_spec import ShapeSpec
 from swarmdeck.plan.values import HostPort
+
+if TYPE_CHECKING:
+    from swarmdeck.monitors.spec import MonitorSpec
 
 LOOPBACK_MASTER = HostPort("127.0.0.1", 5557)
 
@@ -52,6 +55,8 @@ class Plan:
     exit_code_on_error: int = 1  # Locust's --exit-code-on-error: a run with failures
     locust_config: Path | None = None  # the Locust config file read (--config), if any
     group_names: bool = True  # ids in request names grouped into templates (engine/naming.py)
+    monitors: tuple[MonitorSpec, ...] = ()  # the target side's sources (swarmdeck.monitors)
+    monitor_required: bool = False  # an unreachable or lost monitor stops the run
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     """Where each setting's value came from, by setting name: ``default``, ``--users``,
     ``SWARMDECK_USERS``, ``swarmdeck.toml:3``, or one of Locust's sources: ``locust.conf:2``,
@@ -113,6 +118,8 @@ class Plan:
             "exit_code_on_error": self.exit_code_on_error,
             "locust_config": str(self.locust_config) if self.locust_config else None,
             "group_names": self.group_names,
+            "monitors": [m.to_dict() for m in self.monitors],
+            "monitor_required": self.monitor_required,
             "sources": dict(self.sources),
             "warnings": list(self.warnings),
         }
@@ -132,6 +139,16 @@ class WorkerSettings:
     locustfile: Path  # Path("-"): receive it from the master
     region: str = "local"
     token: str | None = None  # never stored
+    debug: bool = False
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    """``swarmdeck agent``'s settings (it reads no plan file)."""
+
+    bind: HostPort
+    token: str | None = None  # never stored or shown
+    monitors: tuple[MonitorSpec, ...] = ()
     debug: bool = False
 
 

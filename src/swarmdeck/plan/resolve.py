@@ -20,7 +20,13 @@ from typing import Any, Literal, overload
 
 from swarmdeck.errors import PlanError
 from swarmdeck.plan.locust_conf import CONFIG_SETTING, LocustConfig, LocustValue, locate_config
-from swarmdeck.plan.model import Plan, ServeSettings, StoreSettings, WorkerSettings
+from swarmdeck.plan.model import (
+    AgentSettings,
+    Plan,
+    ServeSettings,
+    StoreSettings,
+    WorkerSettings,
+)
 from swarmdeck.plan.planfile import PlanFile, locate, read
 from swarmdeck.plan.setting import Command, Scope, Setting
 from swarmdeck.plan.settings import FILE_KEYS, settings_for
@@ -29,7 +35,7 @@ from swarmdeck.plan.values import Invalid, KeyPath, UnknownKey, reject_unknown
 
 ShapeValue = tuple[str, dict[str, object]] | None
 StoreCommand = Literal["runs", "show", "compare", "report", "baseline"]
-CommandSettings = Plan | WorkerSettings | ServeSettings | StoreSettings
+CommandSettings = Plan | WorkerSettings | ServeSettings | StoreSettings | AgentSettings
 SHAPE_HINT = "see the shapes and their parameters in docs/plan.md"
 
 
@@ -252,6 +258,7 @@ def resolve(cli: Mapping[str, Any], environ: Mapping[str, str], cwd: Path,
     values["classes"] = values["classes"] or ()
     values["thresholds"] = values["thresholds"] or ()
     values["max_regression"] = values["max_regression"] or ()
+    values["monitors"] = values["monitors"] or ()
     return Plan(**values, sources=resolved.sources, warnings=tuple(resolved.warnings))
 
 
@@ -267,6 +274,10 @@ def resolve_command(command: Literal["worker"], cli: Mapping[str, Any],
 def resolve_command(command: Literal["serve"], cli: Mapping[str, Any],
                     environ: Mapping[str, str], cwd: Path,
                     locust_args: Sequence[str] = ()) -> ServeSettings: ...
+@overload
+def resolve_command(command: Literal["agent"], cli: Mapping[str, Any],
+                    environ: Mapping[str, str], cwd: Path,
+                    locust_args: Sequence[str] = ()) -> AgentSettings: ...
 @overload
 def resolve_command(command: StoreCommand, cli: Mapping[str, Any],
                     environ: Mapping[str, str], cwd: Path,
@@ -286,6 +297,9 @@ def resolve_command(command: Command, cli: Mapping[str, Any], environ: Mapping[s
         return WorkerSettings(master=values["master"], locustfile=values["locustfile"],
                               region=values["region"], token=values["token"],
                               debug=values["debug"])
+    if command == "agent":
+        return AgentSettings(bind=values["bind"], token=values["token"],
+                             monitors=values["monitors"] or (), debug=values["debug"])
     if command == "serve":
         return ServeSettings(bind=values["bind"], db_url=values["db"], debug=values["debug"])
     return StoreSettings(db_url=values["db"], debug=values["debug"])

@@ -32,6 +32,7 @@ from swarmdeck.plan.values import (
     parse_host_port,
     parse_int,
     parse_interval,
+    parse_monitors,
     parse_output_path,
     parse_path,
     parse_positive_float,
@@ -44,6 +45,7 @@ STORE: frozenset[Scope] = frozenset({"runs", "show", "compare", "report", "basel
 PLAN_FILE_READERS: frozenset[Scope] = RUN | STORE | {"serve"}  # worker: defaults < env < flags
 EVERY: frozenset[Scope] = frozenset(COMMANDS)
 DISTRIBUTED: frozenset[Scope] = frozenset({"run", "worker"})
+AGENT: frozenset[Scope] = frozenset({"agent"})
 
 
 def _ignore_base(parse: Callable[[object], Any]) -> Parser:
@@ -170,10 +172,11 @@ SETTINGS: tuple[Setting, ...] = (
             "file only)", "scenarios/shop.py", "(not a plan-file key)", metavar="PATH",
             in_file=False, commands=frozenset({"worker"})),
     Setting("token", "token", ("--token",), _ignore_base(parse_text), None,
-            "the secret shared by the master and its workers; the master refuses workers "
-            "without it (prefer the environment variable)",
+            "the secret shared by the master and its workers (the master refuses workers "
+            "without it), or by a swarmdeck agent and the runs that read it; prefer the "
+            "environment variable",
             "s3cret", "(use SWARMDECK_TOKEN)", metavar="TOKEN", in_file=False,
-            commands=DISTRIBUTED),
+            commands=DISTRIBUTED | AGENT),
     Setting("region", "region", ("--region",), _ignore_base(parse_text), "local",
             "the region label of the load this process generates (run: and its --workers)",
             "eu-west", 'region = "eu-west"', metavar="NAME", commands=DISTRIBUTED),
@@ -204,6 +207,26 @@ SETTINGS: tuple[Setting, ...] = (
             "variable separates them with commas)", "p95=+10%",
             'max_regression = ["p95=+10%", "error_rate=+1pp"]', metavar="BUDGET",
             action="append"),
+    # -- monitors of the target's side (docs/monitors.md) --
+    Setting("monitors", "monitors", ("--monitor",), parse_monitors, None,
+            "sample the target's side once a second for the whole run: process:PID|PIDFILE, "
+            "statsd://HOST:PORT, postgresql://USER@HOST/DB, redis://HOST:PORT/DB, "
+            "prometheus+http://HOST:PORT/metrics, agent://HOST:PORT; NAME=SPEC names its "
+            "series (repeatable; the environment variable separates them with ; or spaces; "
+            "swarmdeck agent: what it samples besides the host); see docs/monitors.md",
+            "process:/run/gunicorn.pid",
+            '[[monitors]] spec = "statsd://127.0.0.1:8125"', metavar="SPEC",
+            action="append", commands=RUN | AGENT),
+    Setting("monitor_required", "monitor_required", ("--monitor-required",),
+            _ignore_base(parse_bool), False,
+            "a monitor that cannot be reached at the start stops the run before it begins "
+            "(exit 3), and one lost mid-run stops it (failed); default: a warning and a gap",
+            "1", "monitor_required = true", action="store_true"),
+    # -- swarmdeck agent (no plan file: it runs on the target's host) --
+    Setting("bind", "bind", ("--bind",), _ignore_base(_listen_address), "127.0.0.1:9118",
+            "where the agent listens for runs' agent://HOST:PORT monitors; beyond 127.0.0.1 "
+            "it needs a token (SWARMDECK_TOKEN)", "0.0.0.0:9118", "(not a plan-file key)",
+            metavar="HOST:PORT", in_file=False, commands=AGENT),
     # -- options: flags of one invocation, with no environment variable or plan key --
     option("limit", frozenset({"runs"}), ("-n", "--limit"), 20, "how many runs, newest first",
            parse=_ignore_base(lambda v: parse_int(v, minimum=1)), metavar="N"),

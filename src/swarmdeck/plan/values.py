@@ -10,11 +10,15 @@ import difflib
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from swarmdeck.plan.durations import DURATION_FORMS, DurationError, parse_duration
+
+if TYPE_CHECKING:
+    from swarmdeck.monitors.spec import MonitorSpec
 
 KeyPath = tuple[str | int, ...]
 
@@ -293,3 +297,48 @@ def parse_classes(value: object) -> tuple[str, ...]:
     if not names:
         raise Invalid("must name at least one User class")
     return tuple(names)
+
+
+def parse_monitors(value: object, base: Path) -> tuple[MonitorSpec, ...]:
+    """Monitor SPECs: repeated ``--monitor`` flags, one string of specs separated by ``;``
+    or spaces (the environment), or a plan file's list of strings or ``[[monitors]]``
+    tables (``spec = "..."``, optional ``name = "..."``). A relative pid file is taken from
+    ``base``."""
+    from swarmdeck.monitors.spec import SpecError, parse_spec, split_specs
+
+    items: list[object] = []
+    for item in value if isinstance(value, list | tuple) else [value]:
+        items.extend(split_specs(item) if isinstance(item, str) else [item])
+    specs: list[MonitorSpec] = []
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            reject_unknown(item, ("spec", "name"), (index,))
+            text, name = item.get("spec"), item.get("name")
+            if not isinstance(text, str) or not text.strip():
+                raise Invalid(f"needs spec = \"SPEC\", got {describe(text)}", (index, "spec"),
+                              'e.g. [[monitors]] spec = "process:/run/gunicorn.pid"')
+            if name is not None:
+                if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,31}",
+                                                                 name, re.IGNORECASE):
+                    raise Invalid(f"name must be a short word such as api, got "
+                                  f"{describe(name)}", (index, "name"))
+                text = f"{name}={text.strip()}"
+            item = text
+        if not isinstance(item, str):
+            raise Invalid(f"must be SPEC strings or tables, got {describe(item)}", (index,))
+        try:
+            spec = parse_spec(item)
+        except SpecError as exc:
+            from swarmdeck.masking import mask_url
+
+            raise Invalid(f"{mask_url(item.strip())!r}: {exc}", (index,), exc.hint) from None
+        if spec.pidfile is not None and not Path(spec.pidfile).expanduser().is_absolute():
+            spec = replace(spec, pidfile=str(base / Path(spec.pidfile).expanduser()))
+        specs.append(spec)
+    names = [s.prefix + s.kind for s in specs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        kind = twice[0].rsplit(".", 1)[-1]
+        raise Invalid(f"has two {kind} monitors whose series would share their names",
+                      (), f"name one of them: NAME={kind}..., e.g. db2=postgresql://...")
+    return tuple(specs)

@@ -7,7 +7,8 @@ reads the keys it knows. Keys added within a version (``name_groups``) are optio
 absent, they read as empty. ``script_errors`` and ``script_errors_log`` (issue 12) are written
 only when a run had script errors; runs stored before them keep Locust's own count in
 ``exceptions`` (still written), which ``RunDetails.script_error_count`` reads. A worker's
-``absent`` (the partitions it came back from) is written only when it was away.
+``absent`` (the partitions it came back from) is written only when it was away. ``monitors``
+(issue 14) is written only for runs with monitors; its forms are in ``records.monitor_codec``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from swarmdeck.records.comparison import (
     Change,
     Comparison,
     ComparisonRow,
+    MonitorMeans,
     RowVerdict,
     RunRef,
     SideStats,
@@ -33,6 +35,7 @@ from swarmdeck.records.evidence import (
     EvidenceRecord,
     UserClassEvidence,
 )
+from swarmdeck.records.monitor_codec import monitor_source_from_json, monitor_source_to_json
 from swarmdeck.records.status import Ending
 from swarmdeck.records.verdict import Finding, ThresholdOutcome
 
@@ -157,8 +160,13 @@ def comparison_to_json(c: Comparison) -> JSONDict:
     data["metric"] = c.metric
     if c.error is None:
         data |= {"confidence": c.confidence, "min_change": c.min_change}
-    return data | {"rows": [_row_to_json(r) for r in c.rows], "budgets": list(c.budgets),
-                   "budget_failures": list(c.budget_failures), "passed": c.passed}
+    data |= {"rows": [_row_to_json(r) for r in c.rows], "budgets": list(c.budgets),
+             "budget_failures": list(c.budget_failures), "passed": c.passed}
+    if c.monitors:
+        data["monitors"] = [{"name": m.name, "unit": m.unit, "base_mean": m.base,
+                             "candidate_mean": m.candidate, "change_pct": m.change_pct}
+                            for m in c.monitors]
+    return data
 
 
 def comparison_from_json(data: Mapping[str, Any]) -> Comparison:
@@ -175,7 +183,11 @@ def comparison_from_json(data: Mapping[str, Any]) -> Comparison:
         rows=tuple(_row_from_json(r) for r in _seq(data, "rows") if isinstance(r, Mapping)),
         budgets=tuple(str(b) for b in _seq(data, "budgets")),
         budget_failures=tuple(str(f) for f in _seq(data, "budget_failures")),
-        error=str(error) if error is not None else None)
+        error=str(error) if error is not None else None,
+        monitors=tuple(MonitorMeans(str(m.get("name", "")), str(m.get("unit", "")),
+                                    _optional_float(m.get("base_mean")),
+                                    _optional_float(m.get("candidate_mean")))
+                       for m in _seq(data, "monitors") if isinstance(m, Mapping)))
 
 
 def _str_or_none(data: Mapping[str, Any], key: str) -> str | None:
@@ -339,6 +351,8 @@ def details_to_json(d: RunDetails) -> JSONDict:
         data["script_errors"] = [script_error_to_json(e) for e in d.script_errors]
     if d.script_errors_log is not None:
         data["script_errors_log"] = d.script_errors_log
+    if d.monitors:
+        data["monitors"] = [monitor_source_to_json(m) for m in d.monitors]
     return data
 
 
@@ -366,4 +380,6 @@ def details_from_json(data: Mapping[str, Any] | None) -> RunDetails:
         script_errors=tuple(script_error_from_json(e) for e in _seq(data, "script_errors")
                             if isinstance(e, Mapping)),
         script_errors_log=_str_or_none(data, "script_errors_log"),
+        monitors=tuple(monitor_source_from_json(m) for m in _seq(data, "monitors")
+                       if isinstance(m, Mapping)),
     )

@@ -114,6 +114,23 @@ class ComparisonRow:
 
 
 @dataclass(frozen=True)
+class MonitorMeans:
+    """A monitor series' mean in both runs (``swarmdeck compare`` shows them side by side;
+    no verdict: a mean of a second-by-second series is context, not a measured change)."""
+
+    name: str
+    unit: str
+    base: float | None  # None: the run had no such series
+    candidate: float | None
+
+    @property
+    def change_pct(self) -> float | None:
+        if self.base is None or self.candidate is None or self.base == 0:
+            return None
+        return 100.0 * (self.candidate - self.base) / abs(self.base)
+
+
+@dataclass(frozen=True)
 class Comparison:
     """Two runs compared, with budgets applied. When the base could not be resolved
     (``run --compare-to`` a missing baseline), ``error`` says why, ``base`` and ``rows`` are
@@ -128,6 +145,7 @@ class Comparison:
     budgets: tuple[str, ...] = ()  # as the user wrote them, normalised: "p95=+10%"
     budget_failures: tuple[str, ...] = ()  # one sentence per broken budget
     error: str | None = None
+    monitors: tuple[MonitorMeans, ...] = ()  # the monitor series' means, by name
 
     @property
     def passed(self) -> bool:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from swarmdeck.records.comparison import Comparison
 from swarmdeck.records.evidence import EvidenceRecord
+from swarmdeck.records.monitors import MonitorSource
 from swarmdeck.records.status import Ending
 from swarmdeck.records.verdict import Finding, ThresholdOutcome
 
@@ -88,6 +89,9 @@ class RunDetails:
     # script errors, grouped (swarmdeck's own count), and the file holding their tracebacks
     script_errors: tuple[ScriptError, ...] = ()
     script_errors_log: str | None = None
+    # the target side's monitors (swarmdeck.monitors): how each went; their series are
+    # stored in their own tables
+    monitors: tuple[MonitorSource, ...] = ()
 
     @property
     def script_error_count(self) -> int:

@@ -15,6 +15,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from swarmdeck.analysis.monitor_thresholds import show_value
 from swarmdeck.records.comparison import Change, Comparison, ComparisonRow, RowVerdict, SideStats
 from swarmdeck.report import format as fmt
 from swarmdeck.report.format import cell
@@ -117,7 +118,28 @@ def renderables(comparison: Comparison | None) -> list[RenderableType]:
         parts.append(Text(f"budget failed: {failure}", style="bold red"))
     if comparison.budgets and not comparison.budget_failures:
         parts.append(Text("budgets held: " + ", ".join(comparison.budgets), style="green"))
+    if comparison.monitors:
+        parts.append(monitor_table(comparison))
     return parts
+
+
+def _mean(value: float | None, unit: str) -> str:
+    return "–" if value is None else show_value(value, unit)
+
+
+def monitor_table(comparison: Comparison) -> Table:
+    """The monitor series' means side by side (no verdict: context for the table above)."""
+    base = comparison.base.label if comparison.base else "base"
+    table = Table(title=Text(f"Server means: {base} → {comparison.candidate.label}"),
+                  title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("Series", overflow="fold", min_width=12)
+    for header in ("Base", "Candidate", "Change"):
+        table.add_column(header, justify="right")
+    for m in comparison.monitors:
+        change = m.change_pct
+        table.add_row(Text(m.name), _mean(m.base, m.unit), _mean(m.candidate, m.unit),
+                      "–" if change is None else f"{change:+.0f}%")
+    return table
 
 
 def comparison_markdown(comparison: Comparison, *, only_significant: bool = False,
@@ -158,4 +180,11 @@ def comparison_markdown(comparison: Comparison, *, only_significant: bool = Fals
             f"- {cell(f)}" for f in comparison.budget_failures]
     elif comparison.budgets:
         lines += ["", "Budgets held: " + ", ".join(f"`{b}`" for b in comparison.budgets)]
+    if comparison.monitors:
+        lines += ["", "Server means (base → candidate):", "",
+                  "| Series | Base | Candidate | Change |", "|---|--:|--:|--:|"]
+        lines += [f"| `{cell(m.name)}` | {_mean(m.base, m.unit)} | "
+                  f"{_mean(m.candidate, m.unit)} | "
+                  f"{'–' if m.change_pct is None else f'{m.change_pct:+.0f}%'} |"
+                  for m in comparison.monitors]
     return "\n".join(lines) + "\n"

@@ -12,8 +12,9 @@ all endpoints, possibly coarser than the overall one to bound the work), ``distr
 (log-spaced response-time buckets per endpoint key and ``"Aggregated"``), ``failures``
 (grouped by reason), ``stages``, ``regions``, ``thresholds``, ``findings``, ``outages``
 (the ``outage`` findings' windows, for the charts to mark), ``comparison``,
-``script_errors`` (as in the JSON summary). Latency (percentiles, charts, distributions)
-is of the successful requests.
+``script_errors`` (as in the JSON summary), ``monitors`` (the target side's series on the
+timeline's grid, report/monitor_document.py; null without monitors). Latency (percentiles,
+charts, distributions) is of the successful requests.
 Endpoints are keyed ``"METHOD name"`` (data: ``endpoint_key``); what is shown of one is
 its ``label`` (``swarmdeck.labels.endpoint_label``), carried by every endpoint row, failure
 endpoint and comparison row, so that the page never rebuilds it. Documented in
@@ -44,6 +45,7 @@ from swarmdeck.report.model import (
     stage_json,
     summary_numbers,
 )
+from swarmdeck.report.monitor_document import monitors_part
 from swarmdeck.store import Store
 
 SCHEMA = 1
@@ -121,6 +123,8 @@ def run_document(store: Store, run_id: int, *, max_points: int = MAX_POINTS,
         "outages": outage_marks(summary["findings"]),
         "comparison": _labelled(summary.get("comparison")),
         "script_errors": summary["script_errors"],
+        "monitors": monitors_part(report.monitors, report.monitor_sources, timeline,
+                                  duration, _num),
     }
 
 

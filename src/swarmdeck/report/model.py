@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from swarmdeck.analysis.monitor_series import thinned
 from swarmdeck.analysis.summary import EndpointSummary, summarize, summarize_endpoint
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.plan import ShapeSpec
@@ -21,6 +22,8 @@ from swarmdeck.records import (
     WorkerRecord,
     codec,
 )
+from swarmdeck.records.monitor_codec import monitor_series_to_json, monitor_source_to_json
+from swarmdeck.records.monitors import MonitorSeries, MonitorSource
 from swarmdeck.store import RunMeta, RunRecord, Store
 
 Pairs = dict[tuple[EndpointKey, str], EndpointInterval]  # Store.endpoint_region_data
@@ -77,6 +80,10 @@ class RunReport:
     script_error_count: int = 0
     script_errors_log: str | None = None
     name_groups: tuple[NameGroup, ...] = ()  # request names grouped into templates
+    # the target side (swarmdeck.monitors): each series (points in seconds since the start)
+    # and each source's state
+    monitors: tuple[MonitorSeries, ...] = ()
+    monitor_sources: tuple[MonitorSource, ...] = ()
 
     @property
     def host(self) -> str:
@@ -137,6 +144,9 @@ class RunReport:
             "script_errors": self.script_errors_json(),
             **({"name_groups": [codec.name_group_to_json(g) for g in self.name_groups]}
                if self.name_groups else {}),
+            **({"monitors": [monitor_series_to_json(thinned(m)) for m in self.monitors],
+                "monitor_sources": [monitor_source_to_json(s) for s in self.monitor_sources]}
+               if self.monitors or self.monitor_sources else {}),
             **({"comparison": codec.comparison_to_json(self.comparison)}
                if self.comparison is not None else {}),
         }
@@ -229,6 +239,8 @@ def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
         comparison=details.comparison, script_errors=details.script_errors,
         script_error_count=details.script_error_count,
         script_errors_log=details.script_errors_log, name_groups=details.name_groups,
+        monitors=tuple(store.monitor_series(run_id, meta.started_at.timestamp())),
+        monitor_sources=details.monitors,
     )
 
 

@@ -16,6 +16,7 @@ from swarmdeck.labels import endpoint_label
 from swarmdeck.report import (
     comparison_view,
     findings_view,
+    monitors_view,
     script_errors_view,
     thresholds_view,
 )
@@ -132,6 +133,7 @@ def summary(report: RunReport, width: int | None = None) -> RenderableType:
     if len(report.regions) > 1:
         parts.append(_latency_table("By region", ["Region"], [
             ([name], r, False, False) for name, r in report.regions.items()], width))
+    parts += monitors_view.renderables(report)
     for warning in report.warnings:
         parts.append(Text(f"warning: {warning}", style="yellow"))
     parts += thresholds_view.renderables(report.thresholds)

@@ -23,7 +23,8 @@ from sqlalchemy import Engine, select, update
 from swarmdeck.masking import mask_url
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.records import Comparison, Finding, RunDetails, RunStatus, ThresholdOutcome
-from swarmdeck.store import baselines, liveness, models, reads, writes
+from swarmdeck.records.monitors import MonitorPoint, MonitorSeries
+from swarmdeck.store import baselines, liveness, models, monitors, reads, writes
 from swarmdeck.store.connect import (
     DEFAULT_URL,
     create_store_engine,
@@ -103,6 +104,11 @@ class Store:
         """Store (epoch seconds, users) samples."""
         with translate_errors(self._url, f"write user counts of run {run_id} to {{db}}"):
             writes.add_user_counts(self._engine, run_id, samples)
+
+    def add_monitor_points(self, run_id: int, points: Iterable[MonitorPoint]) -> int:
+        """Store monitor points (the first of a series and second is kept); how many."""
+        with translate_errors(self._url, f"write monitor points of run {run_id} to {{db}}"):
+            return monitors.add_points(self._engine, run_id, points)
 
     def roll_forward(self, run_id: int, settled_before: float,
                      pause: Callable[[], None] | None = None) -> None:
@@ -255,6 +261,14 @@ class Store:
             reads.load_run(connection, run_id)
             return reads.user_counts(connection, run_id)
 
+    def monitor_series(self, run_id: int, t0: float | None = None) -> list[MonitorSeries]:
+        """The run's monitor series by name, points in seconds since ``t0`` (epoch s;
+        default the run's start)."""
+        with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
+                self._engine.connect() as connection:
+            run = reads.load_run(connection, run_id)
+            start = t0 if t0 is not None else run.started_at.timestamp()
+            return monitors.read_series(connection, run_id, start)
 
     # -- baselines (named runs) and run references -----------------------------------
 

@@ -13,7 +13,8 @@ from swarmdeck.analysis.budgets import Budget
 from swarmdeck.analysis.compare import RunSeries, budget_failures, compare
 from swarmdeck.errors import BadInput
 from swarmdeck.plan import Plan
-from swarmdeck.records.comparison import Comparison, RunRef
+from swarmdeck.records.comparison import Comparison, MonitorMeans, RunRef
+from swarmdeck.records.monitors import MonitorSeries, is_worker_series
 from swarmdeck.store import Store
 from swarmdeck.store.records import RunRecord
 
@@ -49,7 +50,21 @@ def compare_runs(store: Store, base_id: int, candidate_id: int, *, metric: str =
                       metric=table.metric, confidence=table.confidence,
                       min_change=table.min_change, rows=table.rows,
                       budgets=tuple(str(b) for b in budgets),
-                      budget_failures=tuple(budget_failures(table.rows, budgets)))
+                      budget_failures=tuple(budget_failures(table.rows, budgets)),
+                      monitors=monitor_means(store.monitor_series(base_id),
+                                             store.monitor_series(candidate_id)))
+
+
+def monitor_means(base: Sequence[MonitorSeries], candidate: Sequence[MonitorSeries]
+                  ) -> tuple[MonitorMeans, ...]:
+    """Each monitor series (per-worker ones left out: their pids differ from run to run)
+    with its mean in both runs, by name."""
+    ours = {s.name: s for s in base if not is_worker_series(s.name)}
+    theirs = {s.name: s for s in candidate if not is_worker_series(s.name)}
+    return tuple(MonitorMeans(name, (theirs.get(name) or ours[name]).unit,
+                              ours[name].mean if name in ours else None,
+                              theirs[name].mean if name in theirs else None)
+                 for name in sorted(ours.keys() | theirs.keys()))
 
 
 def compare_for_run(store: Store, record: RunRecord, plan: Plan) -> Comparison | None:

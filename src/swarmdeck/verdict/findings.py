@@ -138,5 +138,6 @@ def find_for_run(store: Store, record: RunRecord) -> list[Finding]:
         evidence=details.evidence or EvidenceRecord(), endpoints=endpoints,
         steps=steps_for_run(store, record.id, step, histograms), duration_s=duration,
         warnings=details.warnings, script_errors=details.script_errors,
-        series=series, name_groups=details.name_groups)
+        series=series, name_groups=details.name_groups,
+        monitors=store.monitor_series(record.id))
     return find(inputs)

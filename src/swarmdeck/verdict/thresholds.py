@@ -2,11 +2,14 @@
 
 Thresholds without a window read the whole-run data per endpoint (the rollups); their rps is
 over the run's duration, as the summary's is. Windowed ones read the run's series at the
-plan's interval and take the worst window.
+plan's interval and take the worst window. Thresholds on monitor series (``monitor:cpu``)
+read the run's monitor series (analysis/monitor_thresholds.py).
 """
 
 from __future__ import annotations
 
+from swarmdeck.analysis.monitor_thresholds import evaluate_monitor
+from swarmdeck.analysis.threshold_expr import MONITOR
 from swarmdeck.analysis.thresholds import (
     Threshold,
     ThresholdResult,
@@ -40,7 +43,15 @@ def evaluate_run(store: Store, record: RunRecord, plan: Plan) -> list[ThresholdO
     totals = list(store.endpoint_data(record.id).values())
     step = max(1, int(plan.interval_s))
     results: list[ThresholdOutcome] = []
+    monitors = (store.monitor_series(record.id) if any(t.metric == MONITOR
+                                                       for t in thresholds) else [])
     for threshold in thresholds:
+        if threshold.metric == MONITOR:
+            found = evaluate_monitor(threshold, monitors)
+            results.append(ThresholdOutcome(
+                expr=str(threshold), endpoint=None, observed=found.observed,
+                observed_text=found.observed_text, passed=found.passed))
+            continue
         scoped = [i for i in totals if in_scope(threshold, i)]
         if threshold.endpoint is not None and not any(i.requests for i in scoped):
             results.append(outcome(ThresholdResult(threshold, None, False, ""),

@@ -157,6 +157,21 @@ RUN_DOCUMENT = _object(
                     "line": {"type": "integer"}, "count": {"type": "integer"},
                     "first_at": {"type": "number"}, "last_at": {"type": "number"},
                     "message": {"type": "string"}})}}),
+        "monitors": {"oneOf": [{"type": "null"}, _object(["step_s", "t", "series", "sources"], {
+            "step_s": {"type": "integer"}, "t": LINE,
+            "series": {"type": "array", "items": _object(
+                ["name", "unit", "source", "worker", "values", "mean", "peak"], {
+                    "name": {"type": "string"}, "unit": {"type": "string"},
+                    "source": {"type": "string"}, "worker": {"type": "boolean"},
+                    "values": LINE, "mean": _nullable("number"),
+                    "peak": _nullable("number")})},
+            "sources": {"type": "array", "items": _object(["spec", "kind", "status"], {
+                "spec": {"type": "string"}, "kind": {"type": "string"},
+                "status": {"type": "string", "enum": ["ok", "unreachable", "lost"]},
+                "message": _nullable("string"), "samples": {"type": "integer"},
+                "gaps": {"type": "array"}, "top_queries": {"type": "array"}})}})],
+            "description": "the target side's monitor series on the timeline's grid "
+                           "(docs/monitors.md); null without monitors"},
     })
 COMPARISON = _object(["base", "candidate", "metric", "rows", "passed"], {
     "base": {"type": "object"}, "candidate": {"type": "object"}, "metric": {"type": "string"},
@@ -174,7 +189,12 @@ COMPARISON = _object(["base", "candidate", "metric", "rows", "passed"], {
             "only in candidate"]}})},
     "budgets": {"type": "array", "items": {"type": "string"}},
     "budget_failures": {"type": "array", "items": {"type": "string"}},
-    "passed": {"type": "boolean"}})
+    "passed": {"type": "boolean"},
+    "monitors": {"type": "array", "description": "monitor series' means in both runs",
+                 "items": _object(["name", "unit", "base_mean", "candidate_mean"], {
+                     "name": {"type": "string"}, "unit": {"type": "string"},
+                     "base_mean": _nullable("number"), "candidate_mean": _nullable("number"),
+                     "change_pct": _nullable("number")})}})
 
 SCHEMAS: dict[str, Any] = {
     "EndpointSummary": SUMMARY,

@@ -193,7 +193,8 @@
                            values: function (u, splits) { return splits.map(opts.format); } }],
       series: series,
       legend: { live: true },
-      cursor: { drag: { x: true, y: false } },
+      // every time chart follows one cursor: a knee lines up with what saturated
+      cursor: { drag: { x: true, y: false }, sync: { key: "sd-time" } },
       plugins: [stagePlugin(opts.stages), outagePlugin(opts.outages, opts.stages)]
     };
     return new global.uPlot(uopts, data, target);
@@ -502,9 +503,15 @@
                 { label: "p95", data: lines.p95 || [], color: COLORS.p95 },
                 { label: "p99", data: lines.p99 || [], color: COLORS.p99 }] });
     });
+    var monitors = global.SwarmdeckMonitors;  // monitors.js: the target side's series
+    var helpers = { mk: mk, width: width, stages: stages, outages: outages, lineChart: lineChart,
+                    fmt: fmt, el: el, section: section, table: table, badge: badge };
+    if (doc.monitors && monitors) monitors.charts(doc, helpers);
     nodes.push(section("Over time", "sd-over-time",
       [el("div", { className: "sd-toolbar" }, this._picker(this._endpointKeys([doc]), [doc])), charts],
-      note));
+      note + (doc.monitors && monitors ? " The server's charts (below the response times) " +
+        "share the time axis; the endpoint picked does not change them." : "")));
+    if (doc.monitors && monitors) nodes.push(monitors.section(doc, helpers));
 
     // the endpoint table
     var rows = sortRows(doc.endpoints || [], this.state.sortKey, this.state.sortDir);
@@ -775,6 +782,10 @@
     nodes.push(heads);
     nodes.push(doc.comparison ? this._comparison(doc.comparison, "Comparison")
                               : this._plainComparison(base, cand, doc.notice));
+    if (doc.comparison && (doc.comparison.monitors || []).length && global.SwarmdeckMonitors) {
+      nodes.push(global.SwarmdeckMonitors.means(doc.comparison, { fmt: fmt, el: el,
+        section: section, table: table }));
+    }
     var key = this.state.endpoint;
     var lb = linesFor(base, key), lc = linesFor(cand, key);
     var bl = "run " + base.header.run_id, cl = "run " + cand.header.run_id;
