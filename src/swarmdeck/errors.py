@@ -14,7 +14,7 @@ class ExitCode(IntEnum):
     THRESHOLD_FAILED = 1  # a threshold failed
     BAD_INPUT = 2  # plan, locustfile or arguments are wrong
     COULD_NOT_RUN = 3  # target unreachable from the start, all workers lost, store unwritable
-    DEGRADED = 4  # a worker was lost mid-run; the rest finished
+    DEGRADED = 4  # a worker was lost mid-run, or the store was away at the end (journal kept)
     INTERRUPTED = 130  # Ctrl-C; everything measured is kept
 
 

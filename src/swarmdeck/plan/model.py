@@ -52,6 +52,7 @@ class Plan:
     exit_code_on_error: int = 1  # Locust's --exit-code-on-error: a run with failures
     locust_config: Path | None = None  # the Locust config file read (--config), if any
     group_names: bool = True  # ids in request names grouped into templates (engine/naming.py)
+    store_grace_s: float = 10.0  # at the end, retry an unanswering store this long
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     """Where each setting's value came from, by setting name: ``default``, ``--users``,
     ``SWARMDECK_USERS``, ``swarmdeck.toml:3``, or one of Locust's sources: ``locust.conf:2``,
@@ -113,6 +114,7 @@ class Plan:
             "exit_code_on_error": self.exit_code_on_error,
             "locust_config": str(self.locust_config) if self.locust_config else None,
             "group_names": self.group_names,
+            "store_grace_s": self.store_grace_s,
             "sources": dict(self.sources),
             "warnings": list(self.warnings),
         }

@@ -17,6 +17,7 @@ from swarmdeck.records import (
     NameGroup,
     RunStatus,
     ScriptError,
+    StoreOutage,
     ThresholdOutcome,
     WorkerRecord,
     codec,
@@ -77,6 +78,7 @@ class RunReport:
     script_error_count: int = 0
     script_errors_log: str | None = None
     name_groups: tuple[NameGroup, ...] = ()  # request names grouped into templates
+    store_outages: tuple[StoreOutage, ...] = ()  # times the results database did not answer
 
     @property
     def host(self) -> str:
@@ -135,6 +137,7 @@ class RunReport:
             "thresholds": [codec.threshold_to_json(t) for t in self.thresholds],
             "findings": [codec.finding_to_json(f) for f in self.findings],
             "script_errors": self.script_errors_json(),
+            "store_outages": [codec.store_outage_to_json(o) for o in self.store_outages],
             **({"name_groups": [codec.name_group_to_json(g) for g in self.name_groups]}
                if self.name_groups else {}),
             **({"comparison": codec.comparison_to_json(self.comparison)}
@@ -229,6 +232,7 @@ def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
         comparison=details.comparison, script_errors=details.script_errors,
         script_error_count=details.script_error_count,
         script_errors_log=details.script_errors_log, name_groups=details.name_groups,
+        store_outages=details.store_outages,
     )
 
 
