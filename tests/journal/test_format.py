@@ -117,9 +117,12 @@ def test_a_damaged_byte_never_yields_a_record_that_was_not_written(
     full[at] = data.draw(st.integers(0, 255).filter(lambda b: b != full[at]))
     parsed = parse(bytes(full))
     originals = [wire(r) for r in records]
-    assert all(wire(r) in originals for _, _, r in parsed.records)
-    assert len(parsed.records) >= len(records) - 2  # a newline damaged joins two lines
-    assert parsed.problems  # the damage is reported
+    read = [wire(r) for _, _, r in parsed.records]
+    assert all(r in originals for r in read)
+    assert len(read) >= len(records) - 2  # a newline damaged joins two lines
+    # the damage is reported, unless it changed nothing that counts (a checksum's hex digit
+    # in the other case: "3f1c" and "3F1C" are the same number)
+    assert parsed.problems or read == originals
 
 
 def test_a_torn_last_record_is_found_by_its_checksum() -> None:

@@ -41,6 +41,9 @@ DEFAULT_URL = "sqlite:///.swarmdeck/swarmdeck.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 60.0
 POSTGRES_CONNECT_TIMEOUT_S = 10
+# a write to a server that vanished from the network (no reset, no answer) fails after this
+# long instead of TCP's ~15 minutes of retransmissions (libpq's tcp_user_timeout, in ms)
+POSTGRES_TCP_USER_TIMEOUT_MS = 30_000
 _MIGRATION_LOCK = 0x5357_4152_4D44  # "SWARMD": the PostgreSQL advisory lock key
 _HINT_OPEN = ("check the database URL; for PostgreSQL check that the server runs and that "
               "the user, password and database are right")
@@ -108,8 +111,10 @@ def create_store_engine(url: str) -> Engine:
             _make_folder(Path(str(parsed.database)).parent, masked)
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S,
                                   "check_same_thread": False}
-    elif backend == "postgresql" and "connect_timeout" not in parsed.query:
-        kwargs["connect_args"] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    elif backend == "postgresql":
+        defaults = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S,
+                    "tcp_user_timeout": POSTGRES_TCP_USER_TIMEOUT_MS}
+        kwargs["connect_args"] = {k: v for k, v in defaults.items() if k not in parsed.query}
     try:
         engine = create_engine(parsed, **kwargs)
     except (ArgumentError, NoSuchModuleError, ImportError, TypeError) as exc:
