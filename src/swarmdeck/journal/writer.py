@@ -86,8 +86,7 @@ class JournaledWriter:
         self._max_delay = MAX_RETRY_S
         self._outages: list[_Outage] = []
         self._journal_error: str | None = None
-        self.stored_requests = 0  # requests the store has from this writer
-        self.lost: list[str] = []  # why records were lost (a journal unreadable)
+        self.lost: list[str] = []  # records the journal could not give back (a disk failing)
 
     # -- what the run hands over --------------------------------------------------------
 
@@ -185,7 +184,6 @@ class JournaledWriter:
         self.store.apply_batches(self.run_id, batches)
         for pending, _ in records:
             self._pending.remove(pending)
-        self.stored_requests += sum(b.requests for b in batches)
         self._heartbeat_due = False
         if not self._pending and self.journal is not None and self.journal.open \
                 and self._journal_error is None:
@@ -250,12 +248,17 @@ class JournaledWriter:
         return tuple(o.record() for o in self._outages)
 
     def warnings(self) -> list[str]:
-        """The outages that ended, one sentence each, for the run's warnings."""
-        return [f"the results database did not answer for {o.seconds:.0f}s "
+        """The outages that ended, and what the journal lost, one sentence each, for the
+        run's warnings."""
+        said = [f"the results database did not answer for {o.seconds:.0f}s "
                 f"({_when(o.began_at)} to {_when(o.ended_at)}, {o.failed_writes} failed "
                 f"writes: {o.reason}); the run went on and its journal kept every result "
                 "until the database took it" for o in self.outages
                 if o.ended_at is not None and o.seconds is not None]
+        if self.lost:
+            said.append(f"the journal could not give back {len(self.lost)} of its records "
+                        f"(a failing disk?), lost: {'; '.join(self.lost[:3])}")
+        return said
 
     def keep(self) -> JournalFile | None:
         """The store does not have everything and the run ends: leave the journal, with
