@@ -21,6 +21,7 @@ demo: $(STAMP)
 # The same gate for everyone: CI (.ci/run) calls `make test` too.
 test: lint
 	@bash scripts/ensure-browser
+	@bash scripts/ensure-nginx
 	$(PY) -m pytest
 
 lint: $(STAMP)

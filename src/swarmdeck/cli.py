@@ -26,6 +26,7 @@ from swarmdeck.cli_parser import build_parser, split_locust_args
 from swarmdeck.errors import ExitCode, SwarmdeckError
 
 if TYPE_CHECKING:
+    from swarmdeck.engine.run import RunOutcome
     from swarmdeck.plan import (
         AgentSettings,
         Command,
@@ -51,10 +52,12 @@ def cmd_run(plan: Plan, locust_args: list[str], console: Console) -> int:
 
     for warning in plan.warnings:  # Locust options that swarmdeck does not use
         print(f"swarmdeck: warning: {warning}", file=sys.stderr)
-    with Store.open(plan.db_url) as store:
+    with Store.open(plan.db_url) as store:  # not answering now: exit 3 before any load
         view = QuietView(console) if plan.quiet else LiveView(console)
         kind = MasterRun if plan.distributed else LocalRun
         outcome = kind(plan, store, view, locust_args).execute()
+        if not outcome.stored:  # the store did not answer at the end: nothing to judge
+            return _not_stored(outcome, console)
         verdict = judge(store, outcome.run_id, plan)
         report = load_report(store, outcome.run_id)
         _write_outputs(plan, store, report)
@@ -81,6 +84,21 @@ def cmd_run(plan: Plan, locust_args: list[str], console: Console) -> int:
                                  if report.script_errors_log else ""),
                               highlight=False, markup=False)
     return int(verdict.exit_code)
+
+
+def _not_stored(outcome: RunOutcome, console: Console) -> int:
+    """The run's end when the store does not have all of it: what was measured (from
+    memory), and where the rest is. The exit code is records.decide's, as for any run."""
+    from swarmdeck.records import decide
+
+    decision = decide(outcome.ending)
+    console.print(f"run {outcome.run_id} {decision.status}: {outcome.requests:,} requests, "
+                  f"{outcome.failures:,} failures measured; {outcome.message}",
+                  highlight=False, markup=False, emoji=False, soft_wrap=True)
+    if outcome.journal is not None:
+        print(f"swarmdeck: results kept in {outcome.journal}; run `swarmdeck import "
+              f"{outcome.journal}` when the database is back", file=sys.stderr)
+    return int(decision.exit_code)
 
 
 def _write_outputs(plan: Plan, store: Store, report: RunReport) -> None:
@@ -288,8 +306,32 @@ def cmd_agent(settings: AgentSettings) -> int:
     return int(ExitCode.OK)
 
 
+def cmd_import(args: argparse.Namespace, settings: StoreSettings, console: Console) -> int:
+    from swarmdeck import journal
+    from swarmdeck.store import Store
+
+    path = Path(args.journal)
+    with journal.opened(path) as contents:
+        for problem in contents.problems:
+            print(f"swarmdeck: warning: {path}: {problem.describe()}", file=sys.stderr)
+        with Store.open(settings.db_url) as store:  # still away: exit 3, journal kept
+            imported = journal.replay(store, contents)
+            shown = store.url
+        if imported.whole:
+            path.unlink(missing_ok=True)
+    console.print(
+        f"run {imported.run_id} in {shown}: {imported.batches:,} batches written "
+        f"({imported.requests:,} requests), {imported.skipped:,} already there"
+        + ("; the run's end recorded" if imported.finished else "")
+        + f"; status {imported.status}. "
+        + (f"{path} deleted." if imported.whole else
+           f"{path} kept: {imported.damaged} of its records could not be read."),
+        highlight=False, markup=False, emoji=False, soft_wrap=True)
+    return int(ExitCode.OK)
+
+
 STORE_COMMANDS = {"runs": cmd_runs, "show": cmd_show, "compare": cmd_compare,
-                  "report": cmd_report, "baseline": cmd_baseline}
+                  "report": cmd_report, "baseline": cmd_baseline, "import": cmd_import}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -73,6 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("run", metavar="RUN", help="run id, last, or baseline:NAME")
     add_arguments(report, "report")
 
+    imp = sub.add_parser(
+        "import", help="load a run's journal into the results database (after an outage)",
+        description="Write what a run kept in its journal, because the results database did "
+                    "not answer at its end, to the database, and finish the run's record. "
+                    "Idempotent: what the database already has is skipped, so importing "
+                    "twice changes nothing. The journal is deleted once the database has "
+                    "all of it (docs/reliability.md).")
+    imp.add_argument("journal", metavar="JOURNAL",
+                     help="the journal's path, as printed when the run ended")
+    add_arguments(imp, "import")
+
     serve = sub.add_parser(
         "serve", help="serve the read-only dashboard over the stored runs",
         description="Serve the dashboard (runs, live runs, compare, trends, JSON API) under "

@@ -13,8 +13,8 @@ class ExitCode(IntEnum):
     OK = 0  # ran, and every threshold held
     THRESHOLD_FAILED = 1  # a threshold failed
     BAD_INPUT = 2  # plan, locustfile or arguments are wrong
-    COULD_NOT_RUN = 3  # target unreachable from the start, all workers lost, store unwritable
-    DEGRADED = 4  # a worker was lost mid-run; the rest finished
+    COULD_NOT_RUN = 3  # target or store unreachable at the start, all workers lost
+    DEGRADED = 4  # a worker was lost mid-run, or the store was away at the end (journal kept)
     INTERRUPTED = 130  # Ctrl-C; everything measured is kept
 
 

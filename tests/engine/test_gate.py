@@ -11,6 +11,7 @@ import pytest
 from swarmdeck.analysis.thresholds import Threshold, parse
 from swarmdeck.engine.collector import LIVE_WINDOW_S, Collector
 from swarmdeck.engine.gate import Gate
+from swarmdeck.journal import JournaledWriter
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval
 from swarmdeck.store import RunMeta, Store
@@ -26,7 +27,7 @@ def collector(tmp_path: Path) -> Iterator[Collector]:
             tags={}, users=1, spawn_rate=1.0, run_time_s=10.0, shape=None,
             swarmdeck_version="t", locust_version="t", python_version="t", git_commit=None,
             started_at=datetime.now(UTC), pid=1, hostname="test"))
-        yield Collector(store, run_id, clock=lambda: T0 + 100)
+        yield Collector(JournaledWriter(store, run_id), clock=lambda: T0 + 100)
 
 
 def interval(second: int, ms: float, n: int = 10, failures: int = 0,

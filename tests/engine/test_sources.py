@@ -17,6 +17,7 @@ from swarmdeck.engine.gate import Gate
 from swarmdeck.engine.handshake import REPORT_KEY
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.engine.sources import IntervalSource, RecorderSource, WorkerReports
+from swarmdeck.journal import JournaledWriter
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.store import RunMeta, Store
 
@@ -113,10 +114,12 @@ def local_run(store: Store) -> tuple[Tape, Collector, list[str | None], int]:
     clock, tape, gate = Clock(), Tape(), Gate([parse("error_rate < 20%", abort=True)])
     recorder = recorder_with(clock)
     run_id = new_run(store)
-    collector = Collector(store, run_id, subscribers=[tape, gate], clock=clock)
+    writer = JournaledWriter(store, run_id)
+    collector = Collector(writer, subscribers=[tape, gate], clock=clock)
     checks = pump(RecorderSource(recorder), collector, gate,
                   lambda t: load(recorder, clock, t - 1, t))
     collector.flush()
+    writer.drain()
     return tape, collector, checks, run_id
 
 
@@ -128,7 +131,8 @@ def distributed_run(store: Store) -> tuple[Tape, Collector, list[str | None], in
     worker = recorder_with(clock)
     reports = WorkerReports()
     run_id = new_run(store)
-    collector = Collector(store, run_id, subscribers=[tape, gate], clock=clock)
+    writer = JournaledWriter(store, run_id)
+    collector = Collector(writer, subscribers=[tape, gate], clock=clock)
 
     def report() -> None:  # what WorkerProcess._report / _on_flush put in the message
         reports.receive({REPORT_KEY: [i.to_wire() for i in worker.take_all()]})
@@ -145,6 +149,7 @@ def distributed_run(store: Store) -> tuple[Tape, Collector, list[str | None], in
 
     checks = pump(reports, collector, gate, step)
     collector.flush()
+    writer.drain()
     return tape, collector, checks, run_id
 
 

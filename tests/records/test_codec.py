@@ -14,6 +14,7 @@ from swarmdeck.records import (
     NameGroup,
     RunDetails,
     ScriptError,
+    StoreOutage,
     ThresholdOutcome,
     WorkerRecord,
 )
@@ -115,5 +116,22 @@ def test_a_version_2_run_with_locusts_exceptions_only_still_reads_and_counts() -
     assert details.script_errors == () and details.script_errors_log is None
     assert details.exceptions == FULL.exceptions
     assert details.script_error_count == 2  # Locust's own count, no groups
-    assert details_to_json(details) == stored
+    assert details_to_json(details) == {**stored, "version": DETAILS_VERSION}
     assert RunDetails().script_error_count == 0
+
+
+def test_store_outages_round_trip_and_older_runs_had_none() -> None:
+    outages = (StoreOutage(1_700_000_008.0, 1_700_000_030.5, 9, "cannot write intervals of "
+                           "run 1 to ...: connection refused"),
+               StoreOutage(1_700_000_050.0, None, 3, "server closed the connection"))
+    details = replace(FULL, ending=Ending.STORE_AWAY, store_outages=outages)
+    stored = json.loads(json.dumps(details_to_json(details)))
+    assert stored["version"] == 3
+    assert stored["store_outages"][0] == {
+        "began_at": 1_700_000_008.0, "ended_at": 1_700_000_030.5, "seconds": 22.5,
+        "failed_writes": 9, "reason": outages[0].reason}
+    assert stored["store_outages"][1]["seconds"] is None  # still away at the end
+    assert details_from_json(stored) == details
+    assert "store_outages" not in details_to_json(FULL)  # written only when there were some
+    for older in ({**details_to_json(FULL), "version": 2}, VERSION_1):
+        assert details_from_json(older).store_outages == ()

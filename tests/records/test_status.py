@@ -21,6 +21,10 @@ from swarmdeck.records import Ending, ErrorCounts, RunStatus, decide, errors_rea
     (Ending.ALL_WORKERS_LOST, False, RunStatus.DEGRADED, ExitCode.COULD_NOT_RUN),
     (Ending.CRASHED, False, RunStatus.CRASHED, ExitCode.COULD_NOT_RUN),
     (Ending.CRASHED, True, RunStatus.CRASHED, ExitCode.COULD_NOT_RUN),
+    # measured to its end, the store away at the end: the rest is in the journal; its gates
+    # cannot be read then (they read the store)
+    (Ending.STORE_AWAY, False, RunStatus.DEGRADED, ExitCode.DEGRADED),
+    (Ending.STORE_AWAY, True, RunStatus.DEGRADED, ExitCode.DEGRADED),
 ])
 def test_decide(ending: Ending, gates_failed: bool, status: RunStatus, code: ExitCode) -> None:
     decision = decide(ending, gates_failed=gates_failed)

@@ -25,7 +25,7 @@ from swarmdeck.store import Store
 SUMMARY_KEYS = ["run_id", "status", "message", "host", "locustfile", "users", "shape", "tags",
                 "started_at", "ended_at", "duration_s", "totals", "endpoints", "regions",
                 "warnings", "locust", "workers", "stages", "thresholds", "findings",
-                "script_errors"]
+                "script_errors", "store_outages"]
 NUMBERS = {"requests", "failures", "rps", "avg_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms",
            "p999_ms", "max_ms", "failed_latency"}  # the last one added by issue 12
 WORKERS = [{"id": "w-1", "region": "eu", "hostname": "gen-1", "joined_at": 1714564800.5,

@@ -1,6 +1,7 @@
 """On the master (a local run is its own master): every interval the run's source hands
 over goes, once, to each of the collector's subscribers: the store buffer (merged by key,
-flushed to the store at least every 2 s), the live view's window, and the abort gate.
+flushed at least every 2 s as one batch to the run's writer, which journals it and writes
+it to the store: swarmdeck.journal), the live view's window, and the abort gate.
 
 Subscribers get the interval itself and must not change it (they merge it into their own
 state). One key may arrive in pieces (two workers, a late report): they add, never replace.
@@ -15,7 +16,7 @@ from typing import Protocol
 
 from swarmdeck.analysis.summary import LiveStats, aggregate, summarize, summarize_endpoint
 from swarmdeck.metrics.interval import EndpointInterval
-from swarmdeck.store import Store
+from swarmdeck.store import Batch
 
 LIVE_WINDOW_S = 10
 
@@ -24,12 +25,18 @@ class Subscriber(Protocol):
     def add(self, interval: EndpointInterval) -> None: ...
 
 
-class StoreBuffer:
-    """What the next flush writes: intervals merged by key, the user counts, a heartbeat."""
+class BatchSink(Protocol):
+    """Where flushed batches go: the run's writer (journal.JournaledWriter)."""
 
-    def __init__(self, store: Store, run_id: int) -> None:
-        self.store = store
-        self.run_id = run_id
+    def submit(self, batch: Batch) -> None: ...
+
+
+class StoreBuffer:
+    """What the next flush hands the writer: intervals merged by key, the user counts (an
+    empty batch: a heartbeat)."""
+
+    def __init__(self, sink: BatchSink) -> None:
+        self.sink = sink
         self._pending: dict[tuple[int, str, str, str], EndpointInterval] = {}
         self._users: list[tuple[float, int]] = []
         self.flushed_requests = 0
@@ -46,15 +53,11 @@ class StoreBuffer:
         self._users.append((at, users))
 
     def flush(self) -> None:
-        """Write everything pending to the store (one transaction per call)."""
-        pending, self._pending = list(self._pending.values()), {}
-        users, self._users = self._users, []
-        if pending:
-            self.store.add_intervals(self.run_id, pending)
-            self.flushed_requests += sum(i.requests for i in pending)
-        if users:
-            self.store.add_user_counts(self.run_id, users)
-        self.store.heartbeat(self.run_id)
+        """Hand everything pending to the writer as one batch."""
+        pending, self._pending = tuple(self._pending.values()), {}
+        users, self._users = tuple(self._users), []
+        self.sink.submit(Batch(None, pending, users))
+        self.flushed_requests += sum(i.requests for i in pending)
 
 
 class LiveWindow:
@@ -102,11 +105,10 @@ class LiveWindow:
 
 
 class Collector:
-    def __init__(self, store: Store, run_id: int, *, subscribers: Iterable[Subscriber] = (),
+    def __init__(self, sink: BatchSink, *, subscribers: Iterable[Subscriber] = (),
                  clock: Callable[[], float] = time.time) -> None:
-        self.run_id = run_id
         self.clock = clock
-        self.buffer = StoreBuffer(store, run_id)
+        self.buffer = StoreBuffer(sink)
         self.window = LiveWindow(clock)
         self._subscribers: list[Subscriber] = [self.buffer, self.window, *subscribers]
         self.requests = 0  # cumulative, for the live view

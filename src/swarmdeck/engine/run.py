@@ -14,6 +14,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 import gevent
@@ -44,18 +45,18 @@ from swarmdeck.engine.script_errors import (
 )
 from swarmdeck.engine.shapes import build_shape
 from swarmdeck.engine.sources import IntervalSource, RecorderSource
-from swarmdeck.errors import PlanError, StoreError
+from swarmdeck.engine.storing import Storing
+from swarmdeck.errors import PlanError
 from swarmdeck.metrics.interval import OTHER_NAME
 from swarmdeck.plan import Plan
 from swarmdeck.records import Ending, LocustError, RunDetails, RunStatus, decide
 from swarmdeck.store import RunMeta, Store
+from swarmdeck.store.connect import local_folder
 
 log = logging.getLogger(__name__)
 
 TICK_S = 1.0
 FLUSH_EVERY_S = 2.0
-ROLL_EVERY_S = 30.0  # write the rollups of settled minutes (Store.roll_forward) this often
-SETTLE_S = 20.0  # intervals older than this are settled: worker reports are in by then
 
 
 class RunView(Protocol):
@@ -78,6 +79,10 @@ class RunOutcome:
     ending: Ending = Ending.CRASHED  # until the run ends normally
     message: str | None = None
     warnings: list[str] = field(default_factory=list)
+    stored: bool = True  # False: the store does not have all of it (the store was away)
+    journal: Path | None = None  # then: where the rest is kept, for `swarmdeck import`
+    requests: int = 0  # as measured (the collector's count, not the store's)
+    failures: int = 0
 
     @property
     def status(self) -> RunStatus:
@@ -262,9 +267,11 @@ class LocalRun:
         plan = self.plan
         self.monitors.start()  # before the run record: a required source may refuse
         meta = self._meta()
-        run_id = self.store.create_run(meta)
+        run_id = self.store.create_run(meta)  # the store must answer now: a run needs an id
         self.monitors.t0 = meta.started_at.timestamp()
-        collector = Collector(self.store, run_id, subscribers=[self.gate])
+        self.storing = Storing(self.store, run_id, meta, local_folder(plan.db_url),
+                               notify=self.view.message)
+        collector = Collector(self.storing.writer, subscribers=[self.gate])
         outcome = RunOutcome(run_id=run_id)
         self.script_errors.log_to(
             log_path(plan.db_url, run_id),
@@ -274,6 +281,7 @@ class LocalRun:
         self.view.started(run_id, plan, self.total_s)
         for warning in self.monitors.warnings:
             self.view.message(warning)
+        self.storing.start()
         pump = None
         try:
             if self.shape is not None:
@@ -300,15 +308,15 @@ class LocalRun:
                 collector.add(self.source.take_final())
                 collector.flush()
             finally:
-                self._finish(env, outcome, self.recorder)
+                self._finish(env, outcome, collector)
             raise
-        self._finish(env, outcome, self.recorder)
+        self._finish(env, outcome, collector)
         return outcome
 
-    def _finish(self, env: Environment, outcome: RunOutcome, recorder: Recorder) -> None:
+    def _finish(self, env: Environment, outcome: RunOutcome, collector: Collector) -> None:
         self.view.stopped()
         fire(env.events.quitting, environment=env, reverse=True)
-        recorder.detach(env.events)
+        self.recorder.detach(env.events)
         self.evidence.detach(env.events)
         self.script_errors.detach(env.events)
         if self.names.folded:
@@ -317,11 +325,12 @@ class LocalRun:
                 f"beyond the first {self.plan.max_names} were folded into {OTHER_NAME!r} "
                 "(group URLs with name=)")
         outcome.warnings += self.monitors.summary_lines()
+        outcome.requests, outcome.failures = collector.requests, collector.failures
         total = env.stats.total
         details = self._more_details(RunDetails(
             monitors=self.monitors.sources(),
             ending=outcome.ending, locust_requests=total.num_requests,
-            locust_failures=total.num_failures, warnings=tuple(outcome.warnings),
+            locust_failures=total.num_failures,
             exceptions=tuple(
                 LocustError(count=int(e["count"]), message=str(e["msg"]),
                             nodes=tuple(sorted(e["nodes"])))
@@ -330,29 +339,23 @@ class LocalRun:
             script_errors=self.script_errors.groups(),
             script_errors_log=self.script_errors.finish(),
         ))
-        self.store.finish_run(outcome.run_id, outcome.status, datetime.now(UTC),
-                              message=outcome.message, details=details)
+        interrupts = self.interrupts
+        end = self.storing.finish(outcome.ending, outcome.message, details,
+                                  warnings=outcome.warnings, grace_s=self.plan.store_grace_s,
+                                  give_up=lambda: self.interrupts > interrupts)
+        outcome.ending, outcome.message = end.ending, end.message
+        outcome.stored, outcome.journal = end.stored, end.journal
 
     def _stop_pump(self, pump: Any) -> None:
-        """Let the pump finish what it is doing: killed in the middle of a flush (a write to
-        PostgreSQL yields to other greenlets), it would lose the intervals it was writing."""
+        """Let the pump finish what it is doing: killed in the middle of a tick, it would
+        lose the intervals it had taken from the source."""
         self._pump_stop.set()
         if pump is not None:
             pump.join(timeout=60)
             pump.kill()  # no-op when it has ended
 
-    def _roll_forward(self, run_id: int) -> None:
-        """Rollups of the settled minutes, so that reads of this running run (dashboard,
-        report) stay fast and finishing it is quick. Only an optimisation: a failure is
-        logged and the run goes on (finish_run rolls up whatever is left)."""
-        try:
-            self.store.roll_forward(run_id, settled_before=time.time() - SETTLE_S,
-                                    pause=gevent.sleep)  # let responses be timed meanwhile
-        except StoreError as exc:
-            log.warning("could not write rollups during the run: %s", exc)
-
     def _pump(self, runner: Any, collector: Collector, started: float) -> None:
-        last_flush = last_roll = time.monotonic()
+        last_flush = time.monotonic()
         try:
             while not self._pump_stop.wait(TICK_S):
                 collector.add(self.source.take_closed())
@@ -365,23 +368,21 @@ class LocalRun:
                         self.view.message(f"stopping the run: {self.gate_breach}")
                         gevent.spawn(runner.quit)
                 if time.monotonic() - last_flush >= FLUSH_EVERY_S:
-                    collector.flush()
-                    lost = self.monitors.flush(self.store, collector.run_id,
+                    collector.flush()  # to the journal; the store writer takes it from there
+                    self.storing.wake()
+                    lost = self.monitors.flush(self.store, self.storing.run_id,
                                                self.view.message)
                     if lost is not None and self.gate_breach is None:
                         self.gate_breach = lost
                         self.view.message(f"stopping the run: {lost}")
                         gevent.spawn(runner.quit)
                     last_flush = time.monotonic()
-                    if last_flush - last_roll >= ROLL_EVERY_S:
-                        self._roll_forward(collector.run_id)
-                        last_roll = time.monotonic()
                 if self.view.wants_live:
                     live = replace(collector.live(), script_errors=self.script_errors.groups())
                     self.view.tick(live, runner.user_count, time.monotonic() - started)
         except gevent.GreenletExit:
             raise
-        except Exception as exc:  # noqa: BLE001 - e.g. the store became unwritable: stop the run
+        except Exception as exc:  # noqa: BLE001 - a bug of ours: stop the run, keep the rest
             log.error("stopping the run: %s", exc)
             self.pump_error = exc
             runner.quit()

@@ -30,11 +30,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from swarmdeck.records import ScriptError
 from swarmdeck.records.codec import script_error_from_json, script_error_to_json
+from swarmdeck.store.connect import local_folder
 
 log = logging.getLogger(__name__)
 
@@ -302,17 +300,9 @@ class ScriptErrors:
 
 def log_path(db_url: str, run_id: int, cwd: Path | None = None) -> Path:
     """Where a run's script-error tracebacks go: ``logs/run-<id>-script-errors.log`` in the
-    SQLite store's folder, or in ``.swarmdeck/`` of the working directory for any other
-    store (PostgreSQL, an in-memory SQLite)."""
-    folder = (cwd or Path.cwd()) / ".swarmdeck"
-    try:
-        url = make_url(db_url)
-    except (ArgumentError, ValueError):  # the store opened it: not expected
-        url = None
-    if url is not None and url.get_backend_name() == "sqlite" \
-            and url.database not in (None, "", ":memory:"):
-        folder = Path(str(url.database)).resolve().parent
-    return folder / "logs" / f"run-{run_id}-script-errors.log"
+    run's local folder (``store.local_folder``: the SQLite store's folder, or ``.swarmdeck/``
+    of the working directory for any other store)."""
+    return local_folder(db_url, cwd) / "logs" / f"run-{run_id}-script-errors.log"
 
 
 # -- Locust's own lines ---------------------------------------------------------------------

@@ -57,6 +57,7 @@ class Plan:
     group_names: bool = True  # ids in request names grouped into templates (engine/naming.py)
     monitors: tuple[MonitorSpec, ...] = ()  # the target side's sources (swarmdeck.monitors)
     monitor_required: bool = False  # an unreachable or lost monitor stops the run
+    store_grace_s: float = 10.0  # at the end, retry an unanswering store this long
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     """Where each setting's value came from, by setting name: ``default``, ``--users``,
     ``SWARMDECK_USERS``, ``swarmdeck.toml:3``, or one of Locust's sources: ``locust.conf:2``,
@@ -120,6 +121,7 @@ class Plan:
             "group_names": self.group_names,
             "monitors": [m.to_dict() for m in self.monitors],
             "monitor_required": self.monitor_required,
+            "store_grace_s": self.store_grace_s,
             "sources": dict(self.sources),
             "warnings": list(self.warnings),
         }

@@ -34,7 +34,7 @@ from swarmdeck.plan.shape_spec import Defaults, ShapeSpec
 from swarmdeck.plan.values import Invalid, KeyPath, UnknownKey, reject_unknown
 
 ShapeValue = tuple[str, dict[str, object]] | None
-StoreCommand = Literal["runs", "show", "compare", "report", "baseline"]
+StoreCommand = Literal["runs", "show", "compare", "report", "baseline", "import"]
 CommandSettings = Plan | WorkerSettings | ServeSettings | StoreSettings | AgentSettings
 SHAPE_HINT = "see the shapes and their parameters in docs/plan.md"
 

@@ -41,7 +41,8 @@ from swarmdeck.plan.values import (
 )
 
 RUN: frozenset[Scope] = frozenset({"run"})
-STORE: frozenset[Scope] = frozenset({"runs", "show", "compare", "report", "baseline"})
+STORE: frozenset[Scope] = frozenset({"runs", "show", "compare", "report", "baseline",
+                                     "import"})
 PLAN_FILE_READERS: frozenset[Scope] = RUN | STORE | {"serve"}  # worker: defaults < env < flags
 EVERY: frozenset[Scope] = frozenset(COMMANDS)
 DISTRIBUTED: frozenset[Scope] = frozenset({"run", "worker"})
@@ -101,6 +102,11 @@ SETTINGS: tuple[Setting, ...] = (
             "where runs are stored: a SQLite file, sqlite:///PATH or postgresql://USER@HOST/DB",
             "postgresql://swarmdeck@db/swarmdeck", 'db = "runs.db"', metavar="URL",
             commands=PLAN_FILE_READERS, file_commands=PLAN_FILE_READERS),
+    Setting("store_grace", "store_grace_s", ("--store-grace",),
+            _ignore_base(lambda v: parse_duration_value(v, positive=False)), "10s",
+            "at the end of a run, how long to keep retrying a results database that does not "
+            "answer before leaving the rest in the run's journal (exit 4; load it later with "
+            "`swarmdeck import`)", "1m", 'store_grace = "1m"', metavar="DURATION"),
     Setting("json", "json_path", ("--json",), parse_output_path, None,
             "also write the run's results as JSON to this file (- for standard output)",
             "results.json", 'json = "results.json"', metavar="PATH"),

@@ -12,7 +12,14 @@ from swarmdeck.records.comparison import (
     RunRef,
     SideStats,
 )
-from swarmdeck.records.details import LocustError, NameGroup, RunDetails, ScriptError, WorkerRecord
+from swarmdeck.records.details import (
+    LocustError,
+    NameGroup,
+    RunDetails,
+    ScriptError,
+    StoreOutage,
+    WorkerRecord,
+)
 from swarmdeck.records.evidence import (
     CpuSample,
     CpuSeries,
@@ -53,6 +60,7 @@ __all__ = [
     "RunStatus",
     "ScriptError",
     "SideStats",
+    "StoreOutage",
     "ThresholdOutcome",
     "UserClassEvidence",
     "WorkerRecord",

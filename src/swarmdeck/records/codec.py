@@ -9,6 +9,8 @@ only when a run had script errors; runs stored before them keep Locust's own cou
 ``exceptions`` (still written), which ``RunDetails.script_error_count`` reads. A worker's
 ``absent`` (the partitions it came back from) is written only when it was away. ``monitors``
 (issue 14) is written only for runs with monitors; its forms are in ``records.monitor_codec``.
+Version 3 adds ``store_outages`` (issue 13), written only when the store was away during the run;
+runs stored before it read as having had none.
 """
 
 from __future__ import annotations
@@ -26,7 +28,14 @@ from swarmdeck.records.comparison import (
     RunRef,
     SideStats,
 )
-from swarmdeck.records.details import LocustError, NameGroup, RunDetails, ScriptError, WorkerRecord
+from swarmdeck.records.details import (
+    LocustError,
+    NameGroup,
+    RunDetails,
+    ScriptError,
+    StoreOutage,
+    WorkerRecord,
+)
 from swarmdeck.records.evidence import (
     CPU_EVERY_S,
     CpuSample,
@@ -39,7 +48,7 @@ from swarmdeck.records.monitor_codec import monitor_source_from_json, monitor_so
 from swarmdeck.records.status import Ending
 from swarmdeck.records.verdict import Finding, ThresholdOutcome
 
-DETAILS_VERSION = 2
+DETAILS_VERSION = 3
 
 JSONDict = dict[str, Any]
 
@@ -326,6 +335,22 @@ def name_group_from_json(data: Mapping[str, Any]) -> NameGroup:
                      samples=tuple(str(s) for s in _seq(data, "samples")))
 
 
+# -- the times the store did not answer ----------------------------------------------------
+
+def store_outage_to_json(o: StoreOutage) -> JSONDict:
+    """Stored with the run, and the JSON summary's ``store_outages`` (with ``seconds``)."""
+    return {"began_at": o.began_at, "ended_at": o.ended_at, "seconds": o.seconds,
+            "failed_writes": o.failed_writes, "reason": o.reason}
+
+
+def store_outage_from_json(data: Mapping[str, Any]) -> StoreOutage:
+    ended = data.get("ended_at")
+    return StoreOutage(began_at=float(data.get("began_at") or 0.0),
+                       ended_at=float(ended) if ended is not None else None,
+                       failed_writes=int(data.get("failed_writes") or 0),
+                       reason=str(data.get("reason", "")))
+
+
 # -- the run's details ----------------------------------------------------------------------
 
 def details_to_json(d: RunDetails) -> JSONDict:
@@ -353,6 +378,8 @@ def details_to_json(d: RunDetails) -> JSONDict:
         data["script_errors_log"] = d.script_errors_log
     if d.monitors:
         data["monitors"] = [monitor_source_to_json(m) for m in d.monitors]
+    if d.store_outages:
+        data["store_outages"] = [store_outage_to_json(o) for o in d.store_outages]
     return data
 
 
@@ -382,4 +409,6 @@ def details_from_json(data: Mapping[str, Any] | None) -> RunDetails:
         script_errors_log=_str_or_none(data, "script_errors_log"),
         monitors=tuple(monitor_source_from_json(m) for m in _seq(data, "monitors")
                        if isinstance(m, Mapping)),
+        store_outages=tuple(store_outage_from_json(o) for o in _seq(data, "store_outages")
+                            if isinstance(o, Mapping)),
     )

@@ -1,6 +1,6 @@
 """Everything a run keeps besides its metadata and its measurements: how it ended, what
 Locust counted, warnings, script errors, the generators' evidence, the workers, the
-request names grouped into templates, and the verdict (thresholds, findings, comparison). Stored as one JSON column through
+request names grouped into templates, the times the store did not answer, and the verdict (thresholds, findings, comparison). Stored as one JSON column through
 ``records.codec``; a new kind of per-run data is a new field here and its codec lines."""
 
 from __future__ import annotations
@@ -60,6 +60,23 @@ class WorkerRecord:
 
 
 @dataclass(frozen=True)
+class StoreOutage:
+    """A time the results database did not answer the run's writer (engine/storing.py):
+    from its first failed write to the first one that succeeded again. Meanwhile the run
+    went on, its results kept in the run's journal and written in order once it answered."""
+
+    began_at: float  # epoch seconds: the first write that failed
+    ended_at: float | None  # the first that succeeded again; None: still away at the end
+    failed_writes: int  # attempts that failed, retries included
+    reason: str  # the first failure, one line (the URL's password masked)
+
+    @property
+    def seconds(self) -> float | None:
+        """How long the store was away; None when it was still away at the end."""
+        return None if self.ended_at is None else max(self.ended_at - self.began_at, 0.0)
+
+
+@dataclass(frozen=True)
 class NameGroup:
     """Request names the generators recorded under one template (engine/naming.py): ids in
     URLs grouped automatically, so that nothing is merged without a trace."""
@@ -92,6 +109,8 @@ class RunDetails:
     # the target side's monitors (swarmdeck.monitors): how each went; their series are
     # stored in their own tables
     monitors: tuple[MonitorSource, ...] = ()
+    # the times the results database did not answer the run's writer (details version 3)
+    store_outages: tuple[StoreOutage, ...] = ()
 
     @property
     def script_error_count(self) -> int:

@@ -28,7 +28,8 @@ class RunStatus(StrEnum):
     FAILED = "failed"  # a gate failed (a threshold, an abort threshold, a budget)
     ABORTED = "aborted"  # interrupted (Ctrl-C, SIGTERM); everything measured is kept
     CRASHED = "crashed"  # an error ended it, or its writer vanished
-    DEGRADED = "degraded"  # a worker was lost mid-run (or all of them)
+    DEGRADED = "degraded"  # a worker was lost mid-run (or all of them), or the store was
+    # away at the end (its results kept in the run's journal until `swarmdeck import`)
 
     @property
     def final(self) -> bool:
@@ -46,7 +47,10 @@ class Ending(StrEnum):
     GATE_ABORTED = "gate_aborted"  # an abort threshold stopped it
     WORKERS_LOST = "workers_lost"  # some workers were lost; the others finished
     ALL_WORKERS_LOST = "all_workers_lost"  # every worker was lost
-    CRASHED = "crashed"  # an error (the store became unwritable, a bug) stopped it
+    CRASHED = "crashed"  # an error (a bug, nowhere left to keep the results) stopped it
+    # it measured to its end, but the results database did not answer at the end: what it
+    # could not write is in the run's journal (engine/storing.py, `swarmdeck import`)
+    STORE_AWAY = "store_away"
 
 
 @dataclass(frozen=True)
@@ -87,9 +91,11 @@ _BY_ENDING = {
     Ending.WORKERS_LOST: Decision(RunStatus.DEGRADED, ExitCode.DEGRADED),
     Ending.ALL_WORKERS_LOST: Decision(RunStatus.DEGRADED, ExitCode.COULD_NOT_RUN),
     Ending.CRASHED: Decision(RunStatus.CRASHED, ExitCode.COULD_NOT_RUN),
+    Ending.STORE_AWAY: Decision(RunStatus.DEGRADED, ExitCode.DEGRADED),
 }
 # Endings whose run measured what it set out to: a failed gate makes them FAILED. An
-# interrupted or crashed run keeps saying so (its gates are still evaluated and shown).
+# interrupted or crashed run keeps saying so (its gates are still evaluated and shown). A
+# run whose store was away at the end cannot be judged then (gates read the store).
 _GATED = frozenset({Ending.COMPLETED, Ending.WORKERS_LOST, Ending.ALL_WORKERS_LOST})
 
 

@@ -18,6 +18,7 @@ from swarmdeck.records import (
     NameGroup,
     RunStatus,
     ScriptError,
+    StoreOutage,
     ThresholdOutcome,
     WorkerRecord,
     codec,
@@ -84,6 +85,7 @@ class RunReport:
     # and each source's state
     monitors: tuple[MonitorSeries, ...] = ()
     monitor_sources: tuple[MonitorSource, ...] = ()
+    store_outages: tuple[StoreOutage, ...] = ()  # times the results database did not answer
 
     @property
     def host(self) -> str:
@@ -142,6 +144,7 @@ class RunReport:
             "thresholds": [codec.threshold_to_json(t) for t in self.thresholds],
             "findings": [codec.finding_to_json(f) for f in self.findings],
             "script_errors": self.script_errors_json(),
+            "store_outages": [codec.store_outage_to_json(o) for o in self.store_outages],
             **({"name_groups": [codec.name_group_to_json(g) for g in self.name_groups]}
                if self.name_groups else {}),
             **({"monitors": [monitor_series_to_json(thinned(m)) for m in self.monitors],
@@ -241,6 +244,7 @@ def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
         script_errors_log=details.script_errors_log, name_groups=details.name_groups,
         monitors=tuple(store.monitor_series(run_id, meta.started_at.timestamp())),
         monitor_sources=details.monitors,
+        store_outages=details.store_outages,
     )
 
 

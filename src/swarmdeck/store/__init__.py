@@ -8,6 +8,7 @@ from swarmdeck.store.liveness import STALE_AFTER_S
 from swarmdeck.store.records import (
     RUN_STATUSES,
     Baseline,
+    Batch,
     RunMeta,
     RunRecord,
     RunRow,
@@ -19,6 +20,7 @@ __all__ = [
     "RUN_STATUSES",
     "STALE_AFTER_S",
     "Baseline",
+    "Batch",
     "RunMeta",
     "RunRecord",
     "RunRow",

@@ -3,6 +3,7 @@
     with Store.open(url) as store:                 # migrates; marks dead runs crashed
         run_id = store.create_run(meta)
         store.add_intervals(run_id, intervals)     # same key twice merges exactly
+        store.apply_batches(run_id, [Batch("j1:7", intervals, users)])  # once, however often
         store.roll_forward(run_id, time.time() - 20)   # now and then: rollups so far
         store.finish_run(run_id, RunStatus.PASSED, ended_at, details=...)   # writes the rest of the rollups
         per_endpoint = store.endpoint_data(run_id)     # whole run, from the rollups
@@ -34,6 +35,7 @@ from swarmdeck.store.connect import (
 )
 from swarmdeck.store.records import (
     Baseline,
+    Batch,
     RunMeta,
     RunRecord,
     RunRow,
@@ -100,6 +102,13 @@ class Store:
         with translate_errors(self._url, f"write intervals of run {run_id} to {{db}}"):
             writes.add_intervals(self._engine, run_id, intervals)
 
+    def apply_batches(self, run_id: int, batches: Sequence[Batch]) -> list[bool]:
+        """Write batches (intervals and user counts) in one transaction, in order; for each,
+        whether it was applied: a batch whose key was applied before is skipped, so a batch
+        written twice (a retry, a journal imported again) counts once."""
+        with translate_errors(self._url, f"write intervals of run {run_id} to {{db}}"):
+            return writes.apply_batches(self._engine, run_id, batches)
+
     def add_user_counts(self, run_id: int, samples: Iterable[tuple[float, int]]) -> None:
         """Store (epoch seconds, users) samples."""
         with translate_errors(self._url, f"write user counts of run {run_id} to {{db}}"):
@@ -122,13 +131,17 @@ class Store:
             roll_forward(self._engine, run_id, settled_before, pause)
 
     def finish_run(self, run_id: int, status: RunStatus, ended_at: datetime,
-                   message: str | None = None, details: RunDetails | None = None) -> None:
-        """Record how the run ended, then write its rollups (once)."""
+                   message: str | None = None, details: RunDetails | None = None,
+                   key: str | None = None) -> bool:
+        """Record how the run ended, then write its rollups (once). With a ``key`` (the
+        journal's finish), a second call with the same key changes nothing and returns
+        False."""
         with translate_errors(self._url, f"finish run {run_id} in {{db}}"):
-            writes.finish_run(self._engine, run_id, status, ended_at, message,
-                              details if details is not None else RunDetails())
+            done = writes.finish_run(self._engine, run_id, status, ended_at, message,
+                                     details if details is not None else RunDetails(), key)
             if RunStatus(status).final:
-                roll_up(self._engine, run_id)
+                roll_up(self._engine, run_id)  # also after a repeat: it may have failed then
+            return done
 
     def record_verdict(self, run_id: int, *, thresholds: Sequence[ThresholdOutcome] = (),
                        findings: Sequence[Finding] = (), comparison: Comparison | None = None,

@@ -14,6 +14,7 @@ PostgreSQL) so that two processes opening the store at once migrate it once.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    NoSuchModuleError,
+    SQLAlchemyError,
+)
 from sqlalchemy.pool import StaticPool
 
 from swarmdeck.errors import RunNotFound, StoreError
@@ -34,6 +41,9 @@ DEFAULT_URL = "sqlite:///.swarmdeck/swarmdeck.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 60.0
 POSTGRES_CONNECT_TIMEOUT_S = 10
+# a write to a server that vanished from the network (no reset, no answer) fails after this
+# long instead of TCP's ~15 minutes of retransmissions (libpq's tcp_user_timeout, in ms)
+POSTGRES_TCP_USER_TIMEOUT_MS = 30_000
 _MIGRATION_LOCK = 0x5357_4152_4D44  # "SWARMD": the PostgreSQL advisory lock key
 _HINT_OPEN = ("check the database URL; for PostgreSQL check that the server runs and that "
               "the user, password and database are right")
@@ -66,6 +76,20 @@ def translate_errors(url: str, doing: str, hint: str | None = None) -> Iterator[
                          hint or _HINT_OPEN) from None
 
 
+def local_folder(db_url: str, cwd: Path | None = None) -> Path:
+    """The folder a run keeps its local files in (its script errors' log, its journal): the
+    SQLite database's folder, or ``.swarmdeck/`` in the working directory for any other
+    store (PostgreSQL, an in-memory SQLite)."""
+    folder = (cwd or Path.cwd()) / ".swarmdeck"
+    try:
+        url = make_url(db_url)
+    except (ArgumentError, ValueError):  # the store opened it: not expected
+        return folder
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(str(url.database)).resolve().parent
+    return folder
+
+
 def create_store_engine(url: str) -> Engine:
     """An engine for ``url``, with SQLite's folder created; StoreError on a bad URL."""
     masked = mask_url(url)
@@ -87,8 +111,10 @@ def create_store_engine(url: str) -> Engine:
             _make_folder(Path(str(parsed.database)).parent, masked)
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S,
                                   "check_same_thread": False}
-    elif backend == "postgresql" and "connect_timeout" not in parsed.query:
-        kwargs["connect_args"] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    elif backend == "postgresql":
+        defaults = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S,
+                    "tcp_user_timeout": POSTGRES_TCP_USER_TIMEOUT_MS}
+        kwargs["connect_args"] = {k: v for k, v in defaults.items() if k not in parsed.query}
     try:
         engine = create_engine(parsed, **kwargs)
     except (ArgumentError, NoSuchModuleError, ImportError, TypeError) as exc:
@@ -96,7 +122,10 @@ def create_store_engine(url: str) -> Engine:
                          "swarmdeck stores runs in SQLite (sqlite:///...) or PostgreSQL "
                          "(postgresql+psycopg://...)") from None
     if backend == "sqlite":
-        _configure_sqlite(engine, memory=parsed.database in (None, "", ":memory:"))
+        memory = parsed.database in (None, "", ":memory:")
+        _configure_sqlite(engine, memory=memory)
+        if not memory:
+            _watch_sqlite_file(engine, Path(str(parsed.database)).absolute())
     return engine
 
 
@@ -131,6 +160,34 @@ def _configure_sqlite(engine: Engine, *, memory: bool) -> None:
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
+def _watch_sqlite_file(engine: Engine, path: Path) -> None:
+    """Reopen a pooled connection whose database file was replaced or removed meanwhile.
+
+    An open SQLite connection keeps writing to the file it opened, even once that file was
+    moved away, deleted or replaced: a run would go on writing into a file nobody can read
+    again. Checked at each checkout (one ``stat``): such a connection is dropped and a new
+    one opened at the path, which fails (a folder there: "unable to open database file"),
+    or finds a new, empty database ("no such table"), either way a StoreError that the run's
+    writer treats as the store being away (engine/storing.py)."""
+
+    @event.listens_for(engine, "connect")
+    def _remember(_dbapi_connection: Any, record: Any) -> None:
+        record.info["file"] = _file_identity(path)
+
+    @event.listens_for(engine, "checkout")
+    def _check(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if _file_identity(path) != record.info.get("file"):
+            raise DisconnectionError(f"the database file {path} was replaced or removed")
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""The tables: runs, their raw intervals, the interval rollups and user-count samples.
+"""The tables: runs, their raw intervals, the interval rollups, user-count samples and the
+keys of the batches written (so that a batch written twice counts once).
 
 Nothing is stored per request. A raw interval row holds one endpoint's measurements in one
 region over one interval: counts, the HDR histogram of the successful requests in its
@@ -165,8 +166,22 @@ class UserCount(Base):
     users: Mapped[int] = mapped_column(Integer)
 
 
+class AppliedBatch(Base):
+    """A batch of a run's writes (one flush, or the run's finish) already applied, by its
+    idempotency key: a batch written again (a retry whose first answer was lost, a journal
+    imported twice) is skipped, so it counts once (issue 13, ``swarmdeck.journal``)."""
+
+    __tablename__ = "applied_batches"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)  # "<journal id>:<seq>"
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 runs = cast(Table, Run.__table__)
 MAX_RUN_ID = 2**31 - 1  # the largest id runs.id holds (an INTEGER on PostgreSQL: 32 bits)
 intervals = cast(Table, Interval.__table__)
 rollups = cast(Table, Rollup.__table__)
 user_counts = cast(Table, UserCount.__table__)
+applied_batches = cast(Table, AppliedBatch.__table__)

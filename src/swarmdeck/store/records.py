@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from swarmdeck.metrics.interval import EndpointInterval
 from swarmdeck.records import FINAL_STATUSES, RunDetails, RunStatus
 
 RUN_STATUSES = tuple(s.value for s in RunStatus)
-__all__ = ["FINAL_STATUSES", "RUN_STATUSES", "Baseline", "RunMeta", "RunRecord", "RunRow",
-           "TimelinePoint"]
+__all__ = ["FINAL_STATUSES", "RUN_STATUSES", "Baseline", "Batch", "RunMeta", "RunRecord",
+           "RunRow", "TimelinePoint"]
 
 
 def run_duration_s(started_at: datetime, ended_at: datetime | None,
@@ -45,6 +46,25 @@ class RunMeta:
     started_at: datetime  # UTC
     pid: int
     hostname: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One flush of a run's writer, written in one transaction: intervals and user-count
+    samples (epoch seconds, users). With a ``key`` (the journal's ``<journal id>:<seq>``),
+    writing it again changes nothing: it counts once (``Store.apply_batches``)."""
+
+    key: str | None
+    intervals: tuple[EndpointInterval, ...] = ()
+    users: tuple[tuple[float, int], ...] = ()
+
+    @property
+    def requests(self) -> int:
+        return sum(i.requests for i in self.intervals)
+
+    @property
+    def empty(self) -> bool:
+        return not self.intervals and not self.users
 
 
 @dataclass(frozen=True)

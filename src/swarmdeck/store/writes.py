@@ -1,4 +1,5 @@
-"""Writing a run: its record, heartbeats, intervals (merged by key), user counts, its end.
+"""Writing a run: its record, heartbeats, intervals (merged by key), user counts, its end;
+batches of them under an idempotency key, applied once however often they are written.
 
 Every write of one run takes that run's row lock first (``SELECT ... FOR UPDATE`` on
 PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` locks the whole database), so writers of one run
@@ -7,7 +8,7 @@ queue up and a merge never loses a concurrent report.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ from swarmdeck.records.codec import details_from_json, details_to_json
 from swarmdeck.store import models
 from swarmdeck.store.connect import write_connection
 from swarmdeck.store.liveness import db_now
-from swarmdeck.store.records import RunMeta
+from swarmdeck.store.records import Batch, RunMeta
 from swarmdeck.store.rollups import merge_blocks, merge_late
 from swarmdeck.store.rows import copy_interval
 from swarmdeck.store.upsert import merge_rows
@@ -85,35 +86,72 @@ def coalesce(intervals: Iterable[EndpointInterval]) -> dict[RawKey, EndpointInte
 
 
 def add_intervals(engine: Engine, run_id: int, intervals: Iterable[EndpointInterval]) -> None:
-    deltas = coalesce(intervals)
+    apply_batches(engine, run_id, [Batch(None, tuple(intervals))])
+
+
+def claim(connection: Connection, run_id: int, key: str) -> bool:
+    """Record the batch ``key`` as applied to the run; False when it already was. The caller
+    holds the run's lock and applies the batch in the same transaction."""
+    table = models.applied_batches
+    seen = connection.execute(select(table.c.key).where(
+        table.c.run_id == run_id, table.c.key == key)).first()
+    if seen is not None:
+        return False
+    connection.execute(insert(table).values(run_id=run_id, key=key,
+                                            applied_at=db_now(connection)))
+    return True
+
+
+def apply_batches(engine: Engine, run_id: int, batches: Sequence[Batch]) -> list[bool]:
+    """Write the batches in one transaction; for each, whether it was applied (False: its
+    key was applied before, so it is skipped)."""
     with write_connection(engine) as connection:
         run = lock_run(connection, run_id)
-        if not deltas:
-            return
-        starts = sorted({key[0] for key in deltas})
-        start_column = models.intervals.c.start
-        narrow = ([start_column.in_(starts)] if len(starts) <= _IN_LIMIT
-                  else [start_column >= starts[0], start_column <= starts[-1]])
-        merge_rows(connection, models.intervals, run_id, RAW_KEY, deltas, narrow)
-        changes: dict[str, Any] = {
-            "revision": run.revision + 1,
-            "requests": run.requests + sum(d.requests for d in deltas.values()),
-            "failures": run.failures + sum(d.failures for d in deltas.values()),
-            "first_interval": min(starts[0], run.first_interval if run.first_interval
-                                  is not None else starts[0]),
-            "last_interval": max(starts[-1], run.last_interval if run.last_interval
-                                 is not None else starts[-1]),
-        }
-        if run.status == RunStatus.RUNNING:
-            changes["heartbeat_at"] = db_now(connection)
-        if run.rolled_up_at is not None:
-            changes["p95_ms"] = merge_late(connection, run_id, deltas.values())
-        elif run.rolled_until is not None and starts[0] < run.rolled_until:
-            # a late report below the watermark: keep the rollups written so far exact
-            merge_blocks(connection, run_id,
-                         [d for d in deltas.values() if d.start < run.rolled_until])
-        connection.execute(update(models.runs).where(models.runs.c.id == run_id)
-                           .values(**changes))
+        applied = [batch.key is None or claim(connection, run_id, batch.key)
+                   for batch in batches]
+        fresh = [batch for batch, new in zip(batches, applied) if new]
+        users = [{"run_id": run_id, "at": float(at), "users": int(n)}
+                 for batch in fresh for at, n in batch.users]
+        if users:
+            connection.execute(insert(models.user_counts), users)
+        deltas = coalesce(i for batch in fresh for i in batch.intervals)
+        if deltas:
+            _merge_intervals(connection, run, deltas)
+        elif batches and run.status == RunStatus.RUNNING:  # its writer is alive
+            connection.execute(update(models.runs).where(models.runs.c.id == run_id)
+                               .values(heartbeat_at=db_now(connection)))
+        return applied
+
+
+def _merge_intervals(connection: Connection, run: Row[Any],
+                     deltas: dict[RawKey, EndpointInterval]) -> None:
+    """Merge intervals into the run's raw rows and totals (and its rollups, for those that
+    arrive below the watermark or after the finish); the caller holds the run's lock."""
+    run_id = run.id
+    starts = sorted({key[0] for key in deltas})
+    start_column = models.intervals.c.start
+    narrow = ([start_column.in_(starts)] if len(starts) <= _IN_LIMIT
+              else [start_column >= starts[0], start_column <= starts[-1]])
+    merge_rows(connection, models.intervals, run_id, RAW_KEY, deltas, narrow)
+    changes: dict[str, Any] = {
+        "revision": run.revision + 1,
+        "requests": run.requests + sum(d.requests for d in deltas.values()),
+        "failures": run.failures + sum(d.failures for d in deltas.values()),
+        "first_interval": min(starts[0], run.first_interval if run.first_interval
+                              is not None else starts[0]),
+        "last_interval": max(starts[-1], run.last_interval if run.last_interval
+                             is not None else starts[-1]),
+    }
+    if run.status == RunStatus.RUNNING:
+        changes["heartbeat_at"] = db_now(connection)
+    if run.rolled_up_at is not None:
+        changes["p95_ms"] = merge_late(connection, run_id, deltas.values())
+    elif run.rolled_until is not None and starts[0] < run.rolled_until:
+        # a late report below the watermark: keep the rollups written so far exact
+        merge_blocks(connection, run_id,
+                     [d for d in deltas.values() if d.start < run.rolled_until])
+    connection.execute(update(models.runs).where(models.runs.c.id == run_id)
+                       .values(**changes))
 
 
 def add_user_counts(engine: Engine, run_id: int, samples: Iterable[tuple[float, int]]) -> None:
@@ -125,12 +163,17 @@ def add_user_counts(engine: Engine, run_id: int, samples: Iterable[tuple[float, 
 
 
 def finish_run(engine: Engine, run_id: int, status: RunStatus, ended_at: datetime,
-               message: str | None, details: RunDetails) -> None:
+               message: str | None, details: RunDetails, key: str | None = None) -> bool:
+    """Record how the run ended; False (and nothing changed) when the finish ``key`` was
+    applied before."""
     with write_connection(engine) as connection:
         lock_run(connection, run_id)
+        if key is not None and not claim(connection, run_id, key):
+            return False
         connection.execute(update(models.runs).where(models.runs.c.id == run_id).values(
             status=RunStatus(status).value, ended_at=ended_at, message=message,
             details=details_to_json(details), heartbeat_at=db_now(connection)))
+        return True
 
 
 def record_verdict(engine: Engine, run_id: int, status: RunStatus | None, *,
