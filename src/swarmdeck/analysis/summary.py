@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from swarmdeck.analysis.iterations import IterationSummary
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.records.details import ScriptError
 
@@ -145,3 +146,4 @@ class LiveStats:
     window: EndpointSummary  # all endpoints, last window
     endpoints: list[EndpointSummary]  # per endpoint, last window
     script_errors: tuple[ScriptError, ...] = ()  # so far, most frequent first
+    iterations: IterationSummary | None = None  # an open-model run's, last window

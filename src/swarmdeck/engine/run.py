@@ -33,6 +33,7 @@ from swarmdeck.engine.evidence import Evidence
 from swarmdeck.engine.gate import Gate
 from swarmdeck.engine.heap import freeze_startup_heap
 from swarmdeck.engine.hooks import fire
+from swarmdeck.engine.openmodel.session import OpenModelRun
 from swarmdeck.engine.preflight import check_target
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.engine.script_errors import (
@@ -127,6 +128,7 @@ class LocalRun:
         # the endpoint each request name is recorded under, for the recorder and evidence
         self.names = EndpointNames(max_names=plan.max_names, group=plan.group_names)
         self.evidence = Evidence(names=self.names)
+        self.open: OpenModelRun | None = None  # an open-model run's parts (engine/openmodel)
 
     def prepare(self) -> None:
         """Everything that can refuse bad input, before any run record is written."""
@@ -139,7 +141,13 @@ class LocalRun:
                 f"{plan.locustfile} defines a LoadTestShape and shape {plan.shape.name!r} "
                 f"is set too ({plan.sources.get('shape', 'plan')})",
                 "use one: drop --shape/[shape], or the shape class")
-        self.shape = build_shape(plan.shape) if plan.shape is not None else self.loaded.shape
+        if plan.open_model and self.loaded.shape is not None:
+            raise PlanError(
+                f"{plan.locustfile} defines a LoadTestShape (users) and --arrival-rate is "
+                f"set ({plan.sources.get('arrival_rate', 'plan')})",
+                "use one: drop --arrival-rate, or the shape class")
+        self.shape = (None if plan.open_model else
+                      build_shape(plan.shape) if plan.shape is not None else self.loaded.shape)
         self.total_s = plan.end_s
         host = plan.host or next(
             (c.host for c in self.user_classes if getattr(c, "host", None)), None)
@@ -160,8 +168,9 @@ class LocalRun:
         return RunMeta(
             host=self.host, locustfile=str(self.loaded.path),
             locustfile_sha256=self.loaded.sha256, plan=plan.to_dict(), tags=dict(plan.tags),
-            users=plan.users, spawn_rate=plan.spawn_rate, run_time_s=self.total_s,
-            shape=(plan.shape.name if plan.shape else
+            users=plan.pool()[1] if plan.open_model else plan.users,
+            spawn_rate=plan.spawn_rate, run_time_s=self.total_s,
+            shape=("arrival" if plan.open_model else plan.shape.name if plan.shape else
                    type(self.shape).__name__ if self.shape else None),
             interval_s=float(plan.interval_s), swarmdeck_version=__version__,
             locust_version=locust.__version__, python_version=platform.python_version(),
@@ -229,9 +238,16 @@ class LocalRun:
             exclude_tags=self.options.exclude_tags,
             parsed_locustfiles=[str(self.loaded.path)],
         )
-        self.recorder = Recorder(interval_s=int(plan.interval_s), names=self.names,
-                                 region=plan.region, describe_error=StatsError.parse_error,
-                                 observer=self.evidence)
+        recording: dict[str, Any] = {
+            "interval_s": int(plan.interval_s), "names": self.names, "region": plan.region,
+            "describe_error": StatsError.parse_error, "observer": self.evidence}
+        if plan.open_model and not plan.distributed:
+            self.open = OpenModelRun(plan, self.user_classes, region=plan.region,
+                                     interval_s=int(plan.interval_s))
+            env.user_classes[:] = self.open.classes  # each task an iteration
+            self.recorder: Recorder = self.open.make_recorder(**recording)
+        else:
+            self.recorder = Recorder(**recording)
         self.source = self._make_source()
         # tracebacks go to the run's log file, not over the live view (--debug keeps them)
         restore_logs = None if plan.debug else quiet_locust_tracebacks()
@@ -267,17 +283,21 @@ class LocalRun:
         self.view.started(run_id, plan, self.total_s)
         pump = None
         try:
-            if self.shape is not None:
+            if self.open is not None:  # the executor ends the run with its schedule
+                self.open.start(runner, on_end=lambda: gevent.spawn(runner.quit))
+            elif self.shape is not None:
                 runner.start_shape()
             else:
                 gevent.spawn(runner.start, plan.users, plan.spawn_rate)
-            if plan.run_time_s is not None:
+            if plan.run_time_s is not None and self.open is None:
                 gevent.spawn_later(plan.run_time_s, runner.quit)
             pump = gevent.spawn(self._pump, runner, collector, started)
             runner.greenlet.join()
             self._stop_pump(pump)
             if self.pump_error is not None:
                 raise self.pump_error
+            if self.open is not None:
+                self.open.finish(self.store, run_id)
             collector.add(self.source.take_final())
             collector.add_users(0)
             collector.flush()
@@ -286,6 +306,8 @@ class LocalRun:
             outcome.message = f"{exc.__class__.__name__}: {exc}"
             try:
                 self._stop_pump(pump)
+                if self.open is not None:
+                    self.open.finish(self.store, run_id)
                 collector.add(self.source.take_final())
                 collector.flush()
             finally:
@@ -316,6 +338,7 @@ class LocalRun:
             evidence=self.evidence.record(), name_groups=self.names.groups(),
             script_errors=self.script_errors.groups(),
             script_errors_log=self.script_errors.finish(),
+            open_model=self.open.record() if self.open is not None else None,
         ))
         self.store.finish_run(outcome.run_id, outcome.status, datetime.now(UTC),
                               message=outcome.message, details=details)
@@ -343,6 +366,8 @@ class LocalRun:
         try:
             while not self._pump_stop.wait(TICK_S):
                 collector.add(self.source.take_closed())
+                if self.open is not None:
+                    self.open.tick()
                 self._watch(runner)
                 collector.add_users(runner.user_count)
                 self.evidence.sample(runner)
@@ -353,12 +378,15 @@ class LocalRun:
                         gevent.spawn(runner.quit)
                 if time.monotonic() - last_flush >= FLUSH_EVERY_S:
                     collector.flush()
+                    if self.open is not None:
+                        self.open.flush(self.store, collector.run_id)
                     last_flush = time.monotonic()
                     if last_flush - last_roll >= ROLL_EVERY_S:
                         self._roll_forward(collector.run_id)
                         last_roll = time.monotonic()
                 if self.view.wants_live:
-                    live = replace(collector.live(), script_errors=self.script_errors.groups())
+                    live = replace(collector.live(), script_errors=self.script_errors.groups(),
+                                   iterations=self.open.live() if self.open else None)
                     self.view.tick(live, runner.user_count, time.monotonic() - started)
         except gevent.GreenletExit:
             raise

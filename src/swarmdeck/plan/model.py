@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from swarmdeck.analysis.budgets import Budget
 from swarmdeck.analysis.thresholds import Threshold
 from swarmdeck.errors import PlanError
 from swarmdeck.masking import mask_url
+from swarmdeck.plan.arrival import ArrivalSchedule, schedule_of
 from swarmdeck.plan.shape_spec import ShapeSpec
 from swarmdeck.plan.values import HostPort
 
@@ -52,6 +54,11 @@ class Plan:
     exit_code_on_error: int = 1  # Locust's --exit-code-on-error: a run with failures
     locust_config: Path | None = None  # the Locust config file read (--config), if any
     group_names: bool = True  # ids in request names grouped into templates (engine/naming.py)
+    # the open model (plan/arrival.py): a constant rate (iterations/s) for run_time, or an
+    # arrival shape; the pool's largest size (None: twice the peak rate), the longest wait
+    arrival_rate: float | None = None
+    max_users: int | None = None
+    max_lag_s: float = 1.0
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     """Where each setting's value came from, by setting name: ``default``, ``--users``,
     ``SWARMDECK_USERS``, ``swarmdeck.toml:3``, or one of Locust's sources: ``locust.conf:2``,
@@ -63,6 +70,32 @@ class Plan:
     @property
     def distributed(self) -> bool:
         return self.workers > 0 or self.expect_workers > 0
+
+    @property
+    def schedule(self) -> ArrivalSchedule | None:
+        """The open model's schedule: an arrival shape's, or ``--arrival-rate`` over the run
+        time; None in a closed-model run (users)."""
+        if self.shape is not None and self.shape.arrival:
+            return schedule_of(self.shape.params)
+        if self.arrival_rate is not None and self.run_time_s:
+            return ArrivalSchedule.constant(self.arrival_rate, self.run_time_s)
+        return None
+
+    @property
+    def open_model(self) -> bool:
+        return self.arrival_rate is not None or (self.shape is not None and self.shape.arrival)
+
+    def pool(self) -> tuple[int, int]:
+        """The open model's pool: (users started before the first iteration, the most it
+        may hold). ``-u`` when given, else a tenth of the peak rate per second (at least 1);
+        ``--max-users`` when given, else twice the peak rate per second."""
+        schedule = self.schedule
+        peak = schedule.peak_rate if schedule is not None else 1.0
+        given = self.sources.get("users", "default") != "default"
+        first = self.users if given else max(1, math.ceil(peak / 10))
+        if self.max_users is not None:
+            return min(first, self.max_users), self.max_users
+        return first, max(first, math.ceil(2 * peak), 1)
 
     @property
     def end_s(self) -> float | None:
@@ -113,6 +146,9 @@ class Plan:
             "exit_code_on_error": self.exit_code_on_error,
             "locust_config": str(self.locust_config) if self.locust_config else None,
             "group_names": self.group_names,
+            "arrival_rate": self.arrival_rate,
+            "max_users": self.max_users,
+            "max_lag_s": self.max_lag_s,
             "sources": dict(self.sources),
             "warnings": list(self.warnings),
         }

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from swarmdeck.metrics.interval import MAX_NAMES
+from swarmdeck.plan.arrival import parse_rate
 from swarmdeck.plan.gates import parse_budgets, parse_compare_ref, parse_thresholds
 from swarmdeck.plan.setting import (
     COMMANDS,
@@ -84,6 +85,22 @@ SETTINGS: tuple[Setting, ...] = (
             f"a built-in load shape: {', '.join(SHAPE_NAMES)}, or none; parameters in the "
             "[shape] table of swarmdeck.toml (see docs/plan.md)",
             "step", '[shape] name = "step"', metavar="NAME"),
+    # -- the open model (docs/open-model.md) --
+    Setting("arrival_rate", "arrival_rate", ("--arrival-rate",), _ignore_base(parse_rate), None,
+            "the open model: start iterations (one task each) at this rate, 200/s or 30/m, "
+            "whatever the responses do, for -t; ramping rates: [shape] kind = \"arrival\" "
+            "with stages (docs/open-model.md)", "200/s", 'arrival_rate = "200/s"',
+            metavar="RATE"),
+    Setting("max_users", "max_users", ("--max-users",),
+            _ignore_base(lambda v: parse_int(v, minimum=1)), None,
+            "the open model: the most users in the pool; when none is free, another is "
+            "started, up to this (-u: the users started before the first iteration); none: "
+            "twice the peak rate per second", "500", "max_users = 500", metavar="N"),
+    Setting("max_lag", "max_lag_s", ("--max-lag",),
+            _ignore_base(lambda v: parse_duration_value(v, positive=False)), "1s",
+            "the open model: an iteration that finds no free user waits this long at most "
+            "(its latency counts from when it was due), then is dropped; 0: dropped at once "
+            "(k6)", "0", 'max_lag = "2s"', metavar="DURATION"),
     # -- swarmdeck serve (reads db from the plan file) --
     Setting("bind", "bind", ("--bind",), _ignore_base(_listen_address), "127.0.0.1:8089",
             "where the dashboard listens (port 0: any free port); beyond 127.0.0.1 it needs "

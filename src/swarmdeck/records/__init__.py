@@ -19,6 +19,7 @@ from swarmdeck.records.evidence import (
     EvidenceRecord,
     UserClassEvidence,
 )
+from swarmdeck.records.openmodel import CapacityResult, CapacityStep, OpenModelRecord
 from swarmdeck.records.status import (
     FINAL_STATUSES,
     Decision,
@@ -32,6 +33,8 @@ from swarmdeck.records.verdict import Finding, ThresholdOutcome
 
 __all__ = [
     "FINAL_STATUSES",
+    "CapacityResult",
+    "CapacityStep",
     "Change",
     "Comparison",
     "ComparisonRow",
@@ -45,6 +48,7 @@ __all__ = [
     "Finding",
     "LocustError",
     "NameGroup",
+    "OpenModelRecord",
     "RowVerdict",
     "RunDetails",
     "RunRef",

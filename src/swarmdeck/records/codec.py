@@ -3,7 +3,8 @@ details (a JSON column) and the record parts the JSON outputs show.
 
 Stored details carry ``"version"``. Version 1 (no key; runs stored before the typed
 records) has the same keys without ``ending``; both read. A reader meeting a newer version
-reads the keys it knows. Keys added within a version (``name_groups``) are optional:
+reads the keys it knows. Keys added within a version (``name_groups``, ``open_model``) are
+optional:
 absent, they read as empty. ``script_errors`` and ``script_errors_log`` (issue 12) are written
 only when a run had script errors; runs stored before them keep Locust's own count in
 ``exceptions`` (still written), which ``RunDetails.script_error_count`` reads.
@@ -32,6 +33,7 @@ from swarmdeck.records.evidence import (
     EvidenceRecord,
     UserClassEvidence,
 )
+from swarmdeck.records.openmodel import CapacityResult, CapacityStep, OpenModelRecord
 from swarmdeck.records.status import Ending
 from swarmdeck.records.verdict import Finding, ThresholdOutcome
 
@@ -308,6 +310,65 @@ def name_group_from_json(data: Mapping[str, Any]) -> NameGroup:
                      samples=tuple(str(s) for s in _seq(data, "samples")))
 
 
+# -- the open model ---------------------------------------------------------------------
+
+def capacity_step_to_json(s: CapacityStep) -> JSONDict:
+    return {"rate": s.rate, "start_s": s.start_s, "end_s": s.end_s,
+            "judged_from_s": s.judged_from_s, "passed": s.passed, "requests": s.requests,
+            "achieved_rate": s.achieved_rate, "p50_ms": s.p50_ms, "p95_ms": s.p95_ms,
+            "error_rate": s.error_rate, "dropped": s.dropped, "why": s.why,
+            "confirm": s.confirm, "generator_limited": s.generator_limited}
+
+
+def capacity_step_from_json(data: Mapping[str, Any]) -> CapacityStep:
+    return CapacityStep(
+        rate=float(data.get("rate") or 0.0), start_s=float(data.get("start_s") or 0.0),
+        end_s=float(data.get("end_s") or 0.0),
+        judged_from_s=float(data.get("judged_from_s") or 0.0),
+        passed=bool(data.get("passed")), requests=int(data.get("requests") or 0),
+        achieved_rate=float(data.get("achieved_rate") or 0.0),
+        p50_ms=_optional_float(data.get("p50_ms")), p95_ms=_optional_float(data.get("p95_ms")),
+        error_rate=_optional_float(data.get("error_rate")),
+        dropped=int(data.get("dropped") or 0), why=str(data.get("why", "")),
+        confirm=bool(data.get("confirm", False)),
+        generator_limited=bool(data.get("generator_limited", False)))
+
+
+def capacity_to_json(c: CapacityResult) -> JSONDict:
+    return {"found": c.found, "rate": c.rate, "upper": c.upper, "confirmed": c.confirmed,
+            "first_broken": c.first_broken, "message": c.message, "exit_code": c.exit_code}
+
+
+def capacity_from_json(data: Mapping[str, Any]) -> CapacityResult:
+    return CapacityResult(
+        found=bool(data.get("found")), rate=_optional_float(data.get("rate")),
+        upper=_optional_float(data.get("upper")), confirmed=bool(data.get("confirmed")),
+        first_broken=_str_or_none(data, "first_broken"), message=str(data.get("message", "")),
+        exit_code=int(data.get("exit_code") or 0))
+
+
+def open_model_to_json(o: OpenModelRecord) -> JSONDict:
+    data: JSONDict = {"first_users": o.first_users, "max_users": o.max_users,
+                      "max_lag_s": o.max_lag_s, "generators": o.generators}
+    if o.steps:
+        data["steps"] = [capacity_step_to_json(s) for s in o.steps]
+    if o.capacity is not None:
+        data["capacity"] = capacity_to_json(o.capacity)
+    return data
+
+
+def open_model_from_json(data: Mapping[str, Any]) -> OpenModelRecord:
+    capacity = data.get("capacity")
+    return OpenModelRecord(
+        first_users=int(data.get("first_users") or 0),
+        max_users=int(data.get("max_users") or 0),
+        max_lag_s=float(data.get("max_lag_s") or 0.0),
+        generators=int(data.get("generators") or 1),
+        steps=tuple(capacity_step_from_json(s) for s in _seq(data, "steps")
+                    if isinstance(s, Mapping)),
+        capacity=capacity_from_json(capacity) if isinstance(capacity, Mapping) else None)
+
+
 # -- the run's details ----------------------------------------------------------------------
 
 def details_to_json(d: RunDetails) -> JSONDict:
@@ -333,6 +394,8 @@ def details_to_json(d: RunDetails) -> JSONDict:
         data["script_errors"] = [script_error_to_json(e) for e in d.script_errors]
     if d.script_errors_log is not None:
         data["script_errors_log"] = d.script_errors_log
+    if d.open_model is not None:
+        data["open_model"] = open_model_to_json(d.open_model)
     return data
 
 
@@ -342,6 +405,7 @@ def details_from_json(data: Mapping[str, Any] | None) -> RunDetails:
         return RunDetails()
     ending = str(data.get("ending"))
     evidence, comparison = data.get("evidence"), data.get("comparison")
+    open_model = data.get("open_model")
     return RunDetails(
         ending=Ending(ending) if ending in set(Ending) else None,
         locust_requests=_int(data.get("locust_requests")),
@@ -360,4 +424,6 @@ def details_from_json(data: Mapping[str, Any] | None) -> RunDetails:
         script_errors=tuple(script_error_from_json(e) for e in _seq(data, "script_errors")
                             if isinstance(e, Mapping)),
         script_errors_log=_str_or_none(data, "script_errors_log"),
+        open_model=(open_model_from_json(open_model) if isinstance(open_model, Mapping)
+                    else None),
     )

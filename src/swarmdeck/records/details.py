@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from swarmdeck.records.comparison import Comparison
 from swarmdeck.records.evidence import EvidenceRecord
+from swarmdeck.records.openmodel import OpenModelRecord
 from swarmdeck.records.status import Ending
 from swarmdeck.records.verdict import Finding, ThresholdOutcome
 
@@ -85,6 +86,7 @@ class RunDetails:
     # script errors, grouped (swarmdeck's own count), and the file holding their tracebacks
     script_errors: tuple[ScriptError, ...] = ()
     script_errors_log: str | None = None
+    open_model: OpenModelRecord | None = None  # an open-model run's pool (and capacity search)
 
     @property
     def script_error_count(self) -> int:
