@@ -33,7 +33,7 @@ from swarmdeck.engine.evidence import Evidence
 from swarmdeck.engine.gate import Gate
 from swarmdeck.engine.heap import freeze_startup_heap
 from swarmdeck.engine.hooks import fire
-from swarmdeck.engine.openmodel.session import OpenModelRun
+from swarmdeck.engine.openmodel.session import MasterOpenModel, OpenModelRun
 from swarmdeck.engine.preflight import check_target
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.engine.script_errors import (
@@ -128,7 +128,8 @@ class LocalRun:
         # the endpoint each request name is recorded under, for the recorder and evidence
         self.names = EndpointNames(max_names=plan.max_names, group=plan.group_names)
         self.evidence = Evidence(names=self.names)
-        self.open: OpenModelRun | None = None  # an open-model run's parts (engine/openmodel)
+        # an open-model run's parts (engine/openmodel): the executor here, or on the workers
+        self.open: OpenModelRun | MasterOpenModel | None = None
 
     def prepare(self) -> None:
         """Everything that can refuse bad input, before any run record is written."""
@@ -242,11 +243,12 @@ class LocalRun:
             "interval_s": int(plan.interval_s), "names": self.names, "region": plan.region,
             "describe_error": StatsError.parse_error, "observer": self.evidence}
         if plan.open_model and not plan.distributed:
-            self.open = OpenModelRun(plan, self.user_classes, region=plan.region,
-                                     interval_s=int(plan.interval_s))
-            env.user_classes[:] = self.open.classes  # each task an iteration
-            self.recorder: Recorder = self.open.make_recorder(**recording)
+            local = self.open = OpenModelRun.from_plan(plan, self.user_classes)
+            env.user_classes[:] = local.classes  # each task an iteration
+            self.recorder: Recorder = local.make_recorder(**recording)
         else:
+            if plan.open_model:  # the workers run the executor: engine/distributed.py
+                self.open = MasterOpenModel(plan)
             self.recorder = Recorder(**recording)
         self.source = self._make_source()
         # tracebacks go to the run's log file, not over the live view (--debug keeps them)
