@@ -67,7 +67,10 @@ def cmd_run(plan: Plan, locust_args: list[str], console: Console) -> int:
             console.print(f"run {report.run_id} {report.status}: "
                           f"{report.totals.requests:,} requests, "
                           f"{report.totals.failures:,} failures, "
-                          f"p95 {fmt.ms(report.totals.p95_ms)} ms", highlight=False)
+                          f"p95 {fmt.ms(report.totals.p95_ms)} ms"
+                          + (" (from the due time)" if report.open else "")
+                          + (f", {report.iterations.dropped:,} iterations dropped"
+                             if report.iterations is not None else ""), highlight=False)
             if report.script_error_count:  # the summary's table says it without -q
                 console.print(f"{report.script_error_count:,} script errors"
                               + (f"; tracebacks in {report.script_errors_log}"

@@ -156,6 +156,8 @@ def comparison_to_json(c: Comparison) -> JSONDict:
     if c.error is not None:
         data["error"] = c.error
     data["metric"] = c.metric
+    if c.latency != "from_send":  # open-model runs (written only then: older ones read as sent)
+        data["latency"] = c.latency
     if c.error is None:
         data |= {"confidence": c.confidence, "min_change": c.min_change}
     return data | {"rows": [_row_to_json(r) for r in c.rows], "budgets": list(c.budgets),
@@ -176,7 +178,8 @@ def comparison_from_json(data: Mapping[str, Any]) -> Comparison:
         rows=tuple(_row_from_json(r) for r in _seq(data, "rows") if isinstance(r, Mapping)),
         budgets=tuple(str(b) for b in _seq(data, "budgets")),
         budget_failures=tuple(str(f) for f in _seq(data, "budget_failures")),
-        error=str(error) if error is not None else None)
+        error=str(error) if error is not None else None,
+        latency=str(data.get("latency", "from_send")))
 
 
 def _str_or_none(data: Mapping[str, Any], key: str) -> str | None:

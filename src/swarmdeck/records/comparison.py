@@ -128,6 +128,9 @@ class Comparison:
     budgets: tuple[str, ...] = ()  # as the user wrote them, normalised: "p95=+10%"
     budget_failures: tuple[str, ...] = ()  # one sentence per broken budget
     error: str | None = None
+    # what the latency counts from: "from_send" (closed-model runs, as Locust measures),
+    # "from_due" (open-model runs: from when each iteration was due), "mixed" (one of each)
+    latency: str = "from_send"
 
     @property
     def passed(self) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from swarmdeck.analysis.iterations import IterationSummary, summarize_iterations
 from swarmdeck.analysis.summary import EndpointSummary, summarize, summarize_endpoint
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.plan import ShapeSpec
@@ -15,6 +16,7 @@ from swarmdeck.records import (
     Comparison,
     Finding,
     NameGroup,
+    OpenModelRecord,
     RunStatus,
     ScriptError,
     ThresholdOutcome,
@@ -35,6 +37,7 @@ class StageReport:
     end_s: float
     users: int
     totals: EndpointSummary
+    rate: float | None = None  # an arrival shape's: iterations/s at the stage's end
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,20 @@ class RunReport:
     script_error_count: int = 0
     script_errors_log: str | None = None
     name_groups: tuple[NameGroup, ...] = ()  # request names grouped into templates
+    # an open-model run: its iterations (due, started, dropped, start lag) and its pool
+    iterations: IterationSummary | None = None
+    open_model: OpenModelRecord | None = None
+
+    @property
+    def open(self) -> bool:
+        """An open-model run: its latency counts from when each iteration was due."""
+        return self.iterations is not None or self.open_model is not None
+
+    @property
+    def latency(self) -> str:
+        """What the percentiles are: ``from_due`` (an open-model run's, from when each
+        iteration was due) or ``from_send`` (as Locust measures, from the send)."""
+        return "from_due" if self.open else "from_send"
 
     @property
     def host(self) -> str:
@@ -117,6 +134,7 @@ class RunReport:
             "started_at": self.started_at.isoformat(),
             "ended_at": self.ended_at.isoformat() if self.ended_at else None,
             "duration_s": json_seconds(self.duration_s),
+            "latency": self.latency,
             "totals": summary_numbers(self.totals),
             "endpoints": [
                 {"name": e.name, "method": e.method, **summary_numbers(e), "bytes": e.bytes,
@@ -137,9 +155,27 @@ class RunReport:
             "script_errors": self.script_errors_json(),
             **({"name_groups": [codec.name_group_to_json(g) for g in self.name_groups]}
                if self.name_groups else {}),
+            **({"open_model": self.open_model_json()} if self.open else {}),
             **({"comparison": codec.comparison_to_json(self.comparison)}
                if self.comparison is not None else {}),
         }
+
+    def open_model_json(self) -> dict[str, Any] | None:
+        """The JSON summary's ``open_model`` (None for a closed-model run)."""
+        if not self.open:
+            return None
+        data: dict[str, Any] = {}
+        if self.open_model is not None:
+            data = codec.open_model_to_json(self.open_model)
+        it = self.iterations
+        if it is not None:
+            data["iterations"] = {
+                "scheduled": it.scheduled, "started": it.started, "dropped": it.dropped,
+                "dropped_pct": it.dropped_pct, "dropped_max_per_s": it.dropped_max_per_s,
+                "late": it.late, "scheduled_rate": it.target_rate, "started_rate": it.rate,
+                "lag_p50_ms": it.lag_p50_ms, "lag_p95_ms": it.lag_p95_ms,
+                "lag_p99_ms": it.lag_p99_ms, "lag_max_ms": it.lag_max_ms}
+        return data
 
     def script_errors_json(self) -> dict[str, Any]:
         """The JSON summary's ``script_errors`` (and the run document's)."""
@@ -161,7 +197,16 @@ UNSPLIT_WARNING = ("this run was stored before failed requests' latency was kept
 
 def summary_numbers(s: EndpointSummary) -> dict[str, Any]:
     return {**{key: getattr(s, key) for key in SUMMARY_KEYS},
-            "failed_latency": failed_latency_json(s)}
+            "failed_latency": failed_latency_json(s),
+            **({"service_latency": service_latency_json(s)} if s.service_latency else {})}
+
+
+def service_latency_json(s: EndpointSummary) -> dict[str, float] | None:
+    """An open-model run's ``{"p50_ms", "p95_ms", "p99_ms", "max_ms"}`` as Locust measured
+    them, from the send."""
+    f = s.service_latency
+    return None if f is None else {"p50_ms": f.p50_ms, "p95_ms": f.p95_ms,
+                                   "p99_ms": f.p99_ms, "max_ms": f.max_ms}
 
 
 def failed_latency_json(s: EndpointSummary) -> dict[str, float] | None:
@@ -177,6 +222,7 @@ def json_seconds(seconds: float) -> float:
 
 def stage_json(st: StageReport) -> dict[str, Any]:
     return {"name": st.name, "start_s": st.start_s, "end_s": st.end_s, "users": st.users,
+            **({"rate": st.rate} if st.rate is not None else {}),
             **summary_numbers(st.totals)}
 
 
@@ -217,6 +263,12 @@ def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
                for name, data in sorted(by_region.items())}
     locust = (LocustCounts(details.locust_requests, details.locust_failures or 0)
               if details.locust_requests is not None else None)
+    iterations = None
+    if details.open_model is not None or meta.shape == "arrival":
+        series = store.iteration_series(run_id)
+        scheduled = sum(i.scheduled for i in series)
+        iterations = summarize_iterations(series, duration,
+                                          scheduled / duration if duration > 0 else None)
     return RunReport(
         run_id=run_id, status=run.status, message=run.message, meta=meta,
         ended_at=run.ended_at, duration_s=duration, totals=totals,
@@ -229,6 +281,7 @@ def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
         comparison=details.comparison, script_errors=details.script_errors,
         script_error_count=details.script_error_count,
         script_errors_log=details.script_errors_log, name_groups=details.name_groups,
+        iterations=iterations, open_model=details.open_model,
     )
 
 
@@ -259,5 +312,6 @@ def _stages(store: Store, run_id: int, shape: dict[str, Any] | None, started_at:
         data = store.endpoint_data(run_id, None if first else start + stage.start_s,
                                    None if last else start + end_s)
         total, _ = summarize(data, max(end_s - stage.start_s, 1e-9))
-        reports.append(StageReport(stage.name, stage.start_s, end_s, stage.users, total))
+        reports.append(StageReport(stage.name, stage.start_s, end_s, stage.users, total,
+                                   stage.rate))
     return tuple(reports)
