@@ -9,17 +9,20 @@ out errors first, then warnings, then info.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from swarmdeck.analysis.knee import Step, find_knee
+from swarmdeck.analysis.open_findings import generator_cannot_keep_up
 from swarmdeck.analysis.outages import SecondSeries
 from swarmdeck.analysis.script_errors import script_error
 from swarmdeck.analysis.summary import EndpointSummary
 from swarmdeck.labels import endpoint_label as label  # the one rule for endpoint labels
 from swarmdeck.metrics.interval import OTHER_NAME as FOLDED
+from swarmdeck.metrics.iterations import IterationInterval
 from swarmdeck.records.details import NameGroup, ScriptError
 from swarmdeck.records.evidence import EndpointEvidence, EvidenceRecord
+from swarmdeck.records.openmodel import OpenModelRecord
 from swarmdeck.records.verdict import Finding
 
 SEVERITIES = ("error", "warning", "info")
@@ -63,6 +66,13 @@ class FindingInputs:
     # per second, all endpoints: for outage and failing-endpoint (analysis/outages.py)
     series: SecondSeries = field(default_factory=SecondSeries)
     name_groups: Sequence[NameGroup] = ()  # names the generators grouped into templates
+    # an open-model run: its iterations per second, the p50 from the send per second (epoch
+    # start), its pool, its totals
+    open_model: bool = False
+    iterations: Sequence[IterationInterval] = ()
+    service_p50: Mapping[int, float] = field(default_factory=dict)
+    pool: OpenModelRecord | None = None
+    totals: EndpointSummary | None = None
 
 
 def find(inputs: FindingInputs) -> list[Finding]:
@@ -72,7 +82,7 @@ def find(inputs: FindingInputs) -> list[Finding]:
     found: list[Finding] = []
     for heuristic in (dev_server, csrf_missing, auth_failing, name_explosion, no_wait_time,
                       generator_saturated, saturation, script_error,
-                      failing_endpoint, outage):
+                      failing_endpoint, outage, cannot_keep_up):
         found += heuristic(inputs)
     return sorted(found, key=lambda f: (SEVERITIES.index(f.severity), f.code,
                                         f.endpoint or ""))
@@ -353,9 +363,20 @@ def generator_saturated(inputs: FindingInputs) -> list[Finding]:
     return found
 
 
+def cannot_keep_up(inputs: FindingInputs) -> list[Finding]:
+    """An open-model run's dropped or late iterations (analysis/open_findings.py)."""
+    if not inputs.open_model:
+        return []
+    return generator_cannot_keep_up(inputs.iterations, inputs.service_p50, inputs.totals,
+                                    inputs.pool)
+
+
 def saturation(inputs: FindingInputs) -> list[Finding]:
     """The knee (analysis/knee.py): info, or warning when throughput then fell below
-    80% of the knee's."""
+    80% of the knee's. Not in an open-model run: its users follow the latency (the pool
+    grows when they are busy), and generator-cannot-keep-up says what the knee would."""
+    if inputs.open_model:
+        return []
     knee = find_knee(inputs.steps)
     if knee is None:
         return []

@@ -46,7 +46,7 @@ def summarize_iterations(intervals: Iterable[IterationInterval], duration_s: flo
         p50, p95, p99 = (v / 1000.0 for v in lag.percentiles([50, 95, 99]))
     late = 0
     if lag.count:
-        late = lag.count - _count_below(lag, int(LATE_MS * 1000))
+        late = lag.count - count_below(lag, int(LATE_MS * 1000))
     return IterationSummary(
         scheduled=total.scheduled, started=total.started, dropped=total.dropped,
         rate=total.started / duration_s if duration_s > 0 else 0.0, target_rate=target_rate,
@@ -55,8 +55,9 @@ def summarize_iterations(intervals: Iterable[IterationInterval], duration_s: flo
         dropped_max_per_s=max((i.dropped for i in chosen), default=0), late=late)
 
 
-def _count_below(histogram: LatencyHistogram, value_us: int) -> int:
-    """How many recorded values fall in buckets whose value is below ``value_us``."""
+def count_below(histogram: LatencyHistogram, value_us: int) -> int:
+    """How many recorded values fall in buckets whose value is below ``value_us`` (HDR's
+    resolution)."""
     lo, counts = histogram.bucket_counts()
     values = bucket_values()[lo:lo + len(counts)]
     return int(counts[values < value_us].sum())
