@@ -19,7 +19,7 @@ def test_open_model_details_round_trip() -> None:
     step = CapacityStep(rate=200.0, start_s=0.0, end_s=10.0, judged_from_s=2.0, passed=False,
                         requests=1600, achieved_rate=199.5, p50_ms=4.0, p95_ms=812.0,
                         error_rate=0.0, dropped=3, why="p95 < 500ms: observed 812 ms",
-                        confirm=False, generator_limited=False)
+                        confirm=False, generator_limited=False, judged_to_s=9.0)
     capacity = CapacityResult(found=True, rate=150.0, upper=200.0, confirmed=True,
                               first_broken="GET /", message="150/s", exit_code=0)
     details = RunDetails(open_model=OpenModelRecord(first_users=10, max_users=400,

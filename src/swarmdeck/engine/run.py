@@ -27,7 +27,7 @@ from locust.stats import StatsError
 from swarmdeck import __version__
 from swarmdeck.analysis.summary import LiveStats
 from swarmdeck.engine import locustfile as locustfiles
-from swarmdeck.engine.collector import Collector
+from swarmdeck.engine.collector import Collector, Subscriber
 from swarmdeck.engine.endpoints import EndpointNames
 from swarmdeck.engine.evidence import Evidence
 from swarmdeck.engine.gate import Gate
@@ -202,6 +202,14 @@ class LocalRun:
     def _before_start(self, runner: Any) -> None:
         """After the runner exists, before the run record: a master waits for its workers."""
 
+    def _new_open_model(self) -> OpenModelRun:
+        """An open-model run's executor, recorder and counts (a capacity search: its own)."""
+        return OpenModelRun.from_plan(self.plan, self.user_classes)
+
+    def _subscribers(self) -> list[Subscriber]:
+        """What else gets every interval the run measures (a capacity search: its steps)."""
+        return []
+
     def _make_source(self) -> IntervalSource:
         """Where the pump takes the measured intervals from (a master: its workers' reports)."""
         return RecorderSource(self.recorder)
@@ -243,7 +251,7 @@ class LocalRun:
             "interval_s": int(plan.interval_s), "names": self.names, "region": plan.region,
             "describe_error": StatsError.parse_error, "observer": self.evidence}
         if plan.open_model and not plan.distributed:
-            local = self.open = OpenModelRun.from_plan(plan, self.user_classes)
+            local = self.open = self._new_open_model()
             env.user_classes[:] = local.classes  # each task an iteration
             self.recorder: Recorder = local.make_recorder(**recording)
         else:
@@ -275,7 +283,7 @@ class LocalRun:
     def _measure(self, env: Environment, runner: Any) -> RunOutcome:
         plan = self.plan
         run_id = self.store.create_run(self._meta())
-        collector = Collector(self.store, run_id, subscribers=[self.gate])
+        collector = Collector(self.store, run_id, subscribers=[self.gate, *self._subscribers()])
         outcome = RunOutcome(run_id=run_id)
         self.script_errors.log_to(
             log_path(plan.db_url, run_id),

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 from swarmdeck.errors import PlanError
+from swarmdeck.plan.capacity import CapacitySettings, capacity_settings
 from swarmdeck.plan.locust_conf import CONFIG_SETTING, LocustConfig, LocustValue, locate_config
 from swarmdeck.plan.model import Plan, ServeSettings, StoreSettings, WorkerSettings
 from swarmdeck.plan.planfile import PlanFile, locate, read
@@ -29,7 +30,7 @@ from swarmdeck.plan.values import Invalid, KeyPath, UnknownKey, reject_unknown
 
 ShapeValue = tuple[str, dict[str, object]] | None
 StoreCommand = Literal["runs", "show", "compare", "report", "baseline"]
-CommandSettings = Plan | WorkerSettings | ServeSettings | StoreSettings
+CommandSettings = Plan | WorkerSettings | ServeSettings | StoreSettings | CapacitySettings
 SHAPE_HINT = "see the shapes and their parameters in docs/plan.md"
 
 
@@ -292,6 +293,10 @@ def resolve_command(command: StoreCommand, cli: Mapping[str, Any],
                     environ: Mapping[str, str], cwd: Path,
                     locust_args: Sequence[str] = ()) -> StoreSettings: ...
 @overload
+def resolve_command(command: Literal["capacity"], cli: Mapping[str, Any],
+                    environ: Mapping[str, str], cwd: Path,
+                    locust_args: Sequence[str] = ()) -> CapacitySettings: ...
+@overload
 def resolve_command(command: Command, cli: Mapping[str, Any],
                     environ: Mapping[str, str], cwd: Path,
                     locust_args: Sequence[str] = ()) -> CommandSettings: ...
@@ -301,7 +306,11 @@ def resolve_command(command: Command, cli: Mapping[str, Any], environ: Mapping[s
     the arguments after ``--``, ``locust_args``)."""
     if command == "run":
         return resolve(cli, environ, cwd, locust_args)
-    values = resolve_layers(command, cli, environ, cwd).values
+    resolved = resolve_layers(command, cli, environ, cwd)
+    values = resolved.values
+    if command == "capacity":
+        fields = {name: s.field for name, s in settings_for(command).items()}
+        return capacity_settings(values, fields, resolved.sources)
     if command == "worker":
         return WorkerSettings(master=values["master"], locustfile=values["locustfile"],
                               region=values["region"], token=values["token"],

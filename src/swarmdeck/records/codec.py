@@ -320,7 +320,8 @@ def capacity_step_to_json(s: CapacityStep) -> JSONDict:
             "judged_from_s": s.judged_from_s, "passed": s.passed, "requests": s.requests,
             "achieved_rate": s.achieved_rate, "p50_ms": s.p50_ms, "p95_ms": s.p95_ms,
             "error_rate": s.error_rate, "dropped": s.dropped, "why": s.why,
-            "confirm": s.confirm, "generator_limited": s.generator_limited}
+            "confirm": s.confirm, "generator_limited": s.generator_limited,
+            "judged_to_s": s.judged_to_s}
 
 
 def capacity_step_from_json(data: Mapping[str, Any]) -> CapacityStep:
@@ -334,7 +335,8 @@ def capacity_step_from_json(data: Mapping[str, Any]) -> CapacityStep:
         error_rate=_optional_float(data.get("error_rate")),
         dropped=int(data.get("dropped") or 0), why=str(data.get("why", "")),
         confirm=bool(data.get("confirm", False)),
-        generator_limited=bool(data.get("generator_limited", False)))
+        generator_limited=bool(data.get("generator_limited", False)),
+        judged_to_s=float(data.get("judged_to_s") or 0.0))
 
 
 def capacity_to_json(c: CapacityResult) -> JSONDict:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class CapacityStep:
-    """One rate the search tried: a stage of the run, judged on its window after the
-    settle time (``judged_from_s``)."""
+    """One rate the search tried: a stage of the run (``start_s`` to ``end_s``), judged on
+    the whole seconds from ``judged_from_s`` (after the settle time) to ``judged_to_s``."""
 
     rate: float  # iterations/s asked for
     start_s: float  # seconds from the run's start
@@ -25,6 +25,7 @@ class CapacityStep:
     why: str = ""  # the thresholds that failed, or why the step could not be judged
     confirm: bool = False  # the confirmation stage at the rate found
     generator_limited: bool = False  # the generator could not start the rate
+    judged_to_s: float = 0.0
 
 
 @dataclass(frozen=True)

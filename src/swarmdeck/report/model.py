@@ -13,6 +13,7 @@ from swarmdeck.analysis.summary import EndpointSummary, summarize, summarize_end
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.plan import ShapeSpec
 from swarmdeck.records import (
+    CapacityStep,
     Comparison,
     Finding,
     NameGroup,
@@ -275,7 +276,9 @@ def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
         endpoints=tuple(endpoints), regions=regions,
         warnings=(*details.warnings, *((UNSPLIT_WARNING,) if totals.unsplit else ())),
         locust=locust,
-        stages=_stages(store, run_id, meta.plan.get("shape"), meta.started_at, duration),
+        stages=(_steps(store, run_id, details.open_model.steps, meta.started_at)
+                if details.open_model is not None and details.open_model.steps else
+                _stages(store, run_id, meta.plan.get("shape"), meta.started_at, duration)),
         workers=details.workers, endpoint_regions=_endpoint_regions(by_region, duration),
         thresholds=details.thresholds, findings=details.findings,
         comparison=details.comparison, script_errors=details.script_errors,
@@ -296,6 +299,20 @@ def _endpoint_regions(by_region: dict[str, dict[EndpointKey, EndpointInterval]],
             result.setdefault((key.method, key.name), {})[region] = summarize_endpoint(
                 interval, duration_s, name=key.name, method=key.method)
     return result
+
+
+def _steps(store: Store, run_id: int, steps: tuple[CapacityStep, ...],
+           started_at: datetime) -> tuple[StageReport, ...]:
+    """A capacity search's steps as stages: each over the seconds it was judged on."""
+    start = started_at.timestamp()
+    reports = []
+    for step in steps:
+        end = step.judged_to_s or step.end_s
+        data = store.endpoint_data(run_id, start + step.judged_from_s, start + end)
+        total, _ = summarize(data, max(end - step.judged_from_s, 1e-9))
+        name = f"{step.rate:g}/s" + (" (confirm)" if step.confirm else "")
+        reports.append(StageReport(name, step.start_s, step.end_s, 0, total, step.rate))
+    return tuple(reports)
 
 
 def _stages(store: Store, run_id: int, shape: dict[str, Any] | None, started_at: datetime,

@@ -69,6 +69,8 @@ class ArrivalExecutor:
         self.classes = [adapt(cls, self.pools.__getitem__) for cls in classes]
         self.runner: Any = None
         self.started_at: float | None = None  # epoch s: when iteration 0 was due
+        # a capacity search: the schedules one after another (engine/openmodel/capacity.py)
+        self.next_schedule: Callable[[], ArrivalSchedule | None] | None = None
         self.ended = False
 
     def bind(self, runner: Any) -> None:
@@ -87,6 +89,11 @@ class ArrivalExecutor:
     @property
     def idle(self) -> int:
         return sum(len(p.idle) for p in self.pools.values())
+
+    def quiet(self) -> bool:
+        """No iteration is under way or waiting: every user is idle."""
+        return (self.runner is not None and self.idle >= self.runner.user_count
+                and not any(p.backlog for p in self.pools.values()))
 
     def wait_ready(self, timeout_s: float = READY_TIMEOUT_S) -> None:
         """Until Locust has started the first users and each has finished on_start (or
@@ -111,22 +118,31 @@ class ArrivalExecutor:
 
     def run(self, on_end: Callable[[], None] = lambda: None) -> None:
         """Release every iteration on time (the executor's greenlet), then close the pools
-        and call ``on_end`` (the run stops its users)."""
+        and call ``on_end`` (the run stops its users). With ``next_schedule`` (a capacity
+        search), one schedule after another from it, each starting when it is given, until
+        it gives None."""
         try:
             self.wait_ready()
-            start = self.started_at = self.clock()
-            times = self.schedule.times(self.index, self.count)
-            for released, (k, offset) in enumerate(times, 1):
-                due = start + offset
-                self._sleep_until(due)
-                self.pool_for(k).release(due)
-                if released % 64 == 0:  # far behind: let the users run meanwhile
-                    gevent.sleep(0)
-            self._sleep_until(start + self.schedule.total_s)
+            self.started_at = self.clock()
+            if self.next_schedule is None:
+                self._release(self.schedule, self.started_at)
+            else:
+                while (schedule := self.next_schedule()) is not None:
+                    self._release(schedule, self.clock())
             self._drain()
         finally:
             self.close()
         on_end()
+
+    def _release(self, schedule: ArrivalSchedule, start: float) -> None:
+        times = schedule.times(self.index, self.count)
+        for released, (k, offset) in enumerate(times, 1):
+            due = start + offset
+            self._sleep_until(due)
+            self.pool_for(k).release(due)
+            if released % 64 == 0:  # far behind: let the users run meanwhile
+                gevent.sleep(0)
+        self._sleep_until(start + schedule.total_s)
 
     def _drain(self) -> None:
         """After the last iteration fell due: those still waiting may start as users free

@@ -68,12 +68,16 @@ class IterationLog:
         self.schedule = schedule
         self.clock = clock
         self.started_at: float | None = None  # when the schedule started (epoch s)
+        # the target rate at a time into the schedule (a capacity search: its current step's)
+        self.rate_at: Callable[[float], float] = schedule.rate_at
+        self.on_add: Callable[[list[IterationInterval]], None] = lambda intervals: None
         self._pending: list[IterationInterval] = []
         self._recent: deque[IterationInterval] = deque()
 
     def add(self, intervals: list[IterationInterval]) -> None:
         if intervals and self.started_at is None:
             self.started_at = min(i.start for i in intervals)
+        self.on_add(intervals)
         self._pending.extend(intervals)
         self._recent.extend(intervals)
         horizon = int(self.clock()) - 2 * LIVE_WINDOW_S
@@ -97,7 +101,7 @@ class IterationLog:
         if self.started_at is None or not window:
             return None
         span = max(1, min(LIVE_WINDOW_S, now - min(i.start for i in window)))
-        target = self.schedule.rate_at(max(self.clock() - self.started_at, 0.0))
+        target = self.rate_at(max(self.clock() - self.started_at, 0.0))
         return summarize_iterations(window, float(span), target)
 
 
