@@ -59,3 +59,17 @@ def test_a_run_that_kept_up_has_no_finding() -> None:
     seconds = [second(t, late=1) for t in range(10)]
     assert generator_cannot_keep_up(seconds, {}, totals(2.0, 1000), POOL) == []
     assert generator_cannot_keep_up([], {}, None, None) == []
+
+
+def test_an_open_model_run_has_no_wait_time_or_knee_findings() -> None:
+    """Its tasks start on the schedule, not after a wait; its users follow the latency."""
+    from dataclasses import replace
+
+    from swarmdeck.analysis.findings import FindingInputs, find
+    from swarmdeck.records.evidence import EvidenceRecord, UserClassEvidence
+
+    busy = UserClassEvidence(weight=1, fixed_count=0, wait="none", wait_s=(0.0,) * 5)
+    closed = FindingInputs(EvidenceRecord(user_classes={"Busy": busy}))
+    assert [f.code for f in find(closed)] == ["no-wait-time"]
+    opened = replace(closed, open_model=True, iterations=[second(t) for t in range(5)])
+    assert find(opened) == []

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from swarmdeck.analysis.knee import Step, find_knee
-from swarmdeck.analysis.open_findings import generator_cannot_keep_up
 from swarmdeck.analysis.outages import SecondSeries
 from swarmdeck.analysis.script_errors import script_error
 from swarmdeck.analysis.summary import EndpointSummary
@@ -76,7 +75,8 @@ class FindingInputs:
 
 
 def find(inputs: FindingInputs) -> list[Finding]:
-    # imported here: target_findings imports this module's FindingInputs
+    # imported here: these import this module's FindingInputs
+    from swarmdeck.analysis.open_findings import cannot_keep_up
     from swarmdeck.analysis.target_findings import failing_endpoint, outage
 
     found: list[Finding] = []
@@ -299,7 +299,10 @@ def name_explosion(inputs: FindingInputs) -> list[Finding]:
 
 
 def no_wait_time(inputs: FindingInputs) -> list[Finding]:
-    """User classes whose sampled wait_time is always below NO_WAIT_S seconds."""
+    """User classes whose sampled wait_time is always below NO_WAIT_S seconds (not in an
+    open-model run: there the schedule starts the tasks, not the wait)."""
+    if inputs.open_model:
+        return []
     classes = inputs.evidence.user_classes
     total_weight = sum(max(c.weight, 0) for c in classes.values() if not c.fixed_count)
     found = []
@@ -361,14 +364,6 @@ def generator_saturated(inputs: FindingInputs) -> list[Finding]:
             "`swarmdeck worker`s, on machines not shared with the target; use FastHttpUser "
             "for cheaper requests; keep heavy Python work out of tasks"))
     return found
-
-
-def cannot_keep_up(inputs: FindingInputs) -> list[Finding]:
-    """An open-model run's dropped or late iterations (analysis/open_findings.py)."""
-    if not inputs.open_model:
-        return []
-    return generator_cannot_keep_up(inputs.iterations, inputs.service_p50, inputs.totals,
-                                    inputs.pool)
 
 
 def saturation(inputs: FindingInputs) -> list[Finding]:

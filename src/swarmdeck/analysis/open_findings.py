@@ -14,12 +14,16 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from swarmdeck.analysis.iterations import count_below
 from swarmdeck.analysis.summary import EndpointSummary
 from swarmdeck.metrics.iterations import IterationInterval
 from swarmdeck.records.openmodel import OpenModelRecord
 from swarmdeck.records.verdict import Finding
+
+if TYPE_CHECKING:
+    from swarmdeck.analysis.findings import FindingInputs
 
 CODE = "generator-cannot-keep-up"
 LATE_SHARE = 0.05  # without drops: at least this share of iterations started late...
@@ -29,6 +33,14 @@ BASELINE_SHARE = 0.2  # the latency before: the median over this first share of 
 DEGRADED = 3.0  # the target degraded: the latency while dropping is this many times higher
 EARLY_SHARE = 0.1  # drops that start within this first share of the run start "early"
 HEADROOM = 1.5  # users suggested: the concurrency measured times this
+
+
+def cannot_keep_up(inputs: FindingInputs) -> list[Finding]:
+    """The finding from a run's inputs (analysis/findings.py): open-model runs only."""
+    if not inputs.open_model:
+        return []
+    return generator_cannot_keep_up(inputs.iterations, inputs.service_p50, inputs.totals,
+                                    inputs.pool)
 
 
 def generator_cannot_keep_up(iterations: Sequence[IterationInterval],
