@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         StoreSettings,
         WorkerSettings,
     )
+    from swarmdeck.plan.capacity import CapacitySettings
     from swarmdeck.report.model import RunReport
     from swarmdeck.store import Store
 
@@ -77,7 +78,10 @@ def cmd_run(plan: Plan, locust_args: list[str], console: Console) -> int:
             console.print(f"run {report.run_id} {report.status}: "
                           f"{report.totals.requests:,} requests, "
                           f"{report.totals.failures:,} failures, "
-                          f"p95 {fmt.ms(report.totals.p95_ms)} ms", highlight=False)
+                          f"p95 {fmt.ms(report.totals.p95_ms)} ms"
+                          + (" (from the due time)" if report.open else "")
+                          + (f", {report.iterations.dropped:,} iterations dropped"
+                             if report.iterations is not None else ""), highlight=False)
             if report.script_error_count:  # the summary's table says it without -q
                 console.print(f"{report.script_error_count:,} script errors"
                               + (f"; tracebacks in {report.script_errors_log}"
@@ -123,6 +127,48 @@ def _write_outputs(plan: Plan, store: Store, report: RunReport) -> None:
         written = write_html(store, report.run_id, plan.html_path, compare_to=base_id)
         print(f"HTML report written to {written}", file=sys.stderr)  # stdout: --json -
 
+
+
+def cmd_capacity(settings: CapacitySettings, locust_args: list[str], console: Console) -> int:
+    from swarmdeck.store import Store  # noqa: I001 - SQLAlchemy before gevent's patching
+
+    from swarmdeck.engine.openmodel.capacity import CapacityRun  # imports Locust
+    from swarmdeck.records import Ending
+    from swarmdeck.report.capacity_view import capacity_json, result_lines, steps_table
+    from swarmdeck.report.live import LiveView, QuietView
+    from swarmdeck.verdict import judge
+
+    plan = settings.plan
+    with Store.open(plan.db_url) as store:
+        view = QuietView(console) if plan.quiet else LiveView(console)
+        outcome = CapacityRun(settings, store, view, locust_args).execute()
+        verdict = judge(store, outcome.run_id, plan)  # the findings; the status
+        details = store.get_run(outcome.run_id).details
+        searched = details.open_model
+        steps = searched.steps if searched is not None else ()
+        result = searched.capacity if searched is not None else None
+        summary = capacity_json(outcome.run_id, settings.slo, steps, result)
+        if plan.html_path is not None:
+            from swarmdeck.report.html import write_html
+
+            written = write_html(store, outcome.run_id, plan.html_path)
+            print(f"HTML report written to {written}", file=sys.stderr)
+        if plan.json_path == Path("-"):
+            print(json.dumps(summary, indent=2))
+        else:
+            if plan.json_path:
+                plan.json_path.parent.mkdir(parents=True, exist_ok=True)
+                plan.json_path.write_text(json.dumps(summary, indent=2) + "\n")
+            console.print(steps_table(steps))
+            if result is not None:
+                for line in result_lines(result):
+                    console.print(line)
+            console.print(f"Stored as run {outcome.run_id} in {store.url}; `swarmdeck show "
+                          f"{outcome.run_id}` prints it, a stage per rate.", markup=False,
+                          emoji=False, highlight=False)
+    if outcome.ending != Ending.COMPLETED or result is None:
+        return int(verdict.exit_code) or int(ExitCode.COULD_NOT_RUN)
+    return result.exit_code
 
 
 def cmd_worker(settings: WorkerSettings) -> int:
@@ -351,6 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             WorkerSettings,
             resolve_command,
         )
+        from swarmdeck.plan.capacity import CapacitySettings
 
         settings = resolve_command(cast("Command", args.command), vars(args), os.environ,
                                    Path.cwd(), locust_args)
@@ -359,6 +406,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                             format="%(levelname)s %(name)s: %(message)s")
         if isinstance(settings, Plan):
             return cmd_run(settings, locust_args, console)
+        if isinstance(settings, CapacitySettings):
+            return cmd_capacity(settings, locust_args, console)
         if isinstance(settings, WorkerSettings):
             return cmd_worker(settings)
         if isinstance(settings, ServeSettings):

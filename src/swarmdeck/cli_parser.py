@@ -30,6 +30,17 @@ def build_parser() -> argparse.ArgumentParser:
                     "`-- --tags checkout` or a locustfile's custom arguments).")
     add_arguments(run, "run")
 
+    capacity = sub.add_parser(
+        "capacity", help="find the highest arrival rate that keeps an SLO",
+        description="Search the arrival rate (open model) for the highest one that keeps the "
+                    "SLO: doubling while it holds, then halving the interval between the "
+                    "last passing and the first failing rate, then holding the rate found "
+                    "to confirm it. Every step is a stage of one stored run. Exit 0: found; "
+                    "1: the SLO fails even at the lowest rate (or at the rate found, held "
+                    "again); 3: the generator could not start the rate (docs/capacity.md). "
+                    "Arguments after `--` go to Locust.")
+    add_arguments(capacity, "capacity")
+
     worker = sub.add_parser(
         "worker", help="generate load for a master on another machine",
         description="Join a `swarmdeck run --expect-workers N` master as one of its workers "

@@ -42,7 +42,7 @@ def error_of(plan_from: Resolver, argv: list[str] | None = None,
 def test_unknown_key_in_the_plan_file_suggests_the_closest(plan_from: Resolver) -> None:
     error = error_of(plan_from, toml='host = "http://x:1"\nuser = 10\n')
     assert error.message == "unknown key 'user' in swarmdeck.toml:2"
-    assert error.hint == "did you mean 'users'?"
+    assert error.hint == "did you mean 'users' or 'max_users'?"
 
 
 def test_unknown_key_without_a_close_match_lists_the_known_ones(plan_from: Resolver) -> None:
@@ -139,7 +139,7 @@ def test_an_overridden_bad_value_is_still_reported(plan_from: Resolver) -> None:
 
 
 @pytest.mark.parametrize(("argv", "env", "toml", "message", "hint"), [
-    (["--shape", "stpe"], {}, None, "--shape must be one of step, ramp, spike, soak or none",
+    (["--shape", "stpe"], {}, None, "--shape must be one of step, ramp, spike, soak, arrival or none",
      "did you mean 'step'"),
     ([], {"SWARMDECK_SHAPE": "wave"}, None, "SWARMDECK_SHAPE must be one of", "known: step"),
     ([], {}, 'shape = "spik"\n', "'shape' in swarmdeck.toml:1 must be one of", "'spike'"),

@@ -23,7 +23,7 @@ from swarmdeck.store import Store
 
 # The JSON summary's keys (docs/cli.md): a public interface, kept as it is.
 SUMMARY_KEYS = ["run_id", "status", "message", "host", "locustfile", "users", "shape", "tags",
-                "started_at", "ended_at", "duration_s", "totals", "endpoints", "regions",
+                "started_at", "ended_at", "duration_s", "latency", "totals", "endpoints", "regions",
                 "warnings", "locust", "workers", "stages", "thresholds", "findings",
                 "script_errors", "store_outages"]
 NUMBERS = {"requests", "failures", "rps", "avg_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms",

@@ -9,7 +9,7 @@ out errors first, then warnings, then info.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from swarmdeck.analysis.knee import Step, find_knee
@@ -18,9 +18,11 @@ from swarmdeck.analysis.script_errors import script_error
 from swarmdeck.analysis.summary import EndpointSummary
 from swarmdeck.labels import endpoint_label as label  # the one rule for endpoint labels
 from swarmdeck.metrics.interval import OTHER_NAME as FOLDED
+from swarmdeck.metrics.iterations import IterationInterval
 from swarmdeck.records.details import NameGroup, ScriptError
 from swarmdeck.records.evidence import EndpointEvidence, EvidenceRecord
 from swarmdeck.records.monitors import MonitorSeries
+from swarmdeck.records.openmodel import OpenModelRecord
 from swarmdeck.records.verdict import Finding
 
 SEVERITIES = ("error", "warning", "info")
@@ -67,17 +69,25 @@ class FindingInputs:
     # the target side's series (swarmdeck.monitors), points in seconds since the start
     # (``series.started_at``): analysis/monitor_findings.py
     monitors: Sequence[MonitorSeries] = ()
+    # an open-model run: its iterations per second, the p50 from the send per second (epoch
+    # start), its pool, its totals
+    open_model: bool = False
+    iterations: Sequence[IterationInterval] = ()
+    service_p50: Mapping[int, float] = field(default_factory=dict)
+    pool: OpenModelRecord | None = None
+    totals: EndpointSummary | None = None
 
 
 def find(inputs: FindingInputs) -> list[Finding]:
-    # imported here: target_findings imports this module's FindingInputs
+    # imported here: these import this module's FindingInputs
     from swarmdeck.analysis.monitor_findings import monitor_findings
+    from swarmdeck.analysis.open_findings import cannot_keep_up
     from swarmdeck.analysis.target_findings import failing_endpoint, outage
 
     found: list[Finding] = []
     for heuristic in (dev_server, csrf_missing, auth_failing, name_explosion, no_wait_time,
                       generator_saturated, saturation, script_error,
-                      failing_endpoint, outage):
+                      failing_endpoint, outage, cannot_keep_up):
         found += heuristic(inputs)
     found += monitor_findings(inputs.monitors, inputs.steps, inputs.series.started_at)
     return sorted(found, key=lambda f: (SEVERITIES.index(f.severity), f.code,
@@ -295,7 +305,10 @@ def name_explosion(inputs: FindingInputs) -> list[Finding]:
 
 
 def no_wait_time(inputs: FindingInputs) -> list[Finding]:
-    """User classes whose sampled wait_time is always below NO_WAIT_S seconds."""
+    """User classes whose sampled wait_time is always below NO_WAIT_S seconds (not in an
+    open-model run: there the schedule starts the tasks, not the wait)."""
+    if inputs.open_model:
+        return []
     classes = inputs.evidence.user_classes
     total_weight = sum(max(c.weight, 0) for c in classes.values() if not c.fixed_count)
     found = []
@@ -361,7 +374,10 @@ def generator_saturated(inputs: FindingInputs) -> list[Finding]:
 
 def saturation(inputs: FindingInputs) -> list[Finding]:
     """The knee (analysis/knee.py): info, or warning when throughput then fell below
-    80% of the knee's."""
+    80% of the knee's. Not in an open-model run: its users follow the latency (the pool
+    grows when they are busy), and generator-cannot-keep-up says what the knee would."""
+    if inputs.open_model:
+        return []
     knee = find_knee(inputs.steps)
     if knee is None:
         return []

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from swarmdeck.analysis.iterations import IterationSummary
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.records.details import ScriptError
 
@@ -32,6 +33,17 @@ class FailedLatency:
 
     p50_ms: float
     p95_ms: float
+    max_ms: float
+
+
+@dataclass(frozen=True)
+class ServiceLatency:
+    """An open-model run's successful requests as Locust measured them, from the send (ms);
+    the summary's own percentiles count from when each iteration was due."""
+
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
     max_ms: float
 
 
@@ -58,6 +70,7 @@ class EndpointSummary:
     errors: tuple[ErrorCount, ...] = field(default_factory=tuple)
     failed_latency: FailedLatency | None = None
     unsplit: bool = False
+    service_latency: ServiceLatency | None = None  # open model: the time from the send
 
     @property
     def failure_pct(self) -> float:
@@ -105,7 +118,19 @@ def summarize_endpoint(data: EndpointInterval, duration_s: float, *,
                      for reason, count in _top_errors(data.errors.items())),
         failed_latency=failed_latency(data),
         unsplit=data.unsplit,
+        service_latency=service_latency(data),
     )
+
+
+def service_latency(data: EndpointInterval) -> ServiceLatency | None:
+    """The service time's p50, p95, p99 and max; None in a closed-model run (where it is
+    the summary's own latency) or without a successful request."""
+    service = data.service_histogram
+    if service is None or service.count == 0:
+        return None
+    p50, p95, p99 = service.percentiles([50, 95, 99])
+    return ServiceLatency(p50_ms=p50 / 1000.0, p95_ms=p95 / 1000.0, p99_ms=p99 / 1000.0,
+                          max_ms=service.max_us / 1000.0)
 
 
 def failed_latency(data: EndpointInterval) -> FailedLatency | None:
@@ -145,3 +170,4 @@ class LiveStats:
     window: EndpointSummary  # all endpoints, last window
     endpoints: list[EndpointSummary]  # per endpoint, last window
     script_errors: tuple[ScriptError, ...] = ()  # so far, most frequent first
+    iterations: IterationSummary | None = None  # an open-model run's, last window

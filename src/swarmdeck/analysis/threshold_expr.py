@@ -2,7 +2,7 @@
 
 One threshold per string: ``METRIC[WINDOW] OP VALUE[UNIT]``, e.g. ``p95 < 500ms``,
 ``p99.9[30s] <= 1.2s``, ``error_rate < 1%``, ``rps >= 50``, ``requests > 1000``,
-``failed.p95 < 5s``. The endpoint scope, ``abort`` and ``grace_s`` are given by the caller,
+``failed.p95 < 5s``, ``service.p95 < 200ms``. The endpoint scope, ``abort`` and ``grace_s`` are given by the caller,
 not in the string. Evaluating thresholds is ``analysis/thresholds.py``.
 
 A monitor series (swarmdeck.monitors) is the metric ``monitor:NAME``: ``monitor:cpu < 85%``,
@@ -26,10 +26,12 @@ from swarmdeck.analysis.latency import (
     FAILED_METRICS,
     LATENCY,
     LATENCY_METRICS,
+    SERVICE_METRICS,
 )
 from swarmdeck.errors import PlanError
 
-METRICS: tuple[str, ...] = (*LATENCY, "error_rate", "rps", "requests", *FAILED_METRICS)
+METRICS: tuple[str, ...] = (*LATENCY, "error_rate", "rps", "requests", *FAILED_METRICS,
+                            *SERVICE_METRICS)
 HIGHER_IS_WORSE = LATENCY_METRICS | {"error_rate"}
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
@@ -42,7 +44,8 @@ MONITOR_UNITS: dict[str, tuple[str, float]] = {
     "mib": ("B", 1024.0 ** 2), "gib": ("B", 1024.0 ** 3)}
 _SERIES_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*(?:\{[^}]*\})?")
 _HINT = ("write one threshold as METRIC[WINDOW] OP VALUE, e.g. 'p95 < 500ms', "
-         "'p99[30s] <= 1s', 'error_rate < 1%', 'rps >= 50', 'failed.p95 < 5s'")
+         "'p99[30s] <= 1s', 'error_rate < 1%', 'rps >= 50', 'failed.p95 < 5s', "
+         "'service.p95 < 200ms'")
 _METRIC_LIST = ", ".join((*LATENCY, "error_rate", "rps", "requests"))  # failed.*: the hint
 
 _METRIC_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")

@@ -9,7 +9,9 @@ starting at the run's interval starts: the highest latency or error rate, the lo
 or request count. Percentiles always come from merged histograms, never from averages.
 
 Latency metrics (``p95``, ``max``, ``avg``...) are of the successful requests; prefixed
-``failed.`` (``failed.p95 < 5s``) they are of the failed requests. A latency threshold
+``failed.`` (``failed.p95 < 5s``) they are of the failed requests. In an open-model run
+they count from when each iteration was due; prefixed ``service.`` they are the time Locust
+measured from the send (the same as unprefixed in a closed-model run). A latency threshold
 whose scope had requests but no successful one fails, saying so; a ``failed.`` one whose
 scope had no failure holds (nothing failed slowly).
 """
@@ -148,7 +150,7 @@ def _reduced_slots(threshold: Threshold, intervals: Iterable[EndpointInterval],
     def close() -> None:
         if members:
             slots.extend(Slot() for _ in range(current - len(slots)))
-            slots.append(reduce_slot(members, latency, threshold.metric.startswith(FAILED)))
+            slots.append(reduce_slot(members, latency, threshold.metric))
             members.clear()
 
     for interval in intervals:

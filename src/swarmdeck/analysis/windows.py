@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from swarmdeck.analysis.latency import latency_of
 from swarmdeck.metrics.histogram import bucket_values
 from swarmdeck.metrics.interval import EndpointInterval
 
@@ -37,16 +38,17 @@ class Slot:
 
 
 def reduce_slot(members: Sequence[EndpointInterval], latency: bool,
-                failed: bool = False) -> Slot:
-    """The slot's counts and, for a latency metric, its latency: of the successful requests,
-    or with ``failed`` of the failed ones."""
+                metric: str = "p95") -> Slot:
+    """The slot's counts and, for a latency metric, the latency ``metric`` reads
+    (analysis/latency.py): of the successful requests, ``failed.*`` of the failed ones,
+    ``service.*`` the service time."""
     slot = Slot(requests=sum(m.requests for m in members),
                 failures=sum(m.failures for m in members))
     if not latency:
         return slot
     parts = []
     for member in members:
-        h = member.failed_histogram if failed else member.histogram
+        h = latency_of(metric, member)
         if h is None or h.count == 0:
             continue
         slot.count += h.count

@@ -37,6 +37,8 @@ from swarmdeck.engine.handshake import (
     check_hello,
 )
 from swarmdeck.engine.hooks import listen
+from swarmdeck.engine.openmodel.session import DONE as OPEN_DONE
+from swarmdeck.engine.openmodel.session import ORDERS_KEY, MasterOpenModel, orders
 from swarmdeck.engine.run import LocalRun, RunOutcome
 from swarmdeck.engine.script_errors import REPORT_KEY as SCRIPT_ERRORS_KEY
 from swarmdeck.engine.sources import IntervalSource, WorkerReports
@@ -100,6 +102,7 @@ class MasterRun(LocalRun):
                               "pick another --master-bind port") from None
         runner.register_message(HELLO, self._on_hello)
         runner.register_message(FINAL, self._on_final)
+        runner.register_message(OPEN_DONE, self._on_open_done)
         listen(env.events.worker_report, self._on_report)
         listen(env.events.test_stop, self._flush_workers)
         listen(env.events.heartbeat_sent, self._on_heartbeat)  # a worker's heartbeat in
@@ -117,6 +120,7 @@ class MasterRun(LocalRun):
             self.refused[msg.node_id] = verdict
             self.runner.send_message(REFUSED, {"reason": verdict}, client_id=msg.node_id)
             return
+        index = len(self.welcomed)  # the open model: this worker's part of the schedule
         self.welcomed[msg.node_id] = {"id": msg.node_id, "region": str(data.get("region")),
                                       "hostname": str(data.get("hostname")),
                                       "joined_at": time.time()}
@@ -124,7 +128,16 @@ class MasterRun(LocalRun):
             "swarmdeck": VERSIONS.swarmdeck, "locust": VERSIONS.locust,
             "interval_s": int(self.plan.interval_s), "max_names": self.plan.max_names,
             "group_names": self.plan.group_names,
+            **({ORDERS_KEY: orders(self.plan, index, max(self.expected, index + 1))}
+               if self.plan.open_model else {}),
         }, client_id=msg.node_id)
+
+    def _live_workers(self) -> set[str]:
+        return {cid for cid in self.welcomed if cid not in self.lost}
+
+    def _on_open_done(self, environment: Environment, msg: Any, **_: Any) -> None:
+        if isinstance(self.open, MasterOpenModel) and msg.node_id in self.welcomed:
+            self.open.worker_done(msg.node_id, self._live_workers())
 
     def _on_report(self, client_id: str, data: dict[str, Any], **_: Any) -> None:
         """A worker report (or final flush): only a welcomed worker's measurements count."""
@@ -136,6 +149,8 @@ class MasterRun(LocalRun):
             self.script_errors.add_remote(client_id, data[SCRIPT_ERRORS_KEY])
         if NAMES_KEY in data:
             self.names.add_remote(client_id, data[NAMES_KEY])
+        if isinstance(self.open, MasterOpenModel):
+            self.open.log.receive(data)
         self.reports.receive(data)
 
     def _on_final(self, environment: Environment, msg: Any, **_: Any) -> None:
@@ -222,6 +237,8 @@ class MasterRun(LocalRun):
                 alive = len(self.welcomed) - len(self.lost)
                 self.view.message(f"worker {cid} ({worker['region']}) lost; "
                                   f"continuing with {alive} worker{'s' * (alive != 1)}")
+                if isinstance(self.open, MasterOpenModel):  # its part of the rate is lost
+                    self.open.check(self._live_workers())
         if self.welcomed and len(self.lost) >= len(self.welcomed) and not self._ending:
             self._ending = True  # Locust stopped the test; end the run rather than wait
             gevent.spawn(self.runner.quit)
@@ -260,6 +277,9 @@ class MasterRun(LocalRun):
                                     "its last seconds are missing")
 
     def _more_details(self, details: RunDetails) -> RunDetails:
+        if details.open_model is not None:
+            details = replace(details, open_model=replace(details.open_model,
+                                                          generators=len(self.welcomed)))
         return replace(details, refused=dict(self.refused), workers=tuple(
             WorkerRecord(id=cid, region=str(w["region"]), hostname=str(w["hostname"]),
                          joined_at=float(w["joined_at"]), lost_at=self.lost.get(cid),

@@ -151,6 +151,8 @@ def sample_wait_time(cls: type) -> UserClassEvidence:
     state the bare instance lacks give ``"unknown"``."""
     known = UserClassEvidence(weight=_count(getattr(cls, "weight", 1)),
                               fixed_count=_count(getattr(cls, "fixed_count", 0)))
+    if getattr(cls, "_swarmdeck_open_model", False):  # engine/openmodel: the schedule waits
+        return replace(known, wait="arrival")
     try:
         instance: Any = object.__new__(cls)
         samples = []

@@ -109,8 +109,8 @@ class Recorder:
 
     def _record(self, request_type: str, name: str, response_time: float | None,
                 response_length: int | None, response: Any,
-                exception: BaseException | None) -> None:
-        """The full path: one request recorded directly."""
+                exception: BaseException | None) -> EndpointInterval:
+        """The full path: one request recorded directly (into the interval returned)."""
         now = self.clock()
         if now >= self._fold_at:
             self._fold(now)
@@ -136,6 +136,10 @@ class Recorder:
             failed.record(int((response_time or 0.0) * 1000 + 0.5))
         if self.observer is not None:
             self.observer.observe(request_type, endpoint, response)
+        return interval
+
+    def _new_batch(self, method: str, endpoint: str) -> _Batch:
+        return _Batch(method, endpoint)
 
     def _admit(self, request_type: str, name: str, endpoint: str, response: Any) -> None:
         """After a success by the full path: the next requests of this name may take the
@@ -147,7 +151,7 @@ class Recorder:
             else:
                 self._kinds[cls] = not hasattr(response, "history")
         if self._kinds[cls] is not None and (request_type, name) not in self._batches:
-            self._batches[(request_type, name)] = _Batch(request_type, endpoint)
+            self._batches[(request_type, name)] = self._new_batch(request_type, endpoint)
 
     def _interval(self, start: int, method: str, endpoint: str) -> EndpointInterval:
         key = (start, method, endpoint)

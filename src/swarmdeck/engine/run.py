@@ -28,13 +28,14 @@ from locust.stats import StatsError
 from swarmdeck import __version__
 from swarmdeck.analysis.summary import LiveStats
 from swarmdeck.engine import locustfile as locustfiles
-from swarmdeck.engine.collector import Collector
+from swarmdeck.engine.collector import Collector, Subscriber
 from swarmdeck.engine.endpoints import EndpointNames
 from swarmdeck.engine.evidence import Evidence
 from swarmdeck.engine.gate import Gate
 from swarmdeck.engine.heap import freeze_startup_heap
 from swarmdeck.engine.hooks import fire
 from swarmdeck.engine.monitoring import RunMonitors
+from swarmdeck.engine.openmodel.session import MasterOpenModel, OpenModelRun
 from swarmdeck.engine.preflight import check_target
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.engine.script_errors import (
@@ -135,6 +136,8 @@ class LocalRun:
         self.names = EndpointNames(max_names=plan.max_names, group=plan.group_names)
         self.evidence = Evidence(names=self.names)
         self.monitors = RunMonitors(plan.monitors, plan.monitor_required)
+        # an open-model run's parts (engine/openmodel): the executor here, or on the workers
+        self.open: OpenModelRun | MasterOpenModel | None = None
 
     def prepare(self) -> None:
         """Everything that can refuse bad input, before any run record is written."""
@@ -147,7 +150,13 @@ class LocalRun:
                 f"{plan.locustfile} defines a LoadTestShape and shape {plan.shape.name!r} "
                 f"is set too ({plan.sources.get('shape', 'plan')})",
                 "use one: drop --shape/[shape], or the shape class")
-        self.shape = build_shape(plan.shape) if plan.shape is not None else self.loaded.shape
+        if plan.open_model and self.loaded.shape is not None:
+            raise PlanError(
+                f"{plan.locustfile} defines a LoadTestShape (users) and --arrival-rate is "
+                f"set ({plan.sources.get('arrival_rate', 'plan')})",
+                "use one: drop --arrival-rate, or the shape class")
+        self.shape = (None if plan.open_model else
+                      build_shape(plan.shape) if plan.shape is not None else self.loaded.shape)
         self.total_s = plan.end_s
         host = plan.host or next(
             (c.host for c in self.user_classes if getattr(c, "host", None)), None)
@@ -168,8 +177,9 @@ class LocalRun:
         return RunMeta(
             host=self.host, locustfile=str(self.loaded.path),
             locustfile_sha256=self.loaded.sha256, plan=plan.to_dict(), tags=dict(plan.tags),
-            users=plan.users, spawn_rate=plan.spawn_rate, run_time_s=self.total_s,
-            shape=(plan.shape.name if plan.shape else
+            users=plan.pool()[1] if plan.open_model else plan.users,
+            spawn_rate=plan.spawn_rate, run_time_s=self.total_s,
+            shape=("arrival" if plan.open_model else plan.shape.name if plan.shape else
                    type(self.shape).__name__ if self.shape else None),
             interval_s=float(plan.interval_s), swarmdeck_version=__version__,
             locust_version=locust.__version__, python_version=platform.python_version(),
@@ -199,6 +209,14 @@ class LocalRun:
 
     def _before_start(self, runner: Any) -> None:
         """After the runner exists, before the run record: a master waits for its workers."""
+
+    def _new_open_model(self) -> OpenModelRun:
+        """An open-model run's executor, recorder and counts (a capacity search: its own)."""
+        return OpenModelRun.from_plan(self.plan, self.user_classes)
+
+    def _subscribers(self) -> list[Subscriber]:
+        """What else gets every interval the run measures (a capacity search: its steps)."""
+        return []
 
     def _make_source(self) -> IntervalSource:
         """Where the pump takes the measured intervals from (a master: its workers' reports)."""
@@ -237,9 +255,17 @@ class LocalRun:
             exclude_tags=self.options.exclude_tags,
             parsed_locustfiles=[str(self.loaded.path)],
         )
-        self.recorder = Recorder(interval_s=int(plan.interval_s), names=self.names,
-                                 region=plan.region, describe_error=StatsError.parse_error,
-                                 observer=self.evidence)
+        recording: dict[str, Any] = {
+            "interval_s": int(plan.interval_s), "names": self.names, "region": plan.region,
+            "describe_error": StatsError.parse_error, "observer": self.evidence}
+        if plan.open_model and not plan.distributed:
+            local = self.open = self._new_open_model()
+            env.user_classes[:] = local.classes  # each task an iteration
+            self.recorder: Recorder = local.make_recorder(**recording)
+        else:
+            if plan.open_model:  # the workers run the executor: engine/distributed.py
+                self.open = MasterOpenModel(plan)
+            self.recorder = Recorder(**recording)
         self.source = self._make_source()
         # tracebacks go to the run's log file, not over the live view (--debug keeps them)
         restore_logs = None if plan.debug else quiet_locust_tracebacks()
@@ -271,7 +297,8 @@ class LocalRun:
         self.monitors.t0 = meta.started_at.timestamp()
         self.storing = Storing(self.store, run_id, meta, local_folder(plan.db_url),
                                notify=self.view.message)
-        collector = Collector(self.storing.writer, subscribers=[self.gate])
+        collector = Collector(self.storing.writer,
+                              subscribers=[self.gate, *self._subscribers()])
         outcome = RunOutcome(run_id=run_id)
         self.script_errors.log_to(
             log_path(plan.db_url, run_id),
@@ -284,11 +311,13 @@ class LocalRun:
         self.storing.start()
         pump = None
         try:
-            if self.shape is not None:
+            if self.open is not None:  # the executor ends the run with its schedule
+                self.open.start(runner, on_end=lambda: gevent.spawn(runner.quit))
+            elif self.shape is not None:
                 runner.start_shape()
             else:
                 gevent.spawn(runner.start, plan.users, plan.spawn_rate)
-            if plan.run_time_s is not None:
+            if plan.run_time_s is not None and self.open is None:
                 gevent.spawn_later(plan.run_time_s, runner.quit)
             pump = gevent.spawn(self._pump, runner, collector, started)
             runner.greenlet.join()
@@ -296,6 +325,8 @@ class LocalRun:
             self.monitors.stop(self.store, run_id)
             if self.pump_error is not None:
                 raise self.pump_error
+            if self.open is not None:
+                self.open.finish(self.store, run_id)
             collector.add(self.source.take_final())
             collector.add_users(0)
             collector.flush()
@@ -305,6 +336,8 @@ class LocalRun:
             try:
                 self._stop_pump(pump)
                 self.monitors.stop(self.store, run_id)
+                if self.open is not None:
+                    self.open.finish(self.store, run_id)
                 collector.add(self.source.take_final())
                 collector.flush()
             finally:
@@ -338,6 +371,7 @@ class LocalRun:
             evidence=self.evidence.record(), name_groups=self.names.groups(),
             script_errors=self.script_errors.groups(),
             script_errors_log=self.script_errors.finish(),
+            open_model=self.open.record() if self.open is not None else None,
         ))
         interrupts = self.interrupts
         end = self.storing.finish(outcome.ending, outcome.message, details,
@@ -359,6 +393,8 @@ class LocalRun:
         try:
             while not self._pump_stop.wait(TICK_S):
                 collector.add(self.source.take_closed())
+                if self.open is not None:
+                    self.open.tick()
                 self._watch(runner)
                 collector.add_users(runner.user_count)
                 self.evidence.sample(runner)
@@ -370,6 +406,8 @@ class LocalRun:
                 if time.monotonic() - last_flush >= FLUSH_EVERY_S:
                     collector.flush()  # to the journal; the store writer takes it from there
                     self.storing.wake()
+                    if self.open is not None:
+                        self.open.flush(self.store, self.storing.run_id)
                     lost = self.monitors.flush(self.store, self.storing.run_id,
                                                self.view.message)
                     if lost is not None and self.gate_breach is None:
@@ -378,7 +416,8 @@ class LocalRun:
                         gevent.spawn(runner.quit)
                     last_flush = time.monotonic()
                 if self.view.wants_live:
-                    live = replace(collector.live(), script_errors=self.script_errors.groups())
+                    live = replace(collector.live(), script_errors=self.script_errors.groups(),
+                                   iterations=self.open.live() if self.open else None)
                     self.view.tick(live, runner.user_count, time.monotonic() - started)
         except gevent.GreenletExit:
             raise

@@ -37,6 +37,9 @@ from swarmdeck.engine.handshake import (
 )
 from swarmdeck.engine.heap import freeze_startup_heap
 from swarmdeck.engine.hooks import fire, listen
+from swarmdeck.engine.openmodel.session import DONE as OPEN_DONE
+from swarmdeck.engine.openmodel.session import ORDERS_KEY, OpenModelRun
+from swarmdeck.engine.openmodel.session import REPORT_KEY as ITERATIONS_KEY
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.engine.run import _locust_options
 from swarmdeck.engine.script_errors import REPORT_KEY as SCRIPT_ERRORS_KEY
@@ -55,6 +58,7 @@ class WorkerProcess:
         self.settings = settings
         self.refusal: str | None = None
         self.welcomed = False
+        self.open: OpenModelRun | None = None  # an open-model run: this worker's executor
 
     def run(self) -> None:
         host, port = self.settings.master.host, self.settings.master.port
@@ -79,6 +83,7 @@ class WorkerProcess:
             raise CouldNotRun(f"cannot connect to the master at {host}:{port}: {exc}",
                               "start `swarmdeck run --expect-workers N` first") from None
         self.runner = runner
+        self.env = env
         self.names = EndpointNames()  # grouping and cap: the master's, once welcomed
         self.evidence = Evidence(names=self.names)
         self.recorder = Recorder(region=self.settings.region, names=self.names,
@@ -114,6 +119,8 @@ class WorkerProcess:
             data[EVIDENCE_KEY] = self._evidence()
             data[SCRIPT_ERRORS_KEY] = self.script_errors.snapshot()
             data[NAMES_KEY] = self.names.snapshot()
+            if self.open is not None:
+                data[ITERATIONS_KEY] = self.open.wire()
 
     def _evidence(self) -> dict[str, Any]:
         self.evidence.sample_cpu("worker", "worker")
@@ -129,13 +136,40 @@ class WorkerProcess:
         self.recorder.interval_s = int(data.get("interval_s", 1))
         self.names.configure(max_names=int(data.get("max_names", self.names.max_names)),
                              group=bool(data.get("group_names", True)))
+        if data.get(ORDERS_KEY):
+            self._open_model(data[ORDERS_KEY])
         self.welcomed = True
+
+    def _open_model(self, orders: dict[str, Any]) -> None:
+        """An open-model run: this worker's part of the schedule, run by its own executor
+        on the users Locust starts here (before any user exists)."""
+        env, old = self.env, self.recorder
+        self.open = OpenModelRun.from_orders(orders, list(env.user_classes),
+                                             region=self.settings.region,
+                                             interval_s=old.interval_s)
+        env.user_classes[:] = self.open.classes
+        old.detach(env.events)
+        self.recorder = self.open.make_recorder(
+            interval_s=old.interval_s, region=old.region, names=self.names,
+            describe_error=StatsError.parse_error, observer=self.evidence)
+        self.recorder.attach(env.events)
+        listen(env.events.test_start, self._start_open_model)
+
+    def _start_open_model(self, **_: Any) -> None:
+        if self.open is not None and self.open.greenlet is None:
+            self.open.run_executor(self.runner, on_end=lambda: self.runner.send_message(
+                OPEN_DONE, None))
 
     def _on_refused(self, environment: Environment, msg: Any, **_: Any) -> None:
         self._leave(str((msg.data or {}).get("reason", "refused")))
 
     def _on_flush(self, environment: Environment, msg: Any, **_: Any) -> None:
-        self.runner.send_message(FINAL, {REPORT_KEY: [i.to_wire()
+        iterations = {}
+        if self.open is not None:
+            self.open.stop()
+            iterations = {ITERATIONS_KEY: self.open.wire(final=True)}
+        self.runner.send_message(FINAL, {**iterations,
+                                         REPORT_KEY: [i.to_wire()
                                                       for i in self.recorder.take_all()],
                                          EVIDENCE_KEY: self._evidence(),
                                          SCRIPT_ERRORS_KEY: self.script_errors.snapshot(

@@ -9,6 +9,12 @@ successful requests' response times, ``failed_histogram`` the failed ones' (None
 none failed). A refused connection answers in 1 ms and a timeout in 30 s: mixed in, either
 would distort the percentiles of the responses the users actually got.
 
+In an open-model run (docs/open-model.md) ``histogram`` holds the response time counted from
+when each iteration was due (coordinated-omission correct: the first request of an
+iteration that started late waited for its user), and ``service_histogram`` the same
+successful requests as Locust measures them, from when each was sent. A closed-model run
+has no ``service_histogram``: there the two are one (``service``).
+
 Data recorded before the split (runs stored, or reports sent, by an older swarmdeck) has
 failures but no ``failed_histogram``: its ``histogram`` holds every request, failed ones
 included, and says so with ``unsplit``. Merging such data with split data keeps the merge
@@ -47,6 +53,9 @@ class EndpointInterval:
     errors: Counter[str] = field(default_factory=Counter)  # failure reason -> count
     # response times of the failed requests; None while none failed (or ``unsplit``)
     failed_histogram: LatencyHistogram | None = None
+    # an open-model run: the successful requests' time as Locust measures it, from when each
+    # was sent (``histogram`` counts from when its iteration was due); None: the same
+    service_histogram: LatencyHistogram | None = None
 
     @property
     def key(self) -> tuple[int, str, str, str]:
@@ -62,7 +71,23 @@ class EndpointInterval:
         request's response time, failed ones included."""
         return self.failures > 0 and self.failed_histogram is None
 
+    @property
+    def service(self) -> LatencyHistogram:
+        """The successful requests' time from when each was sent (Locust's measure)."""
+        return self.service_histogram if self.service_histogram is not None else self.histogram
+
+    def _merge_service(self, other: EndpointInterval) -> None:
+        """Before ``histogram`` merges: keep ``service_histogram`` exact when either side has
+        one (a side without one has service == histogram)."""
+        if self.service_histogram is None and other.service_histogram is None:
+            return
+        if self.service_histogram is None:  # never share the other's histogram
+            self.service_histogram = LatencyHistogram()
+            self.service_histogram.merge(self.histogram)
+        self.service_histogram.merge(other.service)
+
     def merge(self, other: EndpointInterval) -> None:
+        self._merge_service(other)
         unsplit = self.unsplit or other.unsplit
         self.requests += other.requests
         self.failures += other.failures
@@ -90,13 +115,15 @@ class EndpointInterval:
             "bytes": self.bytes, "histogram": self.histogram.encode(),
             "errors": dict(self.errors),
             "failed_histogram": failed.encode() if failed is not None else None,
+            **({"service_histogram": self.service_histogram.encode()}
+               if self.service_histogram is not None else {}),
         }
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> EndpointInterval:
         """The interval ``to_wire`` sent; a report without ``failed_histogram`` (an older
         worker) reads as unsplit when it has failures."""
-        failed = data.get("failed_histogram")
+        failed, service = data.get("failed_histogram"), data.get("service_histogram")
         return cls(
             start=int(data["start"]), method=str(data["method"]), name=str(data["name"]),
             region=str(data["region"]), requests=int(data["requests"]),
@@ -105,4 +132,6 @@ class EndpointInterval:
             errors=Counter({str(k): int(v) for k, v in data["errors"].items()}),
             failed_histogram=(LatencyHistogram.decode(bytes(failed))
                               if failed is not None else None),
+            service_histogram=(LatencyHistogram.decode(bytes(service))
+                               if service is not None else None),
         )

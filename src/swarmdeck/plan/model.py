@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ from swarmdeck.analysis.budgets import Budget
 from swarmdeck.analysis.thresholds import Threshold
 from swarmdeck.errors import PlanError
 from swarmdeck.masking import mask_url
+from swarmdeck.plan.arrival import ArrivalSchedule, schedule_of
 from swarmdeck.plan.shape_spec import ShapeSpec
 from swarmdeck.plan.values import HostPort
 
@@ -58,6 +60,11 @@ class Plan:
     monitors: tuple[MonitorSpec, ...] = ()  # the target side's sources (swarmdeck.monitors)
     monitor_required: bool = False  # an unreachable or lost monitor stops the run
     store_grace_s: float = 10.0  # at the end, retry an unanswering store this long
+    # the open model (plan/arrival.py): a constant rate (iterations/s) for run_time, or an
+    # arrival shape; the pool's largest size (None: twice the peak rate), the longest wait
+    arrival_rate: float | None = None
+    max_users: int | None = None
+    max_lag_s: float = 1.0
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     """Where each setting's value came from, by setting name: ``default``, ``--users``,
     ``SWARMDECK_USERS``, ``swarmdeck.toml:3``, or one of Locust's sources: ``locust.conf:2``,
@@ -69,6 +76,32 @@ class Plan:
     @property
     def distributed(self) -> bool:
         return self.workers > 0 or self.expect_workers > 0
+
+    @property
+    def schedule(self) -> ArrivalSchedule | None:
+        """The open model's schedule: an arrival shape's, or ``--arrival-rate`` over the run
+        time; None in a closed-model run (users)."""
+        if self.shape is not None and self.shape.arrival:
+            return schedule_of(self.shape.params)
+        if self.arrival_rate is not None and self.run_time_s:
+            return ArrivalSchedule.constant(self.arrival_rate, self.run_time_s)
+        return None
+
+    @property
+    def open_model(self) -> bool:
+        return self.arrival_rate is not None or (self.shape is not None and self.shape.arrival)
+
+    def pool(self) -> tuple[int, int]:
+        """The open model's pool: (users started before the first iteration, the most it
+        may hold). ``-u`` when given, else a tenth of the peak rate per second (at least 1);
+        ``--max-users`` when given, else twice the peak rate per second."""
+        schedule = self.schedule
+        peak = schedule.peak_rate if schedule is not None else 1.0
+        given = self.sources.get("users", "default") != "default"
+        first = self.users if given else max(1, math.ceil(peak / 10))
+        if self.max_users is not None:
+            return min(first, self.max_users), self.max_users
+        return first, max(first, math.ceil(2 * peak), 1)
 
     @property
     def end_s(self) -> float | None:
@@ -122,6 +155,9 @@ class Plan:
             "monitors": [m.to_dict() for m in self.monitors],
             "monitor_required": self.monitor_required,
             "store_grace_s": self.store_grace_s,
+            "arrival_rate": self.arrival_rate,
+            "max_users": self.max_users,
+            "max_lag_s": self.max_lag_s,
             "sources": dict(self.sources),
             "warnings": list(self.warnings),
         }

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 from swarmdeck.errors import PlanError
+from swarmdeck.plan.capacity import CapacitySettings, capacity_settings
 from swarmdeck.plan.locust_conf import CONFIG_SETTING, LocustConfig, LocustValue, locate_config
 from swarmdeck.plan.model import (
     AgentSettings,
@@ -35,7 +36,8 @@ from swarmdeck.plan.values import Invalid, KeyPath, UnknownKey, reject_unknown
 
 ShapeValue = tuple[str, dict[str, object]] | None
 StoreCommand = Literal["runs", "show", "compare", "report", "baseline", "import"]
-CommandSettings = Plan | WorkerSettings | ServeSettings | StoreSettings | AgentSettings
+CommandSettings = (Plan | WorkerSettings | ServeSettings | StoreSettings | AgentSettings
+                   | CapacitySettings)
 SHAPE_HINT = "see the shapes and their parameters in docs/plan.md"
 
 
@@ -173,6 +175,24 @@ def _resolve_shape(given: list[tuple[Layer, ShapeValue]], defaults: Defaults) ->
     return from_file[0] if from_file else spec
 
 
+def _check_open_model(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
+    """--arrival-rate is a constant arrival rate over the run time: not with a shape."""
+    shape, rate = values["shape"], values["arrival_rate"]
+    if rate is None or (shape is not None and shape.arrival
+                        and shape.params["stages"][0]["name"] == "constant"
+                        and len(shape.params["stages"]) == 1):
+        return
+    if shape is not None:
+        kind = "its stages" if shape.arrival else f"users (shape {shape.name!r})"
+        raise PlanError(f"--arrival-rate ({sources.get('arrival_rate')}) and a shape "
+                        f"({sources.get('shape')}) both set the load: {kind}",
+                        "use one: the rate for a constant rate, or [shape] kind = "
+                        "\"arrival\" with stages for ramping rates")
+    if not values["run_time_s"]:
+        raise PlanError(f"--arrival-rate ({sources.get('arrival_rate')}) needs a run time",
+                        "add -t, e.g. -t 60s")
+
+
 @dataclass
 class Resolved:
     """A command's settings after layering: values and winning sources by setting name."""
@@ -252,8 +272,10 @@ def resolve(cli: Mapping[str, Any], environ: Mapping[str, str], cwd: Path,
     resolved = resolve_layers("run", cli, environ, cwd, locust_args)
     settings = settings_for("run")
     values = {settings[name].field: value for name, value in resolved.values.items()}
-    defaults = Defaults(values["users"], values["spawn_rate"], values["run_time_s"])
+    defaults = Defaults(values["users"], values["spawn_rate"], values["run_time_s"],
+                        values["arrival_rate"])
     values["shape"] = _resolve_shape(resolved.layers["shape"], defaults)
+    _check_open_model(values, resolved.sources)
     values["tags"] = values["tags"] or {}
     values["classes"] = values["classes"] or ()
     values["thresholds"] = values["thresholds"] or ()
@@ -283,6 +305,10 @@ def resolve_command(command: StoreCommand, cli: Mapping[str, Any],
                     environ: Mapping[str, str], cwd: Path,
                     locust_args: Sequence[str] = ()) -> StoreSettings: ...
 @overload
+def resolve_command(command: Literal["capacity"], cli: Mapping[str, Any],
+                    environ: Mapping[str, str], cwd: Path,
+                    locust_args: Sequence[str] = ()) -> CapacitySettings: ...
+@overload
 def resolve_command(command: Command, cli: Mapping[str, Any],
                     environ: Mapping[str, str], cwd: Path,
                     locust_args: Sequence[str] = ()) -> CommandSettings: ...
@@ -292,7 +318,11 @@ def resolve_command(command: Command, cli: Mapping[str, Any], environ: Mapping[s
     the arguments after ``--``, ``locust_args``)."""
     if command == "run":
         return resolve(cli, environ, cwd, locust_args)
-    values = resolve_layers(command, cli, environ, cwd).values
+    resolved = resolve_layers(command, cli, environ, cwd)
+    values = resolved.values
+    if command == "capacity":
+        fields = {name: s.field for name, s in settings_for(command).items()}
+        return capacity_settings(values, fields, resolved.sources)
     if command == "worker":
         return WorkerSettings(master=values["master"], locustfile=values["locustfile"],
                               region=values["region"], token=values["token"],

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from swarmdeck.metrics.interval import MAX_NAMES
+from swarmdeck.plan.arrival import parse_rate
 from swarmdeck.plan.gates import parse_budgets, parse_compare_ref, parse_thresholds
 from swarmdeck.plan.setting import (
     COMMANDS,
@@ -36,6 +38,7 @@ from swarmdeck.plan.values import (
     parse_output_path,
     parse_path,
     parse_positive_float,
+    parse_share,
     parse_tags,
     parse_text,
 )
@@ -44,6 +47,7 @@ RUN: frozenset[Scope] = frozenset({"run"})
 STORE: frozenset[Scope] = frozenset({"runs", "show", "compare", "report", "baseline",
                                      "import"})
 PLAN_FILE_READERS: frozenset[Scope] = RUN | STORE | {"serve"}  # worker: defaults < env < flags
+CAPACITY: frozenset[Scope] = frozenset({"capacity"})
 EVERY: frozenset[Scope] = frozenset(COMMANDS)
 DISTRIBUTED: frozenset[Scope] = frozenset({"run", "worker"})
 AGENT: frozenset[Scope] = frozenset({"agent"})
@@ -87,6 +91,22 @@ SETTINGS: tuple[Setting, ...] = (
             f"a built-in load shape: {', '.join(SHAPE_NAMES)}, or none; parameters in the "
             "[shape] table of swarmdeck.toml (see docs/plan.md)",
             "step", '[shape] name = "step"', metavar="NAME"),
+    # -- the open model (docs/open-model.md) --
+    Setting("arrival_rate", "arrival_rate", ("--arrival-rate",), _ignore_base(parse_rate), None,
+            "the open model: start iterations (one task each) at this rate, 200/s or 30/m, "
+            "whatever the responses do, for -t; ramping rates: [shape] kind = \"arrival\" "
+            "with stages (docs/open-model.md)", "200/s", 'arrival_rate = "200/s"',
+            metavar="RATE"),
+    Setting("max_users", "max_users", ("--max-users",),
+            _ignore_base(lambda v: parse_int(v, minimum=1)), None,
+            "the open model: the most users in the pool; when none is free, another is "
+            "started, up to this (-u: the users started before the first iteration); none: "
+            "twice the peak rate per second", "500", "max_users = 500", metavar="N"),
+    Setting("max_lag", "max_lag_s", ("--max-lag",),
+            _ignore_base(lambda v: parse_duration_value(v, positive=False)), "1s",
+            "the open model: an iteration that finds no free user waits this long at most "
+            "(its latency counts from when it was due), then is dropped; 0: dropped at once "
+            "(k6)", "0", 'max_lag = "2s"', metavar="DURATION"),
     # -- swarmdeck serve (reads db from the plan file) --
     Setting("bind", "bind", ("--bind",), _ignore_base(_listen_address), "127.0.0.1:8089",
             "where the dashboard listens (port 0: any free port); beyond 127.0.0.1 it needs "
@@ -257,6 +277,51 @@ SETTINGS: tuple[Setting, ...] = (
            metavar="RUN"),
 )
 
+
+# `swarmdeck capacity` (docs/capacity.md): a search over arrival rates is an open-model run,
+# so it shares these settings of `run` (and reads them from the plan file); the load itself
+# (-t, --shape, --arrival-rate) and the gates (--threshold: its --slo instead) are its own.
+CAPACITY_SHARES = ("locustfile", "host", "users", "max_users", "max_lag", "plan", "db",
+                   "json", "tags", "classes", "quiet", "interval", "max_names", "group_names",
+                   "stop_timeout", "html")
+SETTINGS = tuple(
+    replace(s, commands=s.commands | CAPACITY, file_commands=s.file_commands | CAPACITY)
+    if s.name in CAPACITY_SHARES and "run" in s.commands else s for s in SETTINGS) + (
+    Setting("slo", "slo", ("--slo",), _ignore_base(parse_thresholds), None,
+            "the SLO the rate must keep, as thresholds: 'p95 < 500ms', 'error_rate < 1%' "
+            "(repeatable; the environment variable separates them with ;)", "p95 < 500ms",
+            "(not a plan-file key)", metavar="EXPR", action="append", in_file=False,
+            commands=CAPACITY, required=True),
+    Setting("start_rate", "start_rate", ("--start-rate",), _ignore_base(parse_rate), "10/s",
+            "the first rate tried; it doubles while the SLO holds", "50/s",
+            "(not a plan-file key)", metavar="RATE", in_file=False, commands=CAPACITY),
+    Setting("max_rate", "max_rate", ("--max-rate",), _ignore_base(parse_rate), "10000/s",
+            "the highest rate tried (the search stops there if the SLO still holds)",
+            "2000/s", "(not a plan-file key)", metavar="RATE", in_file=False,
+            commands=CAPACITY),
+    Setting("step", "step_s", ("--step",),
+            _ignore_base(lambda v: parse_duration_value(v, positive=True)), "10s",
+            "how long each rate is held (longer when it has too few requests to judge)",
+            "30s", "(not a plan-file key)", metavar="DURATION", in_file=False,
+            commands=CAPACITY),
+    Setting("settle", "settle_s", ("--settle",),
+            _ignore_base(lambda v: parse_duration_value(v, positive=False)), "2s",
+            "the start of each step left out of its verdict (the target settles at the new "
+            "rate)", "5s", "(not a plan-file key)", metavar="DURATION", in_file=False,
+            commands=CAPACITY),
+    Setting("min_requests", "min_requests", ("--min-requests",),
+            _ignore_base(lambda v: parse_int(v, minimum=1)), 100,
+            "the fewest requests a step is judged on (a step with fewer is held longer)",
+            "500", "(not a plan-file key)", metavar="N", in_file=False, commands=CAPACITY),
+    Setting("precision", "precision", ("--precision",), _ignore_base(parse_share), "10%",
+            "stop when the highest passing and lowest failing rates are this close "
+            "(relative to the passing one)", "5%", "(not a plan-file key)", metavar="PCT",
+            in_file=False, commands=CAPACITY),
+    Setting("confirm", "confirm_s", ("--confirm",),
+            _ignore_base(lambda v: parse_duration_value(v, positive=False)), "20s",
+            "hold the rate found this long to confirm it (0: no confirmation)", "1m",
+            "(not a plan-file key)", metavar="DURATION", in_file=False, commands=CAPACITY),
+)
 
 
 def settings_for(scope: Scope) -> dict[str, Setting]:

@@ -28,7 +28,9 @@ from swarmdeck.plan.values import (
     suggest,
 )
 
-SHAPE_NAMES = ("step", "ramp", "spike", "soak")
+SHAPE_NAMES = ("step", "ramp", "spike", "soak")  # the users shapes (the closed model)
+ARRIVAL = "arrival"  # the open model's shape: arrival rates, not users (plan/arrival.py)
+KINDS = ("users", ARRIVAL)  # [shape] kind: closed (users, the default) or open (arrival)
 NO_SHAPE = "none"
 STEP_DEFAULTS = (("baseline", 25), ("peak", 100), ("beyond_peak", 150), ("recovery", 25))
 DEFAULT_TOTAL_S = {"step": 240.0, "ramp": 120.0, "spike": 300.0, "soak": 3600.0}
@@ -49,6 +51,7 @@ class Stage:
     users: int
     spawn_rate: float = 1.0
     start_users: int | None = None
+    rate: float | None = None  # an arrival shape's: iterations/s at the stage's end
 
     @property
     def duration_s(self) -> float:
@@ -71,6 +74,7 @@ class Defaults:
     users: int = 1
     spawn_rate: float = 1.0
     run_time_s: float | None = None
+    arrival_rate: float | None = None  # --arrival-rate: an arrival shape without stages
 
     def total_s(self, shape: str) -> float:
         return self.run_time_s if self.run_time_s else DEFAULT_TOTAL_S[shape]
@@ -97,7 +101,7 @@ class ShapeSpec:
         """
         if name not in _BUILDERS:
             raise Invalid(f"is not a built-in shape: {describe(name)}", ("name",),
-                          suggest(name, SHAPE_NAMES))
+                          suggest(name, (*SHAPE_NAMES, ARRIVAL)))
         return cls(name, _BUILDERS[name](params, defaults))
 
     @classmethod
@@ -111,6 +115,11 @@ class ShapeSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, **self.params}
+
+    @property
+    def arrival(self) -> bool:
+        """An arrival shape (the open model): rates of iterations, not users."""
+        return self.name == ARRIVAL
 
     def stages(self) -> list[Stage]:
         return _STAGES[self.name](self.params)
@@ -128,17 +137,33 @@ class ShapeSpec:
 
 
 def parse_shape_value(value: object) -> tuple[str, dict[str, object]] | None:
-    """A shape as a source gives it: a name (``"step"``, ``"none"``) or a table with a name."""
+    """A shape as a source gives it: a name (``"step"``, ``"none"``) or a table with a name,
+    or with ``kind = "arrival"`` (the open model's shape, whose name may be left out)."""
     if isinstance(value, str):
         name = parse_text(value).lower()
         if name == NO_SHAPE:
             return None
-        if name not in SHAPE_NAMES:
-            raise Invalid(f"must be one of {', '.join(SHAPE_NAMES)} or {NO_SHAPE}, got {value!r}",
-                          (), suggest(name, SHAPE_NAMES))
+        if name not in (*SHAPE_NAMES, ARRIVAL):
+            raise Invalid(f"must be one of {', '.join(SHAPE_NAMES)}, {ARRIVAL} or {NO_SHAPE}, "
+                          f"got {value!r}", (), suggest(name, (*SHAPE_NAMES, ARRIVAL)))
         return name, {}
     if isinstance(value, dict):
         params = dict(value)
+        kind = params.pop("kind", None)
+        if kind is not None:
+            if not isinstance(kind, str) or kind.lower() not in KINDS:
+                raise Invalid(f"must be one of {', '.join(KINDS)}, got {describe(kind)}",
+                              ("kind",), 'kind = "arrival" starts iterations at a rate '
+                              "(the open model); users shapes need no kind")
+            if kind.lower() == ARRIVAL:
+                name = params.pop("name", ARRIVAL)
+                if name != ARRIVAL:
+                    raise Invalid(f'must be "arrival" (or left out) with kind = "arrival", '
+                                  f"got {describe(name)}", ("name",))
+                return ARRIVAL, params
+            if params.get("name") == ARRIVAL:
+                raise Invalid('"arrival" is a shape of kind "arrival"', ("kind",),
+                              'write kind = "arrival"')
         if "name" not in params:
             raise Invalid("needs a name", (),
                           f"add name = \"step\"; the shapes are {', '.join(SHAPE_NAMES)}")
@@ -328,18 +353,36 @@ def _stages_spike(params: Mapping[str, Any]) -> list[Stage]:
     return out
 
 
+# arrival (the open model) --------------------------------------------------------------------
+
+def _build_arrival(params: Mapping[str, object], d: Defaults) -> dict[str, Any]:
+    from swarmdeck.plan.arrival import build_arrival
+
+    return build_arrival(params, d.arrival_rate, d.run_time_s)
+
+
+def _stages_arrival(params: Mapping[str, Any]) -> list[Stage]:
+    from swarmdeck.plan.arrival import schedule_of, stage_spans
+
+    return [Stage(name, start, end, 0, rate=rate)
+            for name, start, end, rate in stage_spans(schedule_of(params))]
+
+
 _BUILDERS: dict[str, Callable[[Mapping[str, object], Defaults], dict[str, Any]]] = {
+    "arrival": _build_arrival,
     "step": _build_step,
     "ramp": lambda p, d: _build_ramp_like("ramp", p, d, 0.5),
     "spike": _build_spike,
     "soak": lambda p, d: _build_ramp_like("soak", p, d, 1 / 12),
 }
 _STAGES: dict[str, Callable[[Mapping[str, Any]], list[Stage]]] = {
+    "arrival": _stages_arrival,
     "step": _stages_step,
     "ramp": _stages_ramp_like,
     "spike": _stages_spike,
     "soak": _stages_ramp_like,
 }
 SHAPE_KEYS: dict[str, tuple[str, ...]] = {
+    "arrival": ("kind", "start_rate", "stages"),
     "step": STEP_KEYS, "ramp": RAMP_KEYS, "spike": SPIKE_KEYS, "soak": SOAK_KEYS,
 }

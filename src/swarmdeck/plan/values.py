@@ -79,6 +79,26 @@ def parse_int(value: object, *, minimum: int, maximum: int | None = None) -> int
     return value
 
 
+def parse_share(value: object) -> float:
+    """A share as a percentage (``"10%"``) or a fraction (``0.1``), above 0 and below 1."""
+    problem = f"must be a percentage such as 10%, above 0 and below 100%, got {describe(value)}"
+    if isinstance(value, bool):
+        raise Invalid(problem)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            raise Invalid(problem) from None
+    elif isinstance(value, int | float):
+        share = float(value)
+    else:
+        raise Invalid(problem)
+    if not 0 < share < 1:
+        raise Invalid(problem)
+    return share
+
+
 def parse_positive_float(value: object) -> float:
     problem = f"must be a number greater than 0, got {describe(value)}"
     if isinstance(value, bool):

@@ -27,6 +27,7 @@ from swarmdeck.records.evidence import (
     EvidenceRecord,
     UserClassEvidence,
 )
+from swarmdeck.records.openmodel import CapacityResult, CapacityStep, OpenModelRecord
 from swarmdeck.records.status import (
     FINAL_STATUSES,
     Decision,
@@ -40,6 +41,8 @@ from swarmdeck.records.verdict import Finding, ThresholdOutcome
 
 __all__ = [
     "FINAL_STATUSES",
+    "CapacityResult",
+    "CapacityStep",
     "Change",
     "Comparison",
     "ComparisonRow",
@@ -54,6 +57,7 @@ __all__ = [
     "LocustError",
     "MonitorMeans",
     "NameGroup",
+    "OpenModelRecord",
     "RowVerdict",
     "RunDetails",
     "RunRef",

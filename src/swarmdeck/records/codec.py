@@ -3,14 +3,16 @@ details (a JSON column) and the record parts the JSON outputs show.
 
 Stored details carry ``"version"``. Version 1 (no key; runs stored before the typed
 records) has the same keys without ``ending``; both read. A reader meeting a newer version
-reads the keys it knows. Keys added within a version (``name_groups``) are optional:
+reads the keys it knows. Keys added within a version (``name_groups``, ``open_model``) are
+optional:
 absent, they read as empty. ``script_errors`` and ``script_errors_log`` (issue 12) are written
 only when a run had script errors; runs stored before them keep Locust's own count in
 ``exceptions`` (still written), which ``RunDetails.script_error_count`` reads. A worker's
 ``absent`` (the partitions it came back from) is written only when it was away. ``monitors``
 (issue 14) is written only for runs with monitors; its forms are in ``records.monitor_codec``.
 Version 3 adds ``store_outages`` (issue 13), written only when the store was away during the run;
-runs stored before it read as having had none.
+runs stored before it read as having had none. ``open_model`` is written only for an
+open-model run; its forms are in ``records.openmodel_codec``.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ from swarmdeck.records.evidence import (
     UserClassEvidence,
 )
 from swarmdeck.records.monitor_codec import monitor_source_from_json, monitor_source_to_json
+from swarmdeck.records.openmodel_codec import (  # the open model's forms
+    open_model_from_json,
+    open_model_to_json,
+)
 from swarmdeck.records.status import Ending
 from swarmdeck.records.verdict import Finding, ThresholdOutcome
 
@@ -167,6 +173,8 @@ def comparison_to_json(c: Comparison) -> JSONDict:
     if c.error is not None:
         data["error"] = c.error
     data["metric"] = c.metric
+    if c.latency != "from_send":  # open-model runs (written only then: older ones read as sent)
+        data["latency"] = c.latency
     if c.error is None:
         data |= {"confidence": c.confidence, "min_change": c.min_change}
     data |= {"rows": [_row_to_json(r) for r in c.rows], "budgets": list(c.budgets),
@@ -196,7 +204,8 @@ def comparison_from_json(data: Mapping[str, Any]) -> Comparison:
         monitors=tuple(MonitorMeans(str(m.get("name", "")), str(m.get("unit", "")),
                                     _optional_float(m.get("base_mean")),
                                     _optional_float(m.get("candidate_mean")))
-                       for m in _seq(data, "monitors") if isinstance(m, Mapping)))
+                       for m in _seq(data, "monitors") if isinstance(m, Mapping)),
+        latency=str(data.get("latency", "from_send")))
 
 
 def _str_or_none(data: Mapping[str, Any], key: str) -> str | None:
@@ -380,6 +389,8 @@ def details_to_json(d: RunDetails) -> JSONDict:
         data["monitors"] = [monitor_source_to_json(m) for m in d.monitors]
     if d.store_outages:
         data["store_outages"] = [store_outage_to_json(o) for o in d.store_outages]
+    if d.open_model is not None:
+        data["open_model"] = open_model_to_json(d.open_model)
     return data
 
 
@@ -389,6 +400,7 @@ def details_from_json(data: Mapping[str, Any] | None) -> RunDetails:
         return RunDetails()
     ending = str(data.get("ending"))
     evidence, comparison = data.get("evidence"), data.get("comparison")
+    open_model = data.get("open_model")
     return RunDetails(
         ending=Ending(ending) if ending in set(Ending) else None,
         locust_requests=_int(data.get("locust_requests")),
@@ -411,4 +423,6 @@ def details_from_json(data: Mapping[str, Any] | None) -> RunDetails:
                        if isinstance(m, Mapping)),
         store_outages=tuple(store_outage_from_json(o) for o in _seq(data, "store_outages")
                             if isinstance(o, Mapping)),
+        open_model=(open_model_from_json(open_model) if isinstance(open_model, Mapping)
+                    else None),
     )

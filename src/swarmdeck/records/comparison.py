@@ -146,6 +146,9 @@ class Comparison:
     budget_failures: tuple[str, ...] = ()  # one sentence per broken budget
     error: str | None = None
     monitors: tuple[MonitorMeans, ...] = ()  # the monitor series' means, by name
+    # what the latency counts from: "from_send" (closed-model runs, as Locust measures),
+    # "from_due" (open-model runs: from when each iteration was due), "mixed" (one of each)
+    latency: str = "from_send"
 
     @property
     def passed(self) -> bool:

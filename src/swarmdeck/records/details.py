@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from swarmdeck.records.comparison import Comparison
 from swarmdeck.records.evidence import EvidenceRecord
 from swarmdeck.records.monitors import MonitorSource
+from swarmdeck.records.openmodel import OpenModelRecord
 from swarmdeck.records.status import Ending
 from swarmdeck.records.verdict import Finding, ThresholdOutcome
 
@@ -111,6 +112,7 @@ class RunDetails:
     monitors: tuple[MonitorSource, ...] = ()
     # the times the results database did not answer the run's writer (details version 3)
     store_outages: tuple[StoreOutage, ...] = ()
+    open_model: OpenModelRecord | None = None  # an open-model run's pool (and capacity search)
 
     @property
     def script_error_count(self) -> int:

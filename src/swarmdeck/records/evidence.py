@@ -40,7 +40,9 @@ class UserClassEvidence:
 
     weight: int = 1
     fixed_count: int = 0
-    wait: str = "unknown"  # "none" | "constant" | "varies" | "unknown" (it raised)
+    # "none" | "constant" | "varies" | "unknown" (it raised) | "arrival" (the open model:
+    # iterations start on a schedule, not after a wait)
+    wait: str = "unknown"
     wait_s: tuple[float, ...] = ()  # the sampled waits, in seconds
     error: str | None = None  # why it is unknown
 

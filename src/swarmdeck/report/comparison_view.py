@@ -84,6 +84,16 @@ def _also(row: ComparisonRow, metric: str) -> str:
                      for m, c in row.changes.items() if m != metric and c.significant)
 
 
+def latency_note(comparison: Comparison) -> str:
+    """What the compared latency counts from, when it is not the send (open-model runs)."""
+    if comparison.latency == "from_due":
+        return "; latency from when each iteration was due (open model)"
+    if comparison.latency == "mixed":
+        return ("; one run is open-model (latency from the due time), the other closed "
+                "(from the send): their latencies measure different things")
+    return ""
+
+
 def renderables(comparison: Comparison | None) -> list[RenderableType]:
     """The table of a comparison, a line of counts, and any budget failure (in red)."""
     if comparison is None:
@@ -97,7 +107,8 @@ def renderables(comparison: Comparison | None) -> list[RenderableType]:
     # the runs' labels hold the user's baseline names: Text, never read as rich markup
     table = Table(title=Text(f"Comparison: {base} → {comparison.candidate.label} (each "
                              f"cell: base → candidate); verdicts on {metric}, change with "
-                             f"its {confidence}% CI", style="table.title"),
+                             f"its {confidence}% CI{latency_note(comparison)}",
+                             style="table.title"),
                   title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     # a narrow terminal (80 columns, a CI log) wraps the cells rather than losing a column
     table.add_column("Endpoint", overflow="fold", min_width=12)
@@ -161,7 +172,7 @@ def comparison_markdown(comparison: Comparison, *, only_significant: bool = Fals
     lines.append(f"{summary_line(comparison)}. Change of {metric} with its "
                  f"{round(comparison.confidence * 100)}% confidence interval; a change counts "
                  "when the interval excludes 0 and it is at least "
-                 f"{comparison.min_change * 100:g}%.{shown}")
+                 f"{comparison.min_change * 100:g}%{latency_note(comparison)}.{shown}")
     if rows:
         header = (f"| Endpoint | Base {metric} | Cand. {metric} | Change [CI] | Base req/s | "
                   "Cand. req/s | Base err | Cand. err | Verdict | Also significant |")

@@ -14,7 +14,9 @@ all endpoints, possibly coarser than the overall one to bound the work), ``distr
 (the ``outage`` findings' windows, for the charts to mark), ``comparison``,
 ``script_errors`` (as in the JSON summary), ``monitors`` (the target side's series on the
 timeline's grid, report/monitor_document.py; null without monitors). Latency (percentiles,
-charts, distributions) is of the successful requests.
+charts, distributions) is of the successful requests; in an open-model run
+(``header.latency`` ``"from_due"``) it counts from when each iteration was due, and
+``header.open_model`` holds its iterations.
 Endpoints are keyed ``"METHOD name"`` (data: ``endpoint_key``); what is shown of one is
 its ``label`` (``swarmdeck.labels.endpoint_label``), carried by every endpoint row, failure
 endpoint and comparison row, so that the page never rebuilds it. Documented in
@@ -188,7 +190,7 @@ def _row(s: EndpointSummary) -> dict[str, Any]:
 # The header repeats these of the JSON summary as they are there.
 _HEADER_FROM_SUMMARY = ("run_id", "status", "message", "host", "locustfile", "users",
                         "shape", "started_at", "ended_at", "duration_s", "tags", "warnings",
-                        "locust")
+                        "locust", "latency")
 
 
 def _header(report: RunReport, summary: dict[str, Any]) -> dict[str, Any]:
@@ -197,6 +199,7 @@ def _header(report: RunReport, summary: dict[str, Any]) -> dict[str, Any]:
             if k not in _PLAN_HIDDEN and v not in (None, [], {}, False)}
     return {
         **{key: summary[key] for key in _HEADER_FROM_SUMMARY},
+        "open_model": summary.get("open_model"),
         "locustfile_sha256": meta.locustfile_sha256, "plan": plan,
         "spawn_rate": meta.spawn_rate, "run_time_s": meta.run_time_s,
         "interval_s": meta.interval_s,

@@ -12,6 +12,7 @@ from swarmdeck.analysis.summary import LiveStats
 from swarmdeck.labels import endpoint_label
 from swarmdeck.plan import Plan
 from swarmdeck.report import format as fmt
+from swarmdeck.report.open_model_view import live_line as iterations_line
 from swarmdeck.report.script_errors_view import live_line
 
 BUSIEST = 8
@@ -39,6 +40,9 @@ def render(live: LiveStats | None, users: int, elapsed_s: float, total_s: float 
             f"failures {fmt.count(live.failures)} ({fmt.pct(fail_pct)})   "
             f"last {live.window_s}s: p50 {fmt.ms(w.p50_ms)}  p95 {fmt.ms(w.p95_ms)}  "
             f"p99 {fmt.ms(w.p99_ms)} ms"))
+        iterations = iterations_line(live.iterations)
+        if iterations is not None:
+            parts.append(iterations)
         script_errors = live_line(live.script_errors)
         if script_errors is not None:
             parts.append(script_errors)

@@ -9,6 +9,7 @@ from swarmdeck.records.comparison import Comparison
 from swarmdeck.report.comparison_view import comparison_markdown
 from swarmdeck.report.format import cell
 from swarmdeck.report.model import RunReport
+from swarmdeck.report.open_model_view import FROM_DUE, iterations_text
 from swarmdeck.report.script_errors_view import markdown as script_errors_markdown
 
 TOP_ENDPOINTS = 10
@@ -45,6 +46,14 @@ def _status(report: RunReport) -> list[str]:
                  f"({_pct(t.failures, t.requests)}) · {t.rps:,.1f} req/s · "
                  f"p50 {_ms(t.p50_ms)} ms · p95 {_ms(t.p95_ms)} ms · "
                  f"p99 {_ms(t.p99_ms)} ms")
+    if report.open:  # the open model: say what the latency counts from, and the iterations
+        lines += ["", f"Open model: {FROM_DUE}."]
+        service = t.service_latency
+        if service is not None:
+            lines.append(f"Service time (from the send): p50 {_ms(service.p50_ms)} ms · "
+                         f"p95 {_ms(service.p95_ms)} ms · p99 {_ms(service.p99_ms)} ms.")
+        if report.iterations is not None:
+            lines.append(f"Iterations: {iterations_text(report.iterations)}.")
     return lines
 
 

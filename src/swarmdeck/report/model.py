@@ -8,14 +8,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from swarmdeck.analysis.iterations import IterationSummary, summarize_iterations
 from swarmdeck.analysis.monitor_series import thinned
 from swarmdeck.analysis.summary import EndpointSummary, summarize, summarize_endpoint
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.plan import ShapeSpec
 from swarmdeck.records import (
+    CapacityStep,
     Comparison,
     Finding,
     NameGroup,
+    OpenModelRecord,
     RunStatus,
     ScriptError,
     StoreOutage,
@@ -25,6 +28,7 @@ from swarmdeck.records import (
 )
 from swarmdeck.records.monitor_codec import monitor_series_to_json, monitor_source_to_json
 from swarmdeck.records.monitors import MonitorSeries, MonitorSource
+from swarmdeck.records.openmodel_codec import open_model_to_json
 from swarmdeck.store import RunMeta, RunRecord, Store
 
 Pairs = dict[tuple[EndpointKey, str], EndpointInterval]  # Store.endpoint_region_data
@@ -39,6 +43,7 @@ class StageReport:
     end_s: float
     users: int
     totals: EndpointSummary
+    rate: float | None = None  # an arrival shape's: iterations/s at the stage's end
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,20 @@ class RunReport:
     monitors: tuple[MonitorSeries, ...] = ()
     monitor_sources: tuple[MonitorSource, ...] = ()
     store_outages: tuple[StoreOutage, ...] = ()  # times the results database did not answer
+    # an open-model run: its iterations (due, started, dropped, start lag) and its pool
+    iterations: IterationSummary | None = None
+    open_model: OpenModelRecord | None = None
+
+    @property
+    def open(self) -> bool:
+        """An open-model run: its latency counts from when each iteration was due."""
+        return self.iterations is not None or self.open_model is not None
+
+    @property
+    def latency(self) -> str:
+        """What the percentiles are: ``from_due`` (an open-model run's, from when each
+        iteration was due) or ``from_send`` (as Locust measures, from the send)."""
+        return "from_due" if self.open else "from_send"
 
     @property
     def host(self) -> str:
@@ -126,6 +145,7 @@ class RunReport:
             "started_at": self.started_at.isoformat(),
             "ended_at": self.ended_at.isoformat() if self.ended_at else None,
             "duration_s": json_seconds(self.duration_s),
+            "latency": self.latency,
             "totals": summary_numbers(self.totals),
             "endpoints": [
                 {"name": e.name, "method": e.method, **summary_numbers(e), "bytes": e.bytes,
@@ -150,9 +170,27 @@ class RunReport:
             **({"monitors": [monitor_series_to_json(thinned(m)) for m in self.monitors],
                 "monitor_sources": [monitor_source_to_json(s) for s in self.monitor_sources]}
                if self.monitors or self.monitor_sources else {}),
+            **({"open_model": self.open_model_json()} if self.open else {}),
             **({"comparison": codec.comparison_to_json(self.comparison)}
                if self.comparison is not None else {}),
         }
+
+    def open_model_json(self) -> dict[str, Any] | None:
+        """The JSON summary's ``open_model`` (None for a closed-model run)."""
+        if not self.open:
+            return None
+        data: dict[str, Any] = {}
+        if self.open_model is not None:
+            data = open_model_to_json(self.open_model)
+        it = self.iterations
+        if it is not None:
+            data["iterations"] = {
+                "scheduled": it.scheduled, "started": it.started, "dropped": it.dropped,
+                "dropped_pct": it.dropped_pct, "dropped_max_per_s": it.dropped_max_per_s,
+                "late": it.late, "scheduled_rate": it.target_rate, "started_rate": it.rate,
+                "lag_p50_ms": it.lag_p50_ms, "lag_p95_ms": it.lag_p95_ms,
+                "lag_p99_ms": it.lag_p99_ms, "lag_max_ms": it.lag_max_ms}
+        return data
 
     def script_errors_json(self) -> dict[str, Any]:
         """The JSON summary's ``script_errors`` (and the run document's)."""
@@ -174,7 +212,16 @@ UNSPLIT_WARNING = ("this run was stored before failed requests' latency was kept
 
 def summary_numbers(s: EndpointSummary) -> dict[str, Any]:
     return {**{key: getattr(s, key) for key in SUMMARY_KEYS},
-            "failed_latency": failed_latency_json(s)}
+            "failed_latency": failed_latency_json(s),
+            **({"service_latency": service_latency_json(s)} if s.service_latency else {})}
+
+
+def service_latency_json(s: EndpointSummary) -> dict[str, float] | None:
+    """An open-model run's ``{"p50_ms", "p95_ms", "p99_ms", "max_ms"}`` as Locust measured
+    them, from the send."""
+    f = s.service_latency
+    return None if f is None else {"p50_ms": f.p50_ms, "p95_ms": f.p95_ms,
+                                   "p99_ms": f.p99_ms, "max_ms": f.max_ms}
 
 
 def failed_latency_json(s: EndpointSummary) -> dict[str, float] | None:
@@ -190,6 +237,7 @@ def json_seconds(seconds: float) -> float:
 
 def stage_json(st: StageReport) -> dict[str, Any]:
     return {"name": st.name, "start_s": st.start_s, "end_s": st.end_s, "users": st.users,
+            **({"rate": st.rate} if st.rate is not None else {}),
             **summary_numbers(st.totals)}
 
 
@@ -230,13 +278,21 @@ def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
                for name, data in sorted(by_region.items())}
     locust = (LocustCounts(details.locust_requests, details.locust_failures or 0)
               if details.locust_requests is not None else None)
+    iterations = None
+    if details.open_model is not None or meta.shape == "arrival":
+        series = store.iteration_series(run_id)
+        scheduled = sum(i.scheduled for i in series)
+        iterations = summarize_iterations(series, duration,
+                                          scheduled / duration if duration > 0 else None)
     return RunReport(
         run_id=run_id, status=run.status, message=run.message, meta=meta,
         ended_at=run.ended_at, duration_s=duration, totals=totals,
         endpoints=tuple(endpoints), regions=regions,
         warnings=(*details.warnings, *((UNSPLIT_WARNING,) if totals.unsplit else ())),
         locust=locust,
-        stages=_stages(store, run_id, meta.plan.get("shape"), meta.started_at, duration),
+        stages=(_steps(store, run_id, details.open_model.steps, meta.started_at)
+                if details.open_model is not None and details.open_model.steps else
+                _stages(store, run_id, meta.plan.get("shape"), meta.started_at, duration)),
         workers=details.workers, endpoint_regions=_endpoint_regions(by_region, duration),
         thresholds=details.thresholds, findings=details.findings,
         comparison=details.comparison, script_errors=details.script_errors,
@@ -245,6 +301,7 @@ def load_report(store: Store, run_id: int, pairs: Pairs | None = None,
         monitors=tuple(store.monitor_series(run_id, meta.started_at.timestamp())),
         monitor_sources=details.monitors,
         store_outages=details.store_outages,
+        iterations=iterations, open_model=details.open_model,
     )
 
 
@@ -261,6 +318,20 @@ def _endpoint_regions(by_region: dict[str, dict[EndpointKey, EndpointInterval]],
     return result
 
 
+def _steps(store: Store, run_id: int, steps: tuple[CapacityStep, ...],
+           started_at: datetime) -> tuple[StageReport, ...]:
+    """A capacity search's steps as stages: each over the seconds it was judged on."""
+    start = started_at.timestamp()
+    reports = []
+    for step in steps:
+        end = step.judged_to_s or step.end_s
+        data = store.endpoint_data(run_id, start + step.judged_from_s, start + end)
+        total, _ = summarize(data, max(end - step.judged_from_s, 1e-9))
+        name = f"{step.rate:g}/s" + (" (confirm)" if step.confirm else "")
+        reports.append(StageReport(name, step.start_s, step.end_s, 0, total, step.rate))
+    return tuple(reports)
+
+
 def _stages(store: Store, run_id: int, shape: dict[str, Any] | None, started_at: datetime,
             duration_s: float) -> tuple[StageReport, ...]:
     """Per-stage totals of a built-in shape, each from the merged histograms of its window."""
@@ -275,5 +346,6 @@ def _stages(store: Store, run_id: int, shape: dict[str, Any] | None, started_at:
         data = store.endpoint_data(run_id, None if first else start + stage.start_s,
                                    None if last else start + end_s)
         total, _ = summarize(data, max(end_s - stage.start_s, 1e-9))
-        reports.append(StageReport(stage.name, stage.start_s, end_s, stage.users, total))
+        reports.append(StageReport(stage.name, stage.start_s, end_s, stage.users, total,
+                                   stage.rate))
     return tuple(reports)

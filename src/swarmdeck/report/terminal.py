@@ -17,6 +17,7 @@ from swarmdeck.report import (
     comparison_view,
     findings_view,
     monitors_view,
+    open_model_view,
     script_errors_view,
     thresholds_view,
 )
@@ -102,6 +103,7 @@ def summary(report: RunReport, width: int | None = None) -> RenderableType:
     parts.append(_latency_table(None, ["Endpoint"], [
         ([_endpoint(e.method, e.name)], e, i == len(rows) - 1, i == len(rows) - 2)
         for i, e in enumerate(rows)], width))
+    parts += open_model_view.renderables(report)
     failed = failed_latency(report)
     if failed is not None:
         parts.append(failed)
@@ -121,14 +123,18 @@ def summary(report: RunReport, width: int | None = None) -> RenderableType:
         def span(st: StageReport) -> str:
             return f"{fmt.duration(st.start_s)}-{fmt.duration(st.end_s)}"
 
+        def load(st: StageReport) -> str:
+            return str(st.users) if st.rate is None else f"{fmt.rate(st.rate)}/s"
+
+        column = "Users" if all(st.rate is None for st in report.stages) else "Rate"
         if _narrow(width):  # the stage's time under its name
-            stage_rows = [([f"{st.name}\n{span(st)}", str(st.users)], st.totals, False, False)
+            stage_rows = [([f"{st.name}\n{span(st)}", load(st)], st.totals, False, False)
                           for st in report.stages]
-            lead = ["Stage", "Users"]
+            lead = ["Stage", column]
         else:
-            stage_rows = [([st.name, span(st), str(st.users)], st.totals, False, False)
+            stage_rows = [([st.name, span(st), load(st)], st.totals, False, False)
                           for st in report.stages]
-            lead = ["Stage", "Time", "Users"]
+            lead = ["Stage", "Time", column]
         parts.append(_latency_table("By stage", lead, stage_rows, width))
     if len(report.regions) > 1:
         parts.append(_latency_table("By region", ["Region"], [

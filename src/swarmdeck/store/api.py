@@ -23,9 +23,10 @@ from sqlalchemy import Engine, select, update
 
 from swarmdeck.masking import mask_url
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
+from swarmdeck.metrics.iterations import IterationInterval
 from swarmdeck.records import Comparison, Finding, RunDetails, RunStatus, ThresholdOutcome
 from swarmdeck.records.monitors import MonitorPoint, MonitorSeries
-from swarmdeck.store import baselines, liveness, models, monitors, reads, writes
+from swarmdeck.store import baselines, iterations, liveness, models, monitors, reads, writes
 from swarmdeck.store.connect import (
     DEFAULT_URL,
     create_store_engine,
@@ -118,6 +119,10 @@ class Store:
         """Store monitor points (the first of a series and second is kept); how many."""
         with translate_errors(self._url, f"write monitor points of run {run_id} to {{db}}"):
             return monitors.add_points(self._engine, run_id, points)
+    def add_iterations(self, run_id: int, intervals: Iterable[IterationInterval]) -> None:
+        """An open-model run's iterations per interval; a stored key merges, exactly."""
+        with translate_errors(self._url, f"write iterations of run {run_id} to {{db}}"):
+            iterations.add_iterations(self._engine, run_id, intervals)
 
     def roll_forward(self, run_id: int, settled_before: float,
                      pause: Callable[[], None] | None = None) -> None:
@@ -266,6 +271,15 @@ class Store:
         with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
                 self._engine.connect() as connection, connection.begin():
             return reads.endpoint_keys(connection, reads.load_run(connection, run_id))
+
+    def iteration_series(self, run_id: int, start: float | None = None,
+                         end: float | None = None) -> list[IterationInterval]:
+        """An open-model run's iterations per interval (regions merged), in time order;
+        empty for a closed-model run."""
+        with translate_errors(self._url, f"read run {run_id} from {{db}}"), \
+                self._engine.connect() as connection:
+            reads.load_run(connection, run_id)
+            return iterations.iteration_series(connection, run_id, start, end)
 
     def user_counts(self, run_id: int) -> list[tuple[float, int]]:
         """(epoch seconds, users) samples in time order."""

@@ -125,6 +125,9 @@ class _Measurements:
     # the failed requests' response times; NULL without failures, and in rows written before
     # revision 0004, whose ``histogram`` holds every request (EndpointInterval.unsplit)
     failed_histogram: Mapped[builtins.bytes | None] = mapped_column(LargeBinary)
+    # an open-model run's successful requests as Locust measured them (``histogram`` counts
+    # from when each iteration was due); NULL in a closed-model run, where they are one
+    service_histogram: Mapped[builtins.bytes | None] = mapped_column(LargeBinary)
 
 
 class Interval(_Measurements, Base):
@@ -179,9 +182,26 @@ class AppliedBatch(Base):
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class Iteration(Base):
+    """An open-model run's iterations over one interval in one region: due, started (and
+    their start lag, an HDR histogram of µs), dropped (merged across workers)."""
+
+    __tablename__ = "iterations"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    start: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # epoch seconds
+    region: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scheduled: Mapped[int] = mapped_column(BigInteger)
+    started: Mapped[int] = mapped_column(BigInteger)
+    dropped: Mapped[int] = mapped_column(BigInteger)
+    lag: Mapped[builtins.bytes] = mapped_column(LargeBinary)
+
+
 runs = cast(Table, Run.__table__)
 MAX_RUN_ID = 2**31 - 1  # the largest id runs.id holds (an INTEGER on PostgreSQL: 32 bits)
 intervals = cast(Table, Interval.__table__)
 rollups = cast(Table, Rollup.__table__)
 user_counts = cast(Table, UserCount.__table__)
 applied_batches = cast(Table, AppliedBatch.__table__)
+iterations = cast(Table, Iteration.__table__)

@@ -13,7 +13,7 @@ K = TypeVar("K", bound=Hashable)
 
 # the columns a merge needs, in this order, from either intervals or rollups
 MEASURE_COLUMNS = ("start", "method", "name", "region", "requests", "failures", "bytes",
-                   "histogram", "errors", "failed_histogram")
+                   "histogram", "errors", "failed_histogram", "service_histogram")
 
 
 def measurements(interval: EndpointInterval) -> dict[str, Any]:
@@ -29,6 +29,8 @@ def measurements(interval: EndpointInterval) -> dict[str, Any]:
         "max_us": histogram.max_us,
         "errors": {str(reason): int(count) for reason, count in interval.errors.items()},
         "failed_histogram": failed.encode() if failed is not None else None,
+        "service_histogram": (interval.service_histogram.encode()
+                              if interval.service_histogram is not None else None),
     }
 
 
@@ -36,12 +38,15 @@ def from_row(row: Any) -> EndpointInterval:
     """An interval from a row holding MEASURE_COLUMNS (a row written before the failed
     histogram existed reads unsplit: its ``histogram`` holds every request)."""
     failed = row.failed_histogram
+    service = getattr(row, "service_histogram", None)
     return EndpointInterval(
         start=int(row.start), method=row.method, name=row.name, region=row.region,
         requests=int(row.requests), failures=int(row.failures), bytes=int(row.bytes),
         histogram=LatencyHistogram.decode(bytes(row.histogram)),
         errors=Counter({str(k): int(v) for k, v in (row.errors or {}).items()}),
         failed_histogram=LatencyHistogram.decode(bytes(failed)) if failed is not None else None,
+        service_histogram=(LatencyHistogram.decode(bytes(service))
+                           if service is not None else None),
     )
 
 
@@ -49,15 +54,18 @@ def copy_interval(interval: EndpointInterval) -> EndpointInterval:
     """A deep copy, so that merging into it never changes the caller's object."""
     histogram = LatencyHistogram()
     histogram.merge(interval.histogram)
-    failed = None
+    failed = service = None
     if interval.failed_histogram is not None:
         failed = LatencyHistogram()
         failed.merge(interval.failed_histogram)
+    if interval.service_histogram is not None:
+        service = LatencyHistogram()
+        service.merge(interval.service_histogram)
     return EndpointInterval(
         start=interval.start, method=interval.method, name=interval.name,
         region=interval.region, requests=interval.requests, failures=interval.failures,
         bytes=interval.bytes, histogram=histogram, errors=Counter(interval.errors),
-        failed_histogram=failed)
+        failed_histogram=failed, service_histogram=service)
 
 
 class Merger(Generic[K]):

@@ -40,13 +40,21 @@ def run_ref(record: RunRecord, ref: str | None = None) -> RunRef:
                   started_at=meta.started_at, host=meta.host, tags=dict(meta.tags))
 
 
+def latency_of(record: RunRecord) -> str:
+    """``from_due`` for an open-model run (its latency counts from when each iteration was
+    due), ``from_send`` for a closed-model one."""
+    open_model = record.meta.shape == "arrival" or record.details.open_model is not None
+    return "from_due" if open_model else "from_send"
+
+
 def compare_runs(store: Store, base_id: int, candidate_id: int, *, metric: str = "p95",
                  budgets: Sequence[Budget] = (), base_ref: str | None = None,
                  candidate_ref: str | None = None) -> Comparison:
     """Two stored runs compared, and the budgets checked on the comparison."""
     base, candidate = store.get_run(base_id), store.get_run(candidate_id)
     table = compare(run_series(store, base), run_series(store, candidate), metric=metric)
-    return Comparison(base=run_ref(base, base_ref), candidate=run_ref(candidate, candidate_ref),
+    kinds = {latency_of(base), latency_of(candidate)}
+    return Comparison(latency=kinds.pop() if len(kinds) == 1 else "mixed",base=run_ref(base, base_ref), candidate=run_ref(candidate, candidate_ref),
                       metric=table.metric, confidence=table.confidence,
                       min_change=table.min_change, rows=table.rows,
                       budgets=tuple(str(b) for b in budgets),

@@ -129,7 +129,8 @@ def find_for_run(store: Store, record: RunRecord) -> list[Finding]:
     """The run's findings, errors first (analysis/findings.py)."""
     details = record.details
     duration = record.duration_s()
-    _, endpoints = summarize(store.endpoint_data(record.id), duration)
+    totals, endpoints = summarize(store.endpoint_data(record.id), duration)
+    open_model = record.meta.shape == "arrival" or details.open_model is not None
     step = step_for(duration)
     histograms: dict[int, LatencyHistogram] | None = (
         {} if step == 1 == series_step(record.meta.interval_s, duration) else None)
@@ -139,5 +140,20 @@ def find_for_run(store: Store, record: RunRecord) -> list[Finding]:
         steps=steps_for_run(store, record.id, step, histograms), duration_s=duration,
         warnings=details.warnings, script_errors=details.script_errors,
         series=series, name_groups=details.name_groups,
-        monitors=store.monitor_series(record.id))
+        monitors=store.monitor_series(record.id), open_model=open_model,
+        iterations=store.iteration_series(record.id) if open_model else (),
+        service_p50=service_p50(store, record) if open_model else {},
+        pool=details.open_model, totals=totals)
     return find(inputs)
+
+
+def service_p50(store: Store, record: RunRecord) -> dict[int, float]:
+    """An open-model run's p50 from the send, per step of its series (epoch start)."""
+    step = series_step(record.meta.interval_s, record.duration_s())
+    merged: dict[int, LatencyHistogram] = {}
+    for interval in store.iter_series(record.id, step):
+        h = merged.get(interval.start)
+        if h is None:
+            h = merged[interval.start] = LatencyHistogram()
+        h.merge(interval.service)
+    return {start: h.percentile_ms(50) for start, h in merged.items() if h.count}

@@ -562,7 +562,7 @@
     var facts = [
       ["Host", h.host], ["Locustfile", h.locustfile],
       ["Users", h.shape ? "shape " + h.shape + ((doc.stages || []).length ? ": " +
-        doc.stages.map(function (st) { return st.users; }).join(" → ") : "")
+        doc.stages.map(function (st) { return st.rate == null ? st.users : st.rate + "/s"; }).join(" → ") : "")
         : (h.users == null ? "–" : h.users + (h.spawn_rate ? " (spawn " + h.spawn_rate + "/s)" : ""))],
       ["Started", fmt.date(h.started_at)], ["Ended", h.ended_at ? fmt.date(h.ended_at) : "still running"],
       ["Duration", fmt.duration(h.duration_s)],
@@ -570,6 +570,12 @@
         (h.versions || {}).locust + ", Python " + (h.versions || {}).python],
       ["Git commit", h.git_commit || "–"]
     ];
+    if (h.latency === "from_due") {
+      facts.push(["Latency", "from when each iteration was due (open model: coordinated omission corrected)"]);
+      var it = (h.open_model || {}).iterations;
+      if (it) facts.push(["Iterations", fmt.count(it.scheduled) + " due, " + fmt.count(it.started) +
+        " started, " + fmt.count(it.dropped) + " dropped; start lag p95 " + fmt.ms(it.lag_p95_ms) + " ms"]);
+    }
     if (h.workers) facts.push(["Workers", String(h.workers)]);
     if (h.regions && h.regions.length > 1) facts.push(["Regions", h.regions.join(", ")]);
     var dl = el("dl", { className: "sd-facts" });
@@ -602,6 +608,7 @@
                  ["p95", fmt.ms(t.p95_ms) + " ms"], ["p99", fmt.ms(t.p99_ms) + " ms"],
                  ["Max", fmt.ms(t.max_ms) + " ms"]];
     if (t.failed_latency) tiles.push(["Failed p95", fmt.ms(t.failed_latency.p95_ms) + " ms"]);
+    if (t.service_latency) tiles.push(["Service p95", fmt.ms(t.service_latency.p95_ms) + " ms"]);
     return el("div", { className: "sd-tiles" }, tiles.map(function (x) {
       return el("div", { className: "sd-tile" }, [el("div", { className: "sd-tile-label", text: x[0] }),
                                                   el("div", { className: "sd-tile-value", text: x[1] })]);
@@ -744,7 +751,10 @@
     var note = "Base run " + (cmp.base || {}).run_id + ", candidate run " + (cmp.candidate || {}).run_id +
       "; intervals at " + Math.round((cmp.confidence || 0.95) * 100) + "% confidence, * = significant" +
       ((cmp.budgets || []).length ? "; budgets " + cmp.budgets.join(", ") + ": " +
-        (cmp.passed ? "held" : "FAILED") : "") + ".";
+        (cmp.passed ? "held" : "FAILED") : "") +
+      (cmp.latency === "from_due" ? "; latency from when each iteration was due (open model)" :
+       cmp.latency === "mixed" ? "; one run is open-model (latency from the due time), the other " +
+         "closed (from the send): their latencies measure different things" : "") + ".";
     return section(title || "Comparison", "sd-comparison", children, note);
   };
 

@@ -1,0 +1,117 @@
+"""`swarmdeck capacity` end to end against a target of known capacity: a threaded server
+on 127.0.0.1 whose 4 workers each take 25 ms per request (160 requests/s at most). The
+search finds the knee within 15%, stores every step as a stage of one run, and exits 1
+when the SLO fails at the lowest rate and 3 when the generator, not the target, is the
+limit."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from .test_run import swarmdeck
+
+pytestmark = pytest.mark.integration
+
+WORKERS, SERVICE_S = 4, 0.025
+CAPACITY = WORKERS / SERVICE_S  # 160/s
+
+
+class Target(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+    workers = threading.Semaphore(WORKERS)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        with Target.workers:  # N workers: a request beyond them queues
+            time.sleep(SERVICE_S)
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def target() -> Iterator[str]:
+    server = Target(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def search(tmp_path: Path, target: str, *args: str) -> tuple[int, dict[str, object], str]:
+    locustfile = tmp_path / "capacity_locustfile.py"
+    locustfile.write_text("from locust import HttpUser, task\n\n\n"
+                          "class Visitor(HttpUser):\n"
+                          "    @task\n"
+                          "    def page(self):\n"
+                          "        self.client.get('/')\n")
+    result = swarmdeck("capacity", "-f", str(locustfile), "--host", target,
+                       "--db", f"sqlite:///{tmp_path / 'runs.db'}", "-q", "--json",
+                       "capacity.json", "--slo", "error_rate < 1%", *args, cwd=tmp_path,
+                       timeout=150)
+    output = result.stdout + result.stderr
+    assert (tmp_path / "capacity.json").exists(), output[-3000:]
+    return result.returncode, json.loads((tmp_path / "capacity.json").read_text()), output
+
+
+def test_the_search_finds_the_knee_of_a_target_of_known_capacity(target: str,
+                                                                 tmp_path: Path) -> None:
+    started = time.monotonic()
+    code, found, output = search(
+        tmp_path, target, "--slo", "p95 < 100ms", "--start-rate", "50/s", "--step", "1.5s",
+        "--settle", "0.5s", "--precision", "20%", "--confirm", "1.5s")
+    assert code == 0, output[-3000:]
+    capacity = found["capacity"]
+    assert isinstance(capacity, dict) and capacity["found"] and capacity["confirmed"]
+    assert abs(capacity["rate"] - CAPACITY) <= 0.15 * CAPACITY, found
+    assert capacity["upper"] > capacity["rate"]
+    steps = found["steps"]
+    assert isinstance(steps, list)
+    rates = [s["rate"] for s in steps]
+    assert rates[:3] == [50, 100, 200]  # doubling until the SLO broke
+    assert not steps[2]["passed"] and steps[2]["p95_ms"] > 100
+    assert steps[-1]["confirm"] and steps[-1]["passed"]
+    assert "Maximum sustainable rate" in output
+    assert time.monotonic() - started < 90
+    # one stored run, a stage per step, open-model latency
+    shown = swarmdeck("show", str(found["run_id"]), "--json", "--db",
+                      f"sqlite:///{tmp_path / 'runs.db'}", cwd=tmp_path)
+    summary = json.loads(shown.stdout)
+    assert summary["latency"] == "from_due"
+    assert [st["rate"] for st in summary["stages"]] == rates
+    assert summary["open_model"]["capacity"]["rate"] == capacity["rate"]
+
+
+def test_a_slo_broken_at_the_lowest_rate_exits_1(target: str, tmp_path: Path) -> None:
+    code, found, output = search(tmp_path, target, "--slo", "p95 < 10ms", "--start-rate",
+                                 "50/s", "--step", "1s", "--settle", "0s")
+    assert code == 1, output[-3000:]
+    assert not found["capacity"]["found"]  # type: ignore[index]
+    assert [s["rate"] for s in found["steps"]] == [50]  # type: ignore[attr-defined]
+
+
+def test_a_generator_that_cannot_start_the_rate_exits_3(target: str, tmp_path: Path) -> None:
+    # one user starts 40 iterations/s at most (25 ms each): at 100/s the iterations wait
+    # for it and are dropped, while the target answers every request it gets in 25 ms
+    code, found, output = search(tmp_path, target, "--slo", "p95 < 100ms", "--start-rate",
+                                 "100/s", "--step", "1.5s", "--settle", "0.5s",
+                                 "--max-users", "1", "-u", "1")
+    assert code == 3, output[-3000:]
+    step = found["steps"][0]  # type: ignore[index]
+    assert step["generator_limited"] and step["dropped"] > 0
+    assert "the generator could not start 100/s" in found["capacity"]["message"]  # type: ignore[index]
