@@ -41,7 +41,14 @@ def intervals(draw: st.DrawFn) -> EndpointInterval:
         failed_histogram = LatencyHistogram()
         for value in failed:
             failed_histogram.record(value)
+    service = draw(st.none() | latencies)  # an open-model run's time from the send
+    service_histogram = None
+    if service is not None:
+        service_histogram = LatencyHistogram()
+        for value in service:
+            service_histogram.record(value)
     return EndpointInterval(
+        service_histogram=service_histogram,
         start=T0 + draw(st.integers(0, 3600)), method=draw(st.sampled_from(["GET", "POST"])),
         name=draw(names), region=draw(st.sampled_from(["local", "eu-west"])),
         requests=len(ok) + len(failed), failures=len(failed),

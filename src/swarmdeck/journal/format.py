@@ -92,17 +92,44 @@ def _unb64(text: Any) -> bytes:
     return base64.b64decode(str(text), validate=True)
 
 
+_BYTES = "$b64"  # a bytes value anywhere else in an interval's wire form: {"$b64": "..."}
+
+
+def _encode(value: Any) -> Any:
+    """Bytes (the HDR histograms of newer fields: service time, Server-Timing) as base64,
+    however deep in the wire form; everything else as it is."""
+    if isinstance(value, bytes | bytearray):
+        return {_BYTES: _b64(bytes(value))}
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and _BYTES in value:
+            return _unb64(value[_BYTES])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
 def interval_to_json(interval: EndpointInterval) -> dict[str, Any]:
     wire = interval.to_wire()
-    failed = wire["failed_histogram"]
-    return {**wire, "histogram": _b64(wire["histogram"]),
+    failed = wire.pop("failed_histogram")
+    histogram = wire.pop("histogram")
+    return {**_encode(wire), "histogram": _b64(histogram),
             "failed_histogram": _b64(failed) if failed is not None else None}
 
 
 def interval_from_json(data: Mapping[str, Any]) -> EndpointInterval:
     failed = data.get("failed_histogram")
+    rest = {k: v for k, v in data.items() if k not in ("histogram", "failed_histogram")}
     return EndpointInterval.from_wire({
-        **data, "histogram": _unb64(data["histogram"]),
+        **_decode(rest), "histogram": _unb64(data["histogram"]),
         "failed_histogram": _unb64(failed) if failed is not None else None})
 
 
