@@ -213,14 +213,16 @@ def cmd_baseline(args: argparse.Namespace, settings: StoreSettings, console: Con
 
 def cmd_serve(settings: ServeSettings) -> int:
     from swarmdeck.store import Store
+    from swarmdeck.store.platform import Accounts
     from swarmdeck.web.config import Auth, check_exposure
     from swarmdeck.web.serve import DashboardServer, check_port
 
     auth = Auth.from_env(os.environ)
-    check_exposure(settings.bind, auth)
-    check_port(settings.bind)
     with Store.open(settings.db_url) as store:
         shown = store.url
+        users = Accounts(store).count_users()
+    check_exposure(settings.bind, auth, users)
+    check_port(settings.bind)
     server = DashboardServer(settings.db_url, settings.bind, auth, announce=lambda at: print(
         f"swarmdeck dashboard on {at} (runs in {shown}; Ctrl-C stops it)", flush=True))
     return server.serve()
@@ -243,8 +245,57 @@ def cmd_report(args: argparse.Namespace, settings: StoreSettings, console: Conso
     return int(ExitCode.OK)
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    """From stdin's first line (--password-stdin), or asked twice on the terminal."""
+    from swarmdeck.errors import BadInput
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise BadInput("no terminal to ask the password on",
+                       "pipe it in with --password-stdin")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise BadInput("the two passwords differ", "type the same password twice")
+    return first
+
+
+def cmd_user(args: argparse.Namespace, settings: StoreSettings, console: Console) -> int:
+    from swarmdeck.errors import ItemNotFound
+    from swarmdeck.store import Store
+    from swarmdeck.store.platform import Accounts
+
+    actor = f"cli:{os.environ.get('USER') or 'unknown'}"
+    with Store.open(settings.db_url) as store:
+        accounts = Accounts(store)
+        action = args.user_command
+        if action == "list":
+            for account in accounts.users():
+                print(f"{account.name}\t{account.role}")
+            return int(ExitCode.OK)
+        if action == "add":
+            account = accounts.add_user(args.name, _read_password(args), args.role,
+                                        actor=actor)
+            print(f"user {account.name} added ({account.role}); they log in on "
+                  "`swarmdeck serve`'s page")
+            return int(ExitCode.OK)
+        found = accounts.find_user(args.name)
+        if found is None:
+            raise ItemNotFound(f"no user {args.name!r} in {store.url}",
+                               "see `swarmdeck user list`")
+        if action == "rm":
+            accounts.remove_user(found.id, actor=actor)
+            print(f"user {found.name} removed, with their API tokens")
+        else:
+            accounts.change_user(found.id, password=_read_password(args), actor=actor)
+            print(f"password of {found.name} changed; their sessions have ended")
+    return int(ExitCode.OK)
+
+
 STORE_COMMANDS = {"runs": cmd_runs, "show": cmd_show, "compare": cmd_compare,
-                  "report": cmd_report, "baseline": cmd_baseline}
+                  "report": cmd_report, "baseline": cmd_baseline, "user": cmd_user}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -60,6 +60,15 @@ class RunNotFound(BadInput):
     """A run id that is not in the store."""
 
 
+class ItemNotFound(BadInput):
+    """A user, token, test or target id that is not in the store (the API's 404)."""
+
+
+class Conflict(BadInput):
+    """A name already taken, or a change that would leave the platform without an admin
+    (the API's 409)."""
+
+
 class Interrupted(SwarmdeckError):
     """Ctrl-C (or SIGTERM) before the run started: nothing was stored."""
 

@@ -77,7 +77,7 @@ def test_every_command_s_flags_are_its_registry_settings() -> None:
     scopes = dict(subparsers(build_parser()))
     assert set(COMMANDS) <= set(scopes)
     for scope, parser in scopes.items():
-        if scope == "baseline":  # its flags are on each action
+        if scope in ("baseline", "user"):  # its flags are on each action
             assert flags_of(parser) == {}
             continue
         expected = {s.name: s.flags for s in settings_for(scope).values()}
@@ -97,6 +97,8 @@ def test_the_flags_users_know_are_still_there() -> None:
         "compare": ["--db", "--metric", "--json", "--markdown", "--max-regression"],
         "report": ["--db", "-o", "--output", "--compare-to"],
         "baseline set": ["--db"], "baseline list": ["--db", "--json"], "baseline rm": ["--db"],
+        "user add": ["--db", "--role", "--password-stdin"], "user rm": ["--db"],
+        "user passwd": ["--db", "--password-stdin"], "user list": ["--db"],
         "run": ["-f", "-H", "-u", "-r", "-t", "--shape", "--plan", "--db", "--json", "--tag",
                 "--class", "-q", "--master-bind", "--token", "--region", "--threshold"],
     }.items():

@@ -28,7 +28,7 @@ from swarmdeck.plan.shape_spec import Defaults, ShapeSpec
 from swarmdeck.plan.values import Invalid, KeyPath, UnknownKey, reject_unknown
 
 ShapeValue = tuple[str, dict[str, object]] | None
-StoreCommand = Literal["runs", "show", "compare", "report", "baseline"]
+StoreCommand = Literal["runs", "show", "compare", "report", "baseline", "user"]
 CommandSettings = Plan | WorkerSettings | ServeSettings | StoreSettings
 SHAPE_HINT = "see the shapes and their parameters in docs/plan.md"
 

@@ -40,7 +40,7 @@ from swarmdeck.plan.values import (
 )
 
 RUN: frozenset[Scope] = frozenset({"run"})
-STORE: frozenset[Scope] = frozenset({"runs", "show", "compare", "report", "baseline"})
+STORE: frozenset[Scope] = frozenset({"runs", "show", "compare", "report", "baseline", "user"})
 PLAN_FILE_READERS: frozenset[Scope] = RUN | STORE | {"serve"}  # worker: defaults < env < flags
 EVERY: frozenset[Scope] = frozenset(COMMANDS)
 DISTRIBUTED: frozenset[Scope] = frozenset({"run", "worker"})
@@ -226,6 +226,12 @@ SETTINGS: tuple[Setting, ...] = (
     option("compare_to", frozenset({"report"}), ("--compare-to",), None,
            "a base run to overlay and compare with: a run id, last or baseline:NAME",
            metavar="RUN"),
+    option("role", frozenset({"user add"}), ("--role",), "viewer",
+           "what the user may do: admin (users, targets), tester (tests, runs), viewer "
+           "(reads)", choices=("admin", "tester", "viewer")),
+    option("password_stdin", frozenset({"user add", "user passwd"}), ("--password-stdin",),
+           False, "read the password from the first line of standard input instead of "
+           "asking twice on the terminal (for scripts)", action="store_true"),
 )
 
 

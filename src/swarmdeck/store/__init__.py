@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from swarmdeck.store import accounts as _accounts  # noqa: F401  (its tables, on the metadata)
 from swarmdeck.store.api import Store
 from swarmdeck.store.connect import DEFAULT_URL
 from swarmdeck.store.liveness import STALE_AFTER_S

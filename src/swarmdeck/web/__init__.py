@@ -1,8 +1,9 @@
-"""The dashboard: a read-only Flask app over the results store (``swarmdeck serve``).
+"""The dashboard: a Flask app over the results store (``swarmdeck serve``).
 
     app = create_app({"SWARMDECK_DB": "sqlite:///runs.db"})
 
-Config keys: ``SWARMDECK_DB`` (the store URL; default the CLI's default), ``AUTH`` (a
+The platform (accounts, roles, API tokens, the audit log) lives in the same app: see
+docs/platform.md. Config keys: ``SWARMDECK_DB`` (the store URL; default the CLI's default), ``AUTH`` (a
 ``swarmdeck.web.config.Auth``; default none), ``SECRET_KEY`` (signs the login cookie and
 CSRF tokens; random per app when absent). The store is opened once per app and closed
 by ``close_app``. Nothing here imports Locust or gevent.
@@ -20,12 +21,14 @@ from flask_wtf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from swarmdeck.errors import BadInput, RunNotFound, SwarmdeckError
+from swarmdeck.errors import BadInput, Conflict, ItemNotFound, RunNotFound, SwarmdeckError
 from swarmdeck.store import Store
 from swarmdeck.store.connect import DEFAULT_URL
-from swarmdeck.web import api, pages, security
+from swarmdeck.store.platform import Accounts
+from swarmdeck.web import account_pages, api, pages, platform_api, security
 from swarmdeck.web.config import Auth
 from swarmdeck.web.documents import DocumentCache
+from swarmdeck.web.principal import current
 
 __all__ = ["Auth", "close_app", "create_app"]
 
@@ -51,14 +54,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["PROPAGATE_EXCEPTIONS"] = False
     store = app.extensions["swarmdeck_store"] = Store.open(app.config["SWARMDECK_DB"])
     app.extensions["swarmdeck_documents"] = DocumentCache(store)
-    CSRFProtect(app)
-    security.init_app(app, app.config["AUTH"])
+    csrf = CSRFProtect(app)
+    csrf.exempt(platform_api.bp)  # checked by the blueprint for cookie-authenticated writes
+    security.init_app(app, app.config["AUTH"], Accounts(store))
     app.register_blueprint(Blueprint("report_assets", __name__, static_folder=REPORT_STATIC,
                                      static_url_path="/assets/report"))
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(platform_api.bp)
+    app.register_blueprint(account_pages.bp)
     _error_handlers(app)
     app.jinja_env.globals["auth_token"] = bool(app.config["AUTH"].token)
+    app.jinja_env.globals["principal"] = current
     return app
 
 
@@ -81,6 +88,14 @@ def _error_handlers(app: Flask) -> None:
     @app.errorhandler(RunNotFound)
     def run_not_found(exc: RunNotFound) -> Any:
         return _error(404, exc.message)
+
+    @app.errorhandler(ItemNotFound)
+    def item_not_found(exc: ItemNotFound) -> Any:
+        return _error(404, str(exc))
+
+    @app.errorhandler(Conflict)
+    def conflict(exc: Conflict) -> Any:
+        return _error(409, str(exc))
 
     @app.errorhandler(BadInput)
     def bad_input(exc: BadInput) -> Any:

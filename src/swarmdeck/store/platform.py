@@ -1,0 +1,104 @@
+"""The platform's side of the store: accounts, tokens and the audit log, each call with
+its database errors turned into one-line StoreErrors like the rest of the store.
+
+    accounts = Accounts(store)
+    admin = accounts.add_user("ada", "correct horse", "admin", actor="cli")
+    token, secret = accounts.create_token(admin.id, "ci", actor="ada")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from swarmdeck.store import accounts as rows
+from swarmdeck.store.accounts import Account, ApiToken, AuditEntry
+from swarmdeck.store.api import Store
+from swarmdeck.store.connect import translate_errors, write_connection
+
+
+class Accounts:
+    """Users, their API tokens and the audit log of a store. Every change is audited."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._engine = store.engine
+        self._url = store.raw_url
+
+    def _errors(self, doing: str) -> Any:
+        return translate_errors(self._url, doing)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def count_users(self) -> int:
+        with self._errors("count the users in {db}"), self._engine.connect() as connection:
+            return rows.count_users(connection)
+
+    def users(self) -> list[Account]:
+        with self._errors("list the users in {db}"), self._engine.connect() as connection:
+            return rows.list_users(connection)
+
+    def user(self, user_id: int) -> Account:
+        with self._errors("read a user in {db}"), self._engine.connect() as connection:
+            return rows.get_user(connection, user_id)
+
+    def find_user(self, name: str) -> Account | None:
+        with self._errors("read a user in {db}"), self._engine.connect() as connection:
+            return rows.find_user(connection, name)
+
+    def check_login(self, name: str, password: str) -> Account | None:
+        with self._errors("check a login in {db}"), self._engine.connect() as connection:
+            return rows.check_login(connection, name, password)
+
+    def tokens(self, user_id: int) -> list[ApiToken]:
+        with self._errors("list tokens in {db}"), self._engine.connect() as connection:
+            return rows.list_tokens(connection, user_id)
+
+    def user_of_token(self, secret: str) -> Account | None:
+        with self._errors("check a token in {db}"):
+            return rows.user_of_token(self._engine, secret)
+
+    def audit_log(self, limit: int = 100, offset: int = 0) -> list[AuditEntry]:
+        with self._errors("read the audit log in {db}"), self._engine.connect() as connection:
+            return rows.list_audit(connection, limit, offset)
+
+    # -- changing (audited) ------------------------------------------------------------
+
+    def audit(self, actor: str, action: str, kind: str, subject: str,
+              detail: Mapping[str, Any] | None = None) -> None:
+        with self._errors("write the audit log in {db}"), \
+                write_connection(self._engine) as connection:
+            rows.record(connection, actor, action, kind, subject, detail)
+
+    def add_user(self, name: str, password: str, role: str, *, actor: str) -> Account:
+        with self._errors("add a user to {db}"):
+            account = rows.add_user(self._engine, name, password, role)
+        self.audit(actor, "created", "user", account.name, {"role": account.role})
+        return account
+
+    def change_user(self, user_id: int, *, actor: str, role: str | None = None,
+                    password: str | None = None) -> Account:
+        with self._errors("change a user in {db}"):
+            account = rows.change_user(self._engine, user_id, role=role, password=password)
+        changed = ({"role": role} if role is not None else {}) | (
+            {"password": "changed"} if password is not None else {})
+        self.audit(actor, "changed", "user", account.name, changed)
+        return account
+
+    def remove_user(self, user_id: int, *, actor: str) -> Account:
+        with self._errors("remove a user from {db}"):
+            account = rows.remove_user(self._engine, user_id)
+        self.audit(actor, "deleted", "user", account.name)
+        return account
+
+    def create_token(self, user_id: int, name: str, *, actor: str) -> tuple[ApiToken, str]:
+        with self._errors("create a token in {db}"):
+            token, secret = rows.create_token(self._engine, user_id, name)
+        self.audit(actor, "created", "token", f"{token.name} ({token.prefix}…)")
+        return token, secret
+
+    def revoke_token(self, user_id: int, token_id: int, *, actor: str) -> ApiToken:
+        with self._errors("revoke a token in {db}"):
+            token = rows.revoke_token(self._engine, user_id, token_id)
+        self.audit(actor, "deleted", "token", f"{token.name} ({token.prefix}…)")
+        return token

@@ -1,0 +1,136 @@
+"""The platform's part of the OpenAPI document: health, me, tokens, users, audit (and the
+saved tests, their runs and the permitted targets as they are added). Merged into
+``openapi.openapi_document``; schemas are JSON Schema 2020-12 like the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from swarmdeck.store.accounts import ROLES
+
+DATETIME = {"type": "string", "format": "date-time"}
+NULL_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+ROLE = {"type": "string", "enum": list(ROLES)}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(required: list[str], properties: dict[str, Any], *,
+            extra: bool = True) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties,
+            "additionalProperties": extra}
+
+
+def _list(key: str, item: str) -> dict[str, Any]:
+    return _object([key], {key: {"type": "array", "items": _ref(item)}})
+
+
+SCHEMAS: dict[str, Any] = {
+    "Health": _object(["status"], {"status": {"type": "string", "enum": ["ok"]}}),
+    "Me": _object(["name", "role", "user_id"], {
+        "name": {"type": "string"}, "role": ROLE,
+        "user_id": {"type": ["integer", "null"],
+                    "description": "null for the bootstrap credentials or anonymous"}}),
+    "User": _object(["id", "name", "role", "created_at"], {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "role": ROLE,
+        "created_at": DATETIME}),
+    "Users": _list("users", "User"),
+    "NewUser": _object(["name", "password", "role"], {
+        "name": {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9._@-]+$"},
+        "password": {"type": "string", "minLength": 8, "maxLength": 1024},
+        "role": ROLE}),
+    "UserChange": _object([], {
+        "role": ROLE, "password": {"type": "string", "minLength": 8, "maxLength": 1024}}),
+    "Token": _object(["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"], {
+        "id": {"type": "integer"}, "name": {"type": "string"},
+        "prefix": {"type": "string", "description": "the token's first characters"},
+        "created_at": DATETIME, "last_used_at": NULL_DATETIME, "revoked_at": NULL_DATETIME}),
+    "Tokens": _list("tokens", "Token"),
+    "NewToken": _object(["name"], {"name": {"type": "string", "minLength": 1,
+                                            "maxLength": 64}}),
+    "CreatedToken": {"allOf": [_ref("Token"), _object(["token"], {
+        "token": {"type": "string", "description": "the token itself: shown only here"}})]},
+    "AuditEntry": _object(["id", "at", "actor", "action", "kind", "subject", "detail"], {
+        "id": {"type": "integer"}, "at": DATETIME, "actor": {"type": "string"},
+        "action": {"type": "string"}, "kind": {"type": "string"},
+        "subject": {"type": "string"}, "detail": {"type": ["object", "null"]}}),
+    "Audit": _list("entries", "AuditEntry"),
+}
+
+
+def _json(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json("Error", description)
+
+
+UNAUTHENTICATED = {"401": _error("No (valid) credentials.")}
+FORBIDDEN = {"403": _error("The principal's role may not do this.")}
+BAD = {"400": _error("The body or a parameter is malformed; the message names it.")}
+NOT_FOUND = {"404": _error("No such item.")}
+CONFLICT = {"409": _error("A name already taken, or the last admin.")}
+
+
+def _path_id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def operation(summary: str, ok: dict[str, Any], *, status: str = "200",
+              parameters: list[dict[str, Any]] | None = None, body: str | None = None,
+              errors: dict[str, Any] | None = None, open_: bool = False) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "parameters": parameters or [],
+                          "responses": {status: ok, **({} if open_ else UNAUTHENTICATED),
+                                        **(errors or {})}}
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": _ref(body)}}}
+        op["responses"].update(BAD)
+    if open_:
+        op["security"] = [{}]
+    return op
+
+
+USER_ID = _path_id("user_id")
+TOKEN_ID = _path_id("token_id")
+
+PATHS: dict[str, Any] = {
+    "/api/health": {"get": operation("The server answers and reads its store (no "
+                                     "authentication).", _json("Health", "Healthy"),
+                                     open_=True)},
+    "/api/me": {"get": operation("Who the credentials name, and their role.",
+                                 _json("Me", "The principal"))},
+    "/api/tokens": {
+        "get": operation("Your personal API tokens (never the tokens themselves).",
+                         _json("Tokens", "Your tokens")),
+        "post": operation("Create a personal API token; the answer is the only time the "
+                          "token is shown.", _json("CreatedToken", "The new token"),
+                          status="201", body="NewToken"),
+    },
+    "/api/tokens/{token_id}": {
+        "delete": operation("Revoke one of your tokens.", _json("Token", "The revoked token"),
+                            parameters=[TOKEN_ID], errors={**NOT_FOUND, **BAD}),
+    },
+    "/api/users": {
+        "get": operation("The users (admin).", _json("Users", "The users"), errors=FORBIDDEN),
+        "post": operation("Add a user (admin).", _json("User", "The new user"), status="201",
+                          body="NewUser", errors={**FORBIDDEN, **CONFLICT}),
+    },
+    "/api/users/{user_id}": {
+        "patch": operation("Change a user's role or password (admin).",
+                           _json("User", "The changed user"), parameters=[USER_ID],
+                           body="UserChange", errors={**FORBIDDEN, **NOT_FOUND, **CONFLICT}),
+        "delete": operation("Remove a user and their tokens (admin).",
+                            _json("User", "The removed user"), parameters=[USER_ID],
+                            errors={**FORBIDDEN, **NOT_FOUND, **CONFLICT, **BAD}),
+    },
+    "/api/audit": {"get": operation(
+        "The audit log, newest first (admin).", _json("Audit", "The entries"),
+        parameters=[{"name": "limit", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+        errors={**FORBIDDEN, **BAD})},
+}
