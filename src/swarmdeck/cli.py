@@ -223,7 +223,12 @@ def cmd_serve(settings: ServeSettings) -> int:
         users = Accounts(store).count_users()
     check_exposure(settings.bind, auth, users)
     check_port(settings.bind)
-    server = DashboardServer(settings.db_url, settings.bind, auth, announce=lambda at: print(
+    config = {"LOCUSTFILE_DIR": str(settings.locustfile_dir) if settings.locustfile_dir
+              else None, "MAX_RUNS": settings.max_runs,
+              "MAX_RUNS_PER_USER": settings.max_runs_per_user,
+              "MAX_USERS": settings.max_users, "MAX_RUN_TIME_S": settings.max_run_time_s}
+    server = DashboardServer(settings.db_url, settings.bind, auth, config=config,
+                             announce=lambda at: print(
         f"swarmdeck dashboard on {at} (runs in {shown}; Ctrl-C stops it)", flush=True))
     return server.serve()
 

@@ -91,7 +91,8 @@ def test_the_flags_users_know_are_still_there() -> None:
     scopes = dict(subparsers(build_parser()))
     for scope, flags in {
         "worker": ["--master", "-f", "--locustfile", "--region", "--token", "--debug"],
-        "serve": ["--db", "--bind"],
+        "serve": ["--db", "--bind", "--locustfile-dir", "--max-runs", "--max-runs-per-user",
+                  "--max-users", "--max-run-time"],
         "runs": ["--db", "-n", "--limit", "--json"],
         "show": ["--db", "--json", "--by-region"],
         "compare": ["--db", "--metric", "--json", "--markdown", "--max-regression"],

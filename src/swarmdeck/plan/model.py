@@ -142,6 +142,11 @@ class ServeSettings:
     bind: HostPort
     db_url: str  # may hold a password: show it with mask_url
     debug: bool = False
+    locustfile_dir: Path | None = None
+    max_runs: int = 2  # runs started from the platform at once, overall
+    max_runs_per_user: int = 1
+    max_users: int = 1000
+    max_run_time_s: float = 3600.0
 
 
 @dataclass(frozen=True)

@@ -287,5 +287,10 @@ def resolve_command(command: Command, cli: Mapping[str, Any], environ: Mapping[s
                               region=values["region"], token=values["token"],
                               debug=values["debug"])
     if command == "serve":
-        return ServeSettings(bind=values["bind"], db_url=values["db"], debug=values["debug"])
+        return ServeSettings(bind=values["bind"], db_url=values["db"], debug=values["debug"],
+                             locustfile_dir=values["locustfile_dir"],
+                             max_runs=values["max_runs"],
+                             max_runs_per_user=values["max_runs_per_user"],
+                             max_users=values["max_users"],
+                             max_run_time_s=values["max_run_time"])
     return StoreSettings(db_url=values["db"], debug=values["debug"])

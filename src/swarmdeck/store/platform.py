@@ -1,4 +1,5 @@
-"""The platform's side of the store: accounts, tokens and the audit log, each call with
+"""The platform's side of the store: accounts, tokens, the audit log and saved tests, each
+call with
 its database errors turned into one-line StoreErrors like the rest of the store.
 
     accounts = Accounts(store)
@@ -12,9 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from swarmdeck.store import accounts as rows
+from swarmdeck.store import saved_tests as tests
 from swarmdeck.store.accounts import Account, ApiToken, AuditEntry
 from swarmdeck.store.api import Store
 from swarmdeck.store.connect import translate_errors, write_connection
+from swarmdeck.store.saved_tests import SavedTest, StoredLocustfile, TestVersion
 
 
 class Accounts:
@@ -102,3 +105,58 @@ class Accounts:
             token = rows.revoke_token(self._engine, user_id, token_id)
         self.audit(actor, "deleted", "token", f"{token.name} ({token.prefix}…)")
         return token
+
+
+class SavedTests:
+    """Saved tests and their versions; every change is audited."""
+
+    def __init__(self, store: Store, accounts: Accounts) -> None:
+        self._engine = store.engine
+        self._url = store.raw_url
+        self._accounts = accounts
+
+    def _errors(self, doing: str) -> Any:
+        return translate_errors(self._url, doing)
+
+    def all(self) -> list[SavedTest]:
+        with self._errors("list the saved tests in {db}"), \
+                self._engine.connect() as connection:
+            return tests.list_tests(connection)
+
+    def get(self, test_id: int) -> SavedTest:
+        with self._errors("read a saved test in {db}"), self._engine.connect() as connection:
+            return tests.get_test(connection, test_id)
+
+    def versions(self, test_id: int) -> list[TestVersion]:
+        with self._errors("read a test's versions in {db}"), \
+                self._engine.connect() as connection:
+            return tests.list_versions(connection, test_id)
+
+    def version(self, test_id: int, version: int) -> TestVersion:
+        with self._errors("read a test's version in {db}"), \
+                self._engine.connect() as connection:
+            tests.get_test(connection, test_id)
+            return tests.get_version(connection, test_id, version)
+
+    def create(self, name: str, locustfile: StoredLocustfile, settings: dict[str, Any], *,
+               actor: str) -> SavedTest:
+        with self._errors("save a test in {db}"):
+            saved = tests.create_test(self._engine, name, actor, locustfile, settings)
+        self._accounts.audit(actor, "created", "test", f"{saved.id} {saved.name}",
+                             {"version": 1, "locustfile_sha256": locustfile.sha256})
+        return saved
+
+    def edit(self, test_id: int, name: str, locustfile: StoredLocustfile | None,
+             settings: dict[str, Any], *, actor: str) -> SavedTest:
+        with self._errors("save a test in {db}"):
+            saved = tests.edit_test(self._engine, test_id, name, actor, locustfile, settings)
+        self._accounts.audit(actor, "changed", "test", f"{saved.id} {saved.name}",
+                             {"version": saved.versions,
+                              "locustfile_sha256": saved.current.locustfile.sha256})
+        return saved
+
+    def delete(self, test_id: int, *, actor: str) -> SavedTest:
+        with self._errors("delete a saved test in {db}"):
+            saved = tests.delete_test(self._engine, test_id)
+        self._accounts.audit(actor, "deleted", "test", f"{saved.id} {saved.name}")
+        return saved

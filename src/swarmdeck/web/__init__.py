@@ -5,7 +5,8 @@
 The platform (accounts, roles, API tokens, the audit log) lives in the same app: see
 docs/platform.md. Config keys: ``SWARMDECK_DB`` (the store URL; default the CLI's default), ``AUTH`` (a
 ``swarmdeck.web.config.Auth``; default none), ``SECRET_KEY`` (signs the login cookie and
-CSRF tokens; random per app when absent). The store is opened once per app and closed
+CSRF tokens; random per app when absent), ``LOCUSTFILE_DIR`` (the folder saved tests may
+name locustfiles in; none: uploads only). The store is opened once per app and closed
 by ``close_app``. Nothing here imports Locust or gevent.
 """
 
@@ -25,7 +26,16 @@ from swarmdeck.errors import BadInput, Conflict, ItemNotFound, RunNotFound, Swar
 from swarmdeck.store import Store
 from swarmdeck.store.connect import DEFAULT_URL
 from swarmdeck.store.platform import Accounts
-from swarmdeck.web import account_pages, api, pages, platform_api, security
+from swarmdeck.web import (
+    account_pages,
+    api,
+    pages,
+    platform_api,
+    saved,
+    saved_pages,
+    security,
+    tests_api,
+)
 from swarmdeck.web.config import Auth
 from swarmdeck.web.documents import DocumentCache
 from swarmdeck.web.principal import current
@@ -46,7 +56,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
         JSON_SORT_KEYS=False,
-        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_CONTENT_LENGTH=512 * 1024,  # a locustfile upload: 256 KiB (platform.locustcheck)
+        LOCUSTFILE_DIR=None,
+        MAX_RUNS=2, MAX_RUNS_PER_USER=1, MAX_USERS=1000, MAX_RUN_TIME_S=3600.0,
     )
     if config:
         app.config.update(config)
@@ -55,14 +67,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     store = app.extensions["swarmdeck_store"] = Store.open(app.config["SWARMDECK_DB"])
     app.extensions["swarmdeck_documents"] = DocumentCache(store)
     csrf = CSRFProtect(app)
-    csrf.exempt(platform_api.bp)  # checked by the blueprint for cookie-authenticated writes
-    security.init_app(app, app.config["AUTH"], Accounts(store))
+    for blueprint in (platform_api.bp, tests_api.bp):  # they check cookie-authenticated writes
+        csrf.exempt(blueprint)
+    accounts = Accounts(store)
+    security.init_app(app, app.config["AUTH"], accounts)
+    app.extensions["swarmdeck_saved_tests"] = saved.init_app(store, accounts)
     app.register_blueprint(Blueprint("report_assets", __name__, static_folder=REPORT_STATIC,
                                      static_url_path="/assets/report"))
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(platform_api.bp)
     app.register_blueprint(account_pages.bp)
+    app.register_blueprint(tests_api.bp)
+    app.register_blueprint(saved_pages.bp)
     _error_handlers(app)
     app.jinja_env.globals["auth_token"] = bool(app.config["AUTH"].token)
     app.jinja_env.globals["principal"] = current

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from swarmdeck.plan.shape_spec import SHAPE_NAMES
 from swarmdeck.store.accounts import ROLES
 
 DATETIME = {"type": "string", "format": "date-time"}
@@ -57,6 +58,46 @@ SCHEMAS: dict[str, Any] = {
         "action": {"type": "string"}, "kind": {"type": "string"},
         "subject": {"type": "string"}, "detail": {"type": ["object", "null"]}}),
     "Audit": _list("entries", "AuditEntry"),
+    "TestSettings": _object(
+        ["host", "users", "spawn_rate", "run_time_s", "shape", "thresholds", "tags"], {
+            "host": {"type": "string"}, "users": {"type": "integer", "minimum": 1},
+            "spawn_rate": {"type": "number"}, "run_time_s": {"type": ["number", "null"]},
+            "shape": {"type": ["string", "null"], "enum": [*SHAPE_NAMES, None]},
+            "thresholds": {"type": "array", "items": {"type": "string"}},
+            "tags": {"type": "object", "additionalProperties": {"type": "string"}}}),
+    "Locustfile": _object(["name", "sha256", "path"], {
+        "name": {"type": "string"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "path": {"type": ["string", "null"],
+                 "description": "where it was read in the server's folder; null: uploaded"},
+        "source": {"type": "string", "description": "only in one version's answer"}}),
+    "TestVersion": _object(["test_id", "version", "created_by", "created_at", "locustfile",
+                            "settings"], {
+        "test_id": {"type": "integer"}, "version": {"type": "integer", "minimum": 1},
+        "created_by": {"type": "string"}, "created_at": DATETIME,
+        "locustfile": _ref("Locustfile"), "settings": _ref("TestSettings")}),
+    "TestVersions": _list("versions", "TestVersion"),
+    "SavedTest": _object(["id", "name", "created_by", "created_at", "versions", "current"], {
+        "id": {"type": "integer"}, "name": {"type": "string"},
+        "created_by": {"type": "string"}, "created_at": DATETIME,
+        "versions": {"type": "integer", "description": "how many; the current is the last"},
+        "current": _ref("TestVersion")}),
+    "SavedTests": _list("tests", "SavedTest"),
+    "TestInput": _object(["name", "host"], {
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "locustfile": _object(["name", "source"], {
+            "name": {"type": "string", "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}\\.py$"},
+            "source": {"type": "string", "description": "at most 256 KiB; must parse and "
+                       "define a User class (checked, never run, by the server)"}}),
+        "locustfile_path": {"type": "string", "description": "instead of locustfile: a file "
+                            "under the server's --locustfile-dir"},
+        "host": {"type": "string", "examples": ["http://127.0.0.1:8000"]},
+        "users": {"type": "integer", "minimum": 1}, "spawn_rate": {"type": "number"},
+        "run_time": {"type": ["string", "number"], "examples": ["30s", "5m"]},
+        "shape": {"type": "string", "enum": list(SHAPE_NAMES)},
+        "thresholds": {"type": "array", "items": {"type": "string"},
+                       "examples": [["p95 < 300ms"]]},
+        "tags": {"type": "object", "additionalProperties": {"type": "string"}}},
+        extra=False),
 }
 
 
@@ -96,6 +137,8 @@ def operation(summary: str, ok: dict[str, Any], *, status: str = "200",
 
 
 USER_ID = _path_id("user_id")
+TEST_ID = _path_id("test_id")
+VERSION = _path_id("version")
 TOKEN_ID = _path_id("token_id")
 
 PATHS: dict[str, Any] = {
@@ -133,4 +176,30 @@ PATHS: dict[str, Any] = {
         parameters=[{"name": "limit", "in": "query", "required": False,
                      "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
         errors={**FORBIDDEN, **BAD})},
+    "/api/tests": {
+        "get": operation("The saved tests, by name.", _json("SavedTests", "The tests")),
+        "post": operation("Save a new test (tester): a locustfile (uploaded as text, or a "
+                          "path in the server's folder) and its settings. A locustfile that "
+                          "does not parse or defines no User class is refused with "
+                          "name:line.", _json("SavedTest", "The test, version 1"),
+                          status="201", body="TestInput", errors=FORBIDDEN),
+    },
+    "/api/tests/{test_id}": {
+        "get": operation("One saved test and its current version.",
+                         _json("SavedTest", "The test"), parameters=[TEST_ID],
+                         errors=NOT_FOUND),
+        "put": operation("Edit a test (tester): a new version; without a locustfile the "
+                         "current one is kept.", _json("SavedTest", "The test"),
+                         parameters=[TEST_ID], body="TestInput",
+                         errors={**FORBIDDEN, **NOT_FOUND}),
+        "delete": operation("Delete a test (tester); the runs made from it stay.",
+                            _json("SavedTest", "The deleted test"), parameters=[TEST_ID],
+                            errors={**FORBIDDEN, **NOT_FOUND, **BAD}),
+    },
+    "/api/tests/{test_id}/versions": {"get": operation(
+        "A test's versions, newest first.", _json("TestVersions", "The versions"),
+        parameters=[TEST_ID], errors=NOT_FOUND)},
+    "/api/tests/{test_id}/versions/{version}": {"get": operation(
+        "One version, with its locustfile's source.", _json("TestVersion", "The version"),
+        parameters=[TEST_ID, VERSION], errors=NOT_FOUND)},
 }

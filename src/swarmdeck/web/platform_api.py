@@ -29,12 +29,14 @@ def accounts() -> Accounts:
     return found
 
 
-@bp.before_request
-def _csrf_for_sessions() -> None:
+def csrf_for_sessions() -> None:
     """A cookie-authenticated write must prove it came from our own page."""
     if request.method not in SAFE_METHODS and current().via == "session":
         csrf: CSRFProtect = current_app.extensions["csrf"]
         csrf.protect()
+
+
+bp.before_request(csrf_for_sessions)
 
 
 def body() -> dict[str, Any]:

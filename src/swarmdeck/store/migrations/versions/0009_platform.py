@@ -1,4 +1,4 @@
-"""The platform: users, their API tokens, the audit log.
+"""The platform: users, their API tokens, the audit log, saved tests and their versions.
 
 Revision ID: 0009
 Revises: 0004 (the lead re-chains it after 0005-0008 at merge)
@@ -57,9 +57,33 @@ def upgrade() -> None:
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
 
+    op.create_table('saved_tests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('current_version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_tests'))
+    )
+    op.create_table('test_versions',
+    sa.Column('test_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('locustfile_name', sa.String(length=255), nullable=False),
+    sa.Column('locustfile_source', sa.Text(), nullable=False),
+    sa.Column('locustfile_sha256', sa.String(length=64), nullable=False),
+    sa.Column('locustfile_path', sa.Text(), nullable=True),
+    sa.Column('settings', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['test_id'], ['saved_tests.id'], name=op.f('fk_test_versions_test_id_saved_tests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('test_id', 'version', name=op.f('pk_test_versions'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('test_versions')
+    op.drop_table('saved_tests')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
 
