@@ -69,6 +69,10 @@ class Conflict(BadInput):
     (the API's 409)."""
 
 
+class NotPermitted(BadInput):
+    """A run's target that is not on the verified list (the API's 403)."""
+
+
 class Interrupted(SwarmdeckError):
     """Ctrl-C (or SIGTERM) before the run started: nothing was stored."""
 

@@ -13,10 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from swarmdeck.store import accounts as rows
+from swarmdeck.store import launches as launch_rows
 from swarmdeck.store import saved_tests as tests
 from swarmdeck.store.accounts import Account, ApiToken, AuditEntry
 from swarmdeck.store.api import Store
 from swarmdeck.store.connect import translate_errors, write_connection
+from swarmdeck.store.launches import Launch, Limits, Target
 from swarmdeck.store.saved_tests import SavedTest, StoredLocustfile, TestVersion
 
 
@@ -160,3 +162,70 @@ class SavedTests:
             saved = tests.delete_test(self._engine, test_id)
         self._accounts.audit(actor, "deleted", "test", f"{saved.id} {saved.name}")
         return saved
+
+
+class Launches:
+    """Runs started by the platform, and the permitted targets (audited)."""
+
+    def __init__(self, store: Store, accounts: Accounts) -> None:
+        self._engine = store.engine
+        self._url = store.raw_url
+        self._accounts = accounts
+
+    def _errors(self, doing: str) -> Any:
+        return translate_errors(self._url, doing)
+
+    def get(self, launch_id: int) -> Launch:
+        with self._errors("read a launch in {db}"), self._engine.connect() as connection:
+            return launch_rows.get_launch(connection, launch_id)
+
+    def of_run(self, run_id: int) -> Launch | None:
+        with self._errors("read a launch in {db}"), self._engine.connect() as connection:
+            return launch_rows.launch_of_run(connection, run_id)
+
+    def recent(self, limit: int = 50, *, active: bool = False,
+               test_id: int | None = None) -> list[Launch]:
+        with self._errors("list launches in {db}"), self._engine.connect() as connection:
+            return launch_rows.list_launches(connection, limit, active=active,
+                                             test_id=test_id)
+
+    def reserve(self, *, test_id: int, version: int, sha256: str, requested_by: str,
+                hostname: str, users: int, limits: Limits) -> Launch:
+        with self._errors("record a launch in {db}"):
+            return launch_rows.reserve(self._engine, test_id=test_id, version=version,
+                                       sha256=sha256, requested_by=requested_by,
+                                       hostname=hostname, users=users, limits=limits)
+
+    def update(self, launch_id: int, **values: Any) -> Launch:
+        with self._errors("update a launch in {db}"):
+            return launch_rows.update_launch(self._engine, launch_id, **values)
+
+    def targets(self) -> list[Target]:
+        with self._errors("list the targets in {db}"), self._engine.connect() as connection:
+            return launch_rows.list_targets(connection)
+
+    def find_target(self, origin: str) -> Target | None:
+        with self._errors("read a target in {db}"), self._engine.connect() as connection:
+            return launch_rows.find_target(connection, origin)
+
+    def target(self, target_id: int) -> Target:
+        with self._errors("read a target in {db}"), self._engine.connect() as connection:
+            return launch_rows.get_target(connection, target_id)
+
+    def add_target(self, origin: str, *, actor: str) -> Target:
+        with self._errors("add a target to {db}"):
+            target = launch_rows.add_target(self._engine, origin, actor)
+        self._accounts.audit(actor, "created", "target", origin)
+        return target
+
+    def mark_verified(self, target_id: int, *, actor: str) -> Target:
+        with self._errors("verify a target in {db}"):
+            target = launch_rows.mark_verified(self._engine, target_id)
+        self._accounts.audit(actor, "changed", "target", target.origin, {"verified": True})
+        return target
+
+    def remove_target(self, target_id: int, *, actor: str) -> Target:
+        with self._errors("remove a target from {db}"):
+            target = launch_rows.remove_target(self._engine, target_id)
+        self._accounts.audit(actor, "deleted", "target", target.origin)
+        return target

@@ -22,7 +22,14 @@ from flask_wtf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from swarmdeck.errors import BadInput, Conflict, ItemNotFound, RunNotFound, SwarmdeckError
+from swarmdeck.errors import (
+    BadInput,
+    Conflict,
+    ItemNotFound,
+    NotPermitted,
+    RunNotFound,
+    SwarmdeckError,
+)
 from swarmdeck.store import Store
 from swarmdeck.store.connect import DEFAULT_URL
 from swarmdeck.store.platform import Accounts
@@ -31,6 +38,8 @@ from swarmdeck.web import (
     api,
     pages,
     platform_api,
+    run_pages,
+    runs_api,
     saved,
     saved_pages,
     security,
@@ -38,6 +47,7 @@ from swarmdeck.web import (
 )
 from swarmdeck.web.config import Auth
 from swarmdeck.web.documents import DocumentCache
+from swarmdeck.web.launcher import Launcher, RunLimits
 from swarmdeck.web.principal import current
 
 __all__ = ["Auth", "close_app", "create_app"]
@@ -67,11 +77,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     store = app.extensions["swarmdeck_store"] = Store.open(app.config["SWARMDECK_DB"])
     app.extensions["swarmdeck_documents"] = DocumentCache(store)
     csrf = CSRFProtect(app)
-    for blueprint in (platform_api.bp, tests_api.bp):  # they check cookie-authenticated writes
+    for blueprint in (platform_api.bp, tests_api.bp, runs_api.bp):  # they check cookie writes
         csrf.exempt(blueprint)
     accounts = Accounts(store)
     security.init_app(app, app.config["AUTH"], accounts)
-    app.extensions["swarmdeck_saved_tests"] = saved.init_app(store, accounts)
+    tests = app.extensions["swarmdeck_saved_tests"] = saved.init_app(store, accounts)
+    app.extensions["swarmdeck_launcher"] = Launcher(store, accounts, tests, RunLimits(
+        app.config["MAX_RUNS"], app.config["MAX_RUNS_PER_USER"], app.config["MAX_USERS"],
+        app.config["MAX_RUN_TIME_S"]))
     app.register_blueprint(Blueprint("report_assets", __name__, static_folder=REPORT_STATIC,
                                      static_url_path="/assets/report"))
     app.register_blueprint(pages.bp)
@@ -80,6 +93,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(account_pages.bp)
     app.register_blueprint(tests_api.bp)
     app.register_blueprint(saved_pages.bp)
+    app.register_blueprint(runs_api.bp)
+    app.register_blueprint(run_pages.bp)
     _error_handlers(app)
     app.jinja_env.globals["auth_token"] = bool(app.config["AUTH"].token)
     app.jinja_env.globals["principal"] = current
@@ -109,6 +124,10 @@ def _error_handlers(app: Flask) -> None:
     @app.errorhandler(ItemNotFound)
     def item_not_found(exc: ItemNotFound) -> Any:
         return _error(404, str(exc))
+
+    @app.errorhandler(NotPermitted)
+    def not_permitted(exc: NotPermitted) -> Any:
+        return _error(403, str(exc))
 
     @app.errorhandler(Conflict)
     def conflict(exc: Conflict) -> Any:

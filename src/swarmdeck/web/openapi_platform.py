@@ -82,6 +82,35 @@ SCHEMAS: dict[str, Any] = {
         "versions": {"type": "integer", "description": "how many; the current is the last"},
         "current": _ref("TestVersion")}),
     "SavedTests": _list("tests", "SavedTest"),
+    "Launch": _object(["id", "test_id", "version", "locustfile_sha256", "requested_by",
+                       "status", "run_id", "users", "run_url", "created_at", "ended_at",
+                       "exit_code", "stopped_by", "message"], {
+        "id": {"type": "integer"}, "test_id": {"type": "integer"},
+        "version": {"type": "integer", "description": "the test's version the run ran"},
+        "locustfile_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "requested_by": {"type": "string"},
+        "status": {"type": "string", "enum": ["starting", "running", "stopping", "ended"],
+                   "description": "the process's state; the run's own status is the run's"},
+        "run_id": {"type": ["integer", "null"],
+                   "description": "the stored run, once its process has created it"},
+        "users": {"type": "integer"},
+        "run_url": {"type": ["string", "null"], "description": "the run's live page"},
+        "created_at": DATETIME, "ended_at": NULL_DATETIME,
+        "exit_code": {"type": ["integer", "null"],
+                      "description": "swarmdeck run's exit code (130: stopped)"},
+        "stopped_by": {"type": ["string", "null"]},
+        "message": {"type": ["string", "null"],
+                    "description": "why the process failed (its last error line)"}}),
+    "Launches": _list("launches", "Launch"),
+    "Target": _object(["id", "origin", "added_by", "created_at", "verified_at"], {
+        "id": {"type": "integer"}, "origin": {"type": "string"},
+        "added_by": {"type": "string"}, "created_at": DATETIME,
+        "verified_at": NULL_DATETIME,
+        "token": {"type": "string", "description": "what the host must serve at "
+                  "/.well-known/swarmdeck-verification.txt (admins only)"}}),
+    "Targets": _list("targets", "Target"),
+    "NewTarget": _object(["host"], {"host": {"type": "string",
+                                             "examples": ["https://shop.example.com"]}}),
     "TestInput": _object(["name", "host"], {
         "name": {"type": "string", "minLength": 1, "maxLength": 200},
         "locustfile": _object(["name", "source"], {
@@ -139,6 +168,11 @@ def operation(summary: str, ok: dict[str, Any], *, status: str = "200",
 USER_ID = _path_id("user_id")
 TEST_ID = _path_id("test_id")
 VERSION = _path_id("version")
+RUN_ID = _path_id("run_id")
+LAUNCH_ID = _path_id("launch_id")
+TARGET_ID = _path_id("target_id")
+NOT_PERMITTED = {"403": _error("The role may not do this, or the test's target is not a "
+                               "verified permitted target (nothing was sent to it).")}
 TOKEN_ID = _path_id("token_id")
 
 PATHS: dict[str, Any] = {
@@ -202,4 +236,42 @@ PATHS: dict[str, Any] = {
     "/api/tests/{test_id}/versions/{version}": {"get": operation(
         "One version, with its locustfile's source.", _json("TestVersion", "The version"),
         parameters=[TEST_ID, VERSION], errors=NOT_FOUND)},
+    "/api/tests/{test_id}/runs": {"post": operation(
+        "Start a run of the test's current version (tester): `swarmdeck run` as its own "
+        "process. Refused before any request when the target is not permitted or a limit "
+        "is reached. Answers once the run exists (run_id, run_url) or after 10 s.",
+        _json("Launch", "The launch"), status="202", parameters=[TEST_ID],
+        errors={**NOT_PERMITTED, **NOT_FOUND, **BAD,
+                "409": _error("Too many runs going on (overall or yours)."),
+                "503": _error("The run's process could not be started.")})},
+    "/api/runs/{run_id}/stop": {"post": operation(
+        "Stop a run started from the platform (tester), as Ctrl-C does: it ends as "
+        "interrupted, everything measured kept.", _json("Launch", "The launch"),
+        status="202", parameters=[RUN_ID],
+        errors={**FORBIDDEN, **NOT_FOUND, **BAD,
+                "409": _error("Not started from the platform, or already ended.")})},
+    "/api/launches": {"get": operation(
+        "Runs started from the platform, newest first.", _json("Launches", "The launches"),
+        parameters=[{"name": "limit", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+        errors=BAD)},
+    "/api/launches/{launch_id}": {"get": operation(
+        "One launch (poll it for its run_id).", _json("Launch", "The launch"),
+        parameters=[LAUNCH_ID], errors=NOT_FOUND)},
+    "/api/targets": {
+        "get": operation("The permitted targets (their tokens for admins only).",
+                         _json("Targets", "The targets")),
+        "post": operation("Add a target (admin); it needs verifying before runs may load "
+                          "it.", _json("Target", "The target, with its token"),
+                          status="201", body="NewTarget", errors={**FORBIDDEN, **CONFLICT}),
+    },
+    "/api/targets/{target_id}": {"delete": operation(
+        "Remove a target (admin).", _json("Target", "The removed target"),
+        parameters=[TARGET_ID], errors={**FORBIDDEN, **NOT_FOUND, **BAD})},
+    "/api/targets/{target_id}/verify": {"post": operation(
+        "Verify a target (admin): one GET of its /.well-known/swarmdeck-verification.txt, "
+        "which must hold the token.", _json("Target", "The verified target"),
+        parameters=[TARGET_ID],
+        errors={**FORBIDDEN, **NOT_FOUND,
+                "400": _error("The host did not serve the token; the message says why.")})},
 }

@@ -17,6 +17,7 @@ from swarmdeck.launch.locustcheck import MAX_BYTES
 from swarmdeck.launch.spec import check_test_name, parse_settings
 from swarmdeck.plan.shape_spec import SHAPE_NAMES
 from swarmdeck.store.saved_tests import StoredLocustfile
+from swarmdeck.web.launcher import launcher
 from swarmdeck.web.principal import current, requires
 from swarmdeck.web.saved import from_path, from_upload, saved_tests
 
@@ -130,6 +131,7 @@ def edit(test_id: int) -> Response | str | tuple[str, int]:
 def test(test_id: int) -> str:
     saved = saved_tests().get(test_id)
     return render_template("test.html", test=saved, versions=saved_tests().versions(test_id),
+                           launches=launcher().launches.recent(20, test_id=test_id),
                            action=ActionForm())
 
 

@@ -1,4 +1,5 @@
-"""The platform: users, their API tokens, the audit log, saved tests and their versions.
+"""The platform: users, their API tokens, the audit log, saved tests and their versions,
+the runs started from the platform (launches) and the permitted targets.
 
 Revision ID: 0009
 Revises: 0004 (the lead re-chains it after 0005-0008 at merge)
@@ -80,8 +81,48 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('test_id', 'version', name=op.f('pk_test_versions'))
     )
 
+    op.create_table('targets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('origin', sa.String(length=255), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('added_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_targets')),
+    sa.UniqueConstraint('origin', name=op.f('uq_targets_origin'))
+    )
+    op.create_table('launches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('test_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('locustfile_sha256', sa.String(length=64), nullable=False),
+    sa.Column('requested_by', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=True),
+    sa.Column('pid', sa.Integer(), nullable=True),
+    sa.Column('hostname', sa.String(length=255), nullable=False),
+    sa.Column('users', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('exit_code', sa.Integer(), nullable=True),
+    sa.Column('stopped_by', sa.String(length=64), nullable=True),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['run_id'], ['runs.id'], name=op.f('fk_launches_run_id_runs'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['test_id'], ['saved_tests.id'], name=op.f('fk_launches_test_id_saved_tests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_launches'))
+    )
+    with op.batch_alter_table('launches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_launches_run_id'), ['run_id'], unique=False)
+        batch_op.create_index('ix_launches_status', ['status'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('launches', schema=None) as batch_op:
+        batch_op.drop_index('ix_launches_status')
+        batch_op.drop_index(batch_op.f('ix_launches_run_id'))
+
+    op.drop_table('launches')
+    op.drop_table('targets')
     op.drop_table('test_versions')
     op.drop_table('saved_tests')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
