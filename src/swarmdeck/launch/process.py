@@ -43,11 +43,12 @@ class LaunchRequest:
     source: str
     settings: TestSettings
     db_url: str  # with its password: only ever in the child's environment
+    extra_args: tuple[str, ...] = ()  # a schedule's --compare-to / --max-regression
 
 
 def command(request: LaunchRequest, locustfile: Path) -> list[str]:
     return [sys.executable, "-m", "swarmdeck", "run", "-f", str(locustfile),
-            *request.settings.run_arguments(), "--quiet",
+            *request.settings.run_arguments(), *request.extra_args, "--quiet",
             "--tag", f"{TEST_TAG}={request.test_id}",
             "--tag", f"{VERSION_TAG}={request.version}",
             "--tag", f"{LAUNCH_TAG}={request.launch_id}"]

@@ -10,16 +10,19 @@ its database errors turned into one-line StoreErrors like the rest of the store.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from swarmdeck.store import accounts as rows
 from swarmdeck.store import launches as launch_rows
 from swarmdeck.store import saved_tests as tests
+from swarmdeck.store import schedules as schedule_rows
 from swarmdeck.store.accounts import Account, ApiToken, AuditEntry
 from swarmdeck.store.api import Store
 from swarmdeck.store.connect import translate_errors, write_connection
 from swarmdeck.store.launches import Launch, Limits, Target
 from swarmdeck.store.saved_tests import SavedTest, StoredLocustfile, TestVersion
+from swarmdeck.store.schedules import Schedule
 
 
 class Accounts:
@@ -229,3 +232,46 @@ class Launches:
             target = launch_rows.remove_target(self._engine, target_id)
         self._accounts.audit(actor, "deleted", "target", target.origin)
         return target
+
+
+class Schedules:
+    """Cron schedules of saved tests (changes audited)."""
+
+    def __init__(self, store: Store, accounts: Accounts) -> None:
+        self._engine = store.engine
+        self._url = store.raw_url
+        self._accounts = accounts
+
+    def _errors(self, doing: str) -> Any:
+        return translate_errors(self._url, doing)
+
+    def all(self, test_id: int | None = None) -> list[Schedule]:
+        with self._errors("list the schedules in {db}"), self._engine.connect() as connection:
+            return schedule_rows.list_schedules(connection, test_id)
+
+    def get(self, schedule_id: int) -> Schedule:
+        with self._errors("read a schedule in {db}"), self._engine.connect() as connection:
+            return schedule_rows.get_schedule(connection, schedule_id)
+
+    def add(self, test_id: int, cron: str, options: dict[str, Any], *,
+            actor: str) -> Schedule:
+        with self._errors("add a schedule to {db}"):
+            found = schedule_rows.add_schedule(self._engine, test_id, cron, options, actor)
+        self._accounts.audit(actor, "created", "schedule", f"{found.id} test {test_id}",
+                             {"cron": cron})
+        return found
+
+    def remove(self, schedule_id: int, *, actor: str) -> Schedule:
+        with self._errors("remove a schedule from {db}"):
+            found = schedule_rows.remove_schedule(self._engine, schedule_id)
+        self._accounts.audit(actor, "deleted", "schedule", f"{found.id} test {found.test_id}")
+        return found
+
+    def claim(self, schedule: Schedule, due: datetime) -> bool:
+        with self._errors("claim a schedule in {db}"):
+            return schedule_rows.claim(self._engine, schedule, due)
+
+    def record_firing(self, schedule_id: int, launch_id: int | None,
+                      message: str | None) -> None:
+        with self._errors("record a schedule's run in {db}"):
+            schedule_rows.record_firing(self._engine, schedule_id, launch_id, message)

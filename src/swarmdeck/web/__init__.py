@@ -32,7 +32,7 @@ from swarmdeck.errors import (
 )
 from swarmdeck.store import Store
 from swarmdeck.store.connect import DEFAULT_URL
-from swarmdeck.store.platform import Accounts
+from swarmdeck.store.platform import Accounts, Schedules
 from swarmdeck.web import (
     account_pages,
     api,
@@ -42,6 +42,7 @@ from swarmdeck.web import (
     runs_api,
     saved,
     saved_pages,
+    schedules_api,
     security,
     tests_api,
 )
@@ -49,6 +50,7 @@ from swarmdeck.web.config import Auth
 from swarmdeck.web.documents import DocumentCache
 from swarmdeck.web.launcher import Launcher, RunLimits
 from swarmdeck.web.principal import current
+from swarmdeck.web.scheduler import Scheduler
 
 __all__ = ["Auth", "close_app", "create_app"]
 
@@ -69,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=512 * 1024,  # a locustfile upload: 256 KiB (platform.locustcheck)
         LOCUSTFILE_DIR=None,
         MAX_RUNS=2, MAX_RUNS_PER_USER=1, MAX_USERS=1000, MAX_RUN_TIME_S=3600.0,
+        SCHEDULER=False, SCHEDULER_TICK_S=20.0,  # `swarmdeck serve` fires the schedules
     )
     if config:
         app.config.update(config)
@@ -77,14 +80,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     store = app.extensions["swarmdeck_store"] = Store.open(app.config["SWARMDECK_DB"])
     app.extensions["swarmdeck_documents"] = DocumentCache(store)
     csrf = CSRFProtect(app)
-    for blueprint in (platform_api.bp, tests_api.bp, runs_api.bp):  # they check cookie writes
+    for blueprint in (platform_api.bp, tests_api.bp, runs_api.bp,
+                      schedules_api.bp):  # they check cookie-authenticated writes
         csrf.exempt(blueprint)
     accounts = Accounts(store)
     security.init_app(app, app.config["AUTH"], accounts)
     tests = app.extensions["swarmdeck_saved_tests"] = saved.init_app(store, accounts)
-    app.extensions["swarmdeck_launcher"] = Launcher(store, accounts, tests, RunLimits(
-        app.config["MAX_RUNS"], app.config["MAX_RUNS_PER_USER"], app.config["MAX_USERS"],
-        app.config["MAX_RUN_TIME_S"]))
+    launcher = app.extensions["swarmdeck_launcher"] = Launcher(
+        store, accounts, tests, RunLimits(app.config["MAX_RUNS"],
+                                          app.config["MAX_RUNS_PER_USER"],
+                                          app.config["MAX_USERS"],
+                                          app.config["MAX_RUN_TIME_S"]))
+    found = app.extensions["swarmdeck_schedules"] = Schedules(store, accounts)
+    scheduler = app.extensions["swarmdeck_scheduler"] = Scheduler(found, launcher)
+    if app.config["SCHEDULER"]:
+        scheduler.run_in_background(app.config["SCHEDULER_TICK_S"])
     app.register_blueprint(Blueprint("report_assets", __name__, static_folder=REPORT_STATIC,
                                      static_url_path="/assets/report"))
     app.register_blueprint(pages.bp)
@@ -95,6 +105,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(saved_pages.bp)
     app.register_blueprint(runs_api.bp)
     app.register_blueprint(run_pages.bp)
+    app.register_blueprint(schedules_api.bp)
+    app.register_blueprint(schedules_api.pages)
     _error_handlers(app)
     app.jinja_env.globals["auth_token"] = bool(app.config["AUTH"].token)
     app.jinja_env.globals["principal"] = current
@@ -102,7 +114,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def close_app(app: Flask) -> None:
-    """Close the app's store (its connection pool)."""
+    """Stop its scheduler; close the app's store (its connection pool)."""
+    scheduler: Scheduler | None = app.extensions.pop("swarmdeck_scheduler", None)
+    if scheduler is not None:
+        scheduler.stop()
     store: Store | None = app.extensions.pop("swarmdeck_store", None)
     if store is not None:
         store.close()

@@ -91,7 +91,8 @@ class Launcher:
 
     # -- start and stop ----------------------------------------------------------------
 
-    def start(self, test_id: int, principal: Principal) -> Launch:
+    def start(self, test_id: int, principal: Principal,
+              extra_args: tuple[str, ...] = ()) -> Launch:
         saved = self.tests.get(test_id)
         version = saved.current
         settings = settings_from_json(version.settings)
@@ -105,7 +106,7 @@ class Launcher:
                                        users=settings.users, limits=limits)
         request = process.LaunchRequest(launch.id, test_id, version.version,
                                         version.locustfile.name, version.locustfile.source,
-                                        settings, self.store.raw_url)
+                                        settings, self.store.raw_url, extra_args)
         try:
             started = process.start(request)
         except OSError as exc:

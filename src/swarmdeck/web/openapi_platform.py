@@ -109,6 +109,25 @@ SCHEMAS: dict[str, Any] = {
         "token": {"type": "string", "description": "what the host must serve at "
                   "/.well-known/swarmdeck-verification.txt (admins only)"}}),
     "Targets": _list("targets", "Target"),
+    "Schedule": _object(["id", "test_id", "cron", "compare_to", "max_regression",
+                         "created_by", "created_at", "next_at", "last_due",
+                         "last_launch_id", "last_message"], {
+        "id": {"type": "integer"}, "test_id": {"type": "integer"},
+        "cron": {"type": "string", "examples": ["0 3 * * *"]},
+        "compare_to": {"type": ["string", "null"]},
+        "max_regression": {"type": "array", "items": {"type": "string"}},
+        "created_by": {"type": "string"}, "created_at": DATETIME, "next_at": DATETIME,
+        "last_due": {**NULL_DATETIME, "description": "the time it last fired for"},
+        "last_launch_id": {"type": ["integer", "null"]},
+        "last_message": {"type": ["string", "null"],
+                         "description": "why its last run did not start"}}),
+    "Schedules": _list("schedules", "Schedule"),
+    "NewSchedule": _object(["cron"], {
+        "cron": {"type": "string", "description": "five fields, UTC",
+                 "examples": ["0 3 * * *"]},
+        "compare_to": {"type": "string", "examples": ["baseline:main", "last"]},
+        "max_regression": {"type": "array", "items": {"type": "string"},
+                           "examples": [["p95=+10%"]]}}),
     "NewTarget": _object(["host"], {"host": {"type": "string",
                                              "examples": ["https://shop.example.com"]}}),
     "TestInput": _object(["name", "host"], {
@@ -171,6 +190,7 @@ VERSION = _path_id("version")
 RUN_ID = _path_id("run_id")
 LAUNCH_ID = _path_id("launch_id")
 TARGET_ID = _path_id("target_id")
+SCHEDULE_ID = _path_id("schedule_id")
 NOT_PERMITTED = {"403": _error("The role may not do this, or the test's target is not a "
                                "verified permitted target (nothing was sent to it).")}
 TOKEN_ID = _path_id("token_id")
@@ -274,4 +294,13 @@ PATHS: dict[str, Any] = {
         parameters=[TARGET_ID],
         errors={**FORBIDDEN, **NOT_FOUND,
                 "400": _error("The host did not serve the token; the message says why.")})},
+    "/api/schedules": {"get": operation(
+        "The schedules, with their next and last runs.", _json("Schedules", "The schedules"))},
+    "/api/tests/{test_id}/schedules": {"post": operation(
+        "Run the test on a cron expression (tester), optionally compared to a run and "
+        "failed on a regression budget.", _json("Schedule", "The schedule"), status="201",
+        parameters=[TEST_ID], body="NewSchedule", errors={**FORBIDDEN, **NOT_FOUND})},
+    "/api/schedules/{schedule_id}": {"delete": operation(
+        "Remove a schedule (tester).", _json("Schedule", "The removed schedule"),
+        parameters=[SCHEDULE_ID], errors={**FORBIDDEN, **NOT_FOUND, **BAD})},
 }

@@ -42,7 +42,8 @@ class DashboardServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships 
                  announce: Callable[[str], None] = print, workers: int = WORKERS,
                  threads: int = THREADS, config: Mapping[str, Any] | None = None) -> None:
         self.app_config = {"SWARMDECK_DB": db_url, "AUTH": auth,
-                           "SECRET_KEY": secrets.token_hex(32), **(config or {})}
+                           "SECRET_KEY": secrets.token_hex(32), "SCHEDULER": True,
+                           **(config or {})}
         self.bind = bind
         self.announce = announce
         self.workers = workers

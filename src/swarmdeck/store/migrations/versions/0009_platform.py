@@ -1,5 +1,5 @@
 """The platform: users, their API tokens, the audit log, saved tests and their versions,
-the runs started from the platform (launches) and the permitted targets.
+the runs started from the platform (launches), the permitted targets, the schedules.
 
 Revision ID: 0009
 Revises: 0004 (the lead re-chains it after 0005-0008 at merge)
@@ -115,8 +115,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_launches_run_id'), ['run_id'], unique=False)
         batch_op.create_index('ix_launches_status', ['status'], unique=False)
 
+    op.create_table('schedules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('test_id', sa.Integer(), nullable=False),
+    sa.Column('cron', sa.String(length=100), nullable=False),
+    sa.Column('options', sa.JSON(), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_due', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_launch_id', sa.Integer(), nullable=True),
+    sa.Column('last_message', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['test_id'], ['saved_tests.id'], name=op.f('fk_schedules_test_id_saved_tests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_schedules'))
+    )
+    with op.batch_alter_table('schedules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_schedules_test_id'), ['test_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('schedules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_schedules_test_id'))
+
+    op.drop_table('schedules')
     with op.batch_alter_table('launches', schema=None) as batch_op:
         batch_op.drop_index('ix_launches_status')
         batch_op.drop_index(batch_op.f('ix_launches_run_id'))
