@@ -17,12 +17,14 @@ from swarmdeck.store import accounts as rows
 from swarmdeck.store import launches as launch_rows
 from swarmdeck.store import saved_tests as tests
 from swarmdeck.store import schedules as schedule_rows
+from swarmdeck.store import webhooks as hook_rows
 from swarmdeck.store.accounts import Account, ApiToken, AuditEntry
 from swarmdeck.store.api import Store
 from swarmdeck.store.connect import translate_errors, write_connection
 from swarmdeck.store.launches import Launch, Limits, Target
 from swarmdeck.store.saved_tests import SavedTest, StoredLocustfile, TestVersion
 from swarmdeck.store.schedules import Schedule
+from swarmdeck.store.webhooks import Delivery, Webhook
 
 
 class Accounts:
@@ -275,3 +277,56 @@ class Schedules:
                       message: str | None) -> None:
         with self._errors("record a schedule's run in {db}"):
             schedule_rows.record_firing(self._engine, schedule_id, launch_id, message)
+
+
+class Webhooks:
+    """Webhooks of saved tests (changes audited, URLs masked there) and their deliveries."""
+
+    def __init__(self, store: Store, accounts: Accounts) -> None:
+        self._engine = store.engine
+        self._url = store.raw_url
+        self._accounts = accounts
+
+    def _errors(self, doing: str) -> Any:
+        return translate_errors(self._url, doing)
+
+    def of_test(self, test_id: int) -> list[Webhook]:
+        with self._errors("list webhooks in {db}"), self._engine.connect() as connection:
+            return hook_rows.list_webhooks(connection, test_id)
+
+    def get(self, webhook_id: int) -> Webhook:
+        with self._errors("read a webhook in {db}"), self._engine.connect() as connection:
+            return hook_rows.get_webhook(connection, webhook_id)
+
+    def add(self, test_id: int, url: str, format_: str, events: list[str],
+            base_url: str | None, *, actor: str) -> Webhook:
+        with self._errors("add a webhook to {db}"):
+            hook = hook_rows.add_webhook(self._engine, test_id, url, format_, events,
+                                         base_url, actor)
+        self._accounts.audit(actor, "created", "webhook", f"{hook.id} test {test_id}",
+                             {"url": hook.masked, "events": list(hook.events)})
+        return hook
+
+    def remove(self, webhook_id: int, *, actor: str) -> Webhook:
+        with self._errors("remove a webhook from {db}"):
+            hook = hook_rows.remove_webhook(self._engine, webhook_id)
+        self._accounts.audit(actor, "deleted", "webhook", f"{hook.id} test {hook.test_id}",
+                             {"url": hook.masked})
+        return hook
+
+    def deliveries(self, webhook_id: int, limit: int = 50) -> list[Delivery]:
+        with self._errors("list deliveries in {db}"), self._engine.connect() as connection:
+            hook_rows.get_webhook(connection, webhook_id)
+            return hook_rows.list_deliveries(connection, webhook_id, limit)
+
+    def start_delivery(self, webhook_id: int, launch_id: int | None, run_id: int | None,
+                       events: list[str]) -> int:
+        with self._errors("log a delivery in {db}"):
+            return hook_rows.start_delivery(self._engine, webhook_id, launch_id, run_id,
+                                            events)
+
+    def record_attempt(self, delivery_id: int, *, status: str, response_status: int | None,
+                       error: str | None) -> None:
+        with self._errors("log a delivery in {db}"):
+            hook_rows.record_attempt(self._engine, delivery_id, status=status,
+                                     response_status=response_status, error=error)

@@ -45,6 +45,7 @@ from swarmdeck.web import (
     schedules_api,
     security,
     tests_api,
+    webhooks_api,
 )
 from swarmdeck.web.config import Auth
 from swarmdeck.web.documents import DocumentCache
@@ -72,6 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         LOCUSTFILE_DIR=None,
         MAX_RUNS=2, MAX_RUNS_PER_USER=1, MAX_USERS=1000, MAX_RUN_TIME_S=3600.0,
         SCHEDULER=False, SCHEDULER_TICK_S=20.0,  # `swarmdeck serve` fires the schedules
+        WEBHOOK_RETRY_DELAYS_S=(1.0, 4.0),
     )
     if config:
         app.config.update(config)
@@ -80,8 +82,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     store = app.extensions["swarmdeck_store"] = Store.open(app.config["SWARMDECK_DB"])
     app.extensions["swarmdeck_documents"] = DocumentCache(store)
     csrf = CSRFProtect(app)
-    for blueprint in (platform_api.bp, tests_api.bp, runs_api.bp,
-                      schedules_api.bp):  # they check cookie-authenticated writes
+    for blueprint in (platform_api.bp, tests_api.bp, runs_api.bp, schedules_api.bp,
+                      webhooks_api.bp):  # they check cookie-authenticated writes
         csrf.exempt(blueprint)
     accounts = Accounts(store)
     security.init_app(app, app.config["AUTH"], accounts)
@@ -91,6 +93,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                           app.config["MAX_RUNS_PER_USER"],
                                           app.config["MAX_USERS"],
                                           app.config["MAX_RUN_TIME_S"]))
+    launcher.retry_delays = tuple(app.config["WEBHOOK_RETRY_DELAYS_S"])
     found = app.extensions["swarmdeck_schedules"] = Schedules(store, accounts)
     scheduler = app.extensions["swarmdeck_scheduler"] = Scheduler(found, launcher)
     if app.config["SCHEDULER"]:
@@ -107,6 +110,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(run_pages.bp)
     app.register_blueprint(schedules_api.bp)
     app.register_blueprint(schedules_api.pages)
+    app.register_blueprint(webhooks_api.bp)
+    app.register_blueprint(webhooks_api.pages)
     _error_handlers(app)
     app.jinja_env.globals["auth_token"] = bool(app.config["AUTH"].token)
     app.jinja_env.globals["principal"] = current

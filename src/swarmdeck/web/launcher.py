@@ -10,6 +10,7 @@ be that launch's process).
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from dataclasses import dataclass
@@ -17,14 +18,24 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
-from swarmdeck.errors import BadInput, Conflict, CouldNotRun, NotPermitted
-from swarmdeck.launch import process
+from swarmdeck.errors import (
+    BadInput,
+    Conflict,
+    CouldNotRun,
+    ItemNotFound,
+    NotPermitted,
+    SwarmdeckError,
+)
+from swarmdeck.launch import notify, process
 from swarmdeck.launch.spec import LAUNCH_TAG, settings_from_json
 from swarmdeck.launch.targets import is_loopback, origin_of
 from swarmdeck.store import Store
 from swarmdeck.store.launches import ACTIVE, Launch, Limits
-from swarmdeck.store.platform import Accounts, Launches, SavedTests
+from swarmdeck.store.platform import Accounts, Launches, SavedTests, Webhooks
 from swarmdeck.web.principal import Principal
+from swarmdeck.web.queries import record_json
+
+log = logging.getLogger(__name__)
 
 STARTING_GRACE_S = 30  # a launch without a pid yet is not stale before this
 
@@ -44,7 +55,9 @@ class Launcher:
         self.accounts = accounts
         self.tests = tests
         self.launches = Launches(store, accounts)
+        self.webhooks = Webhooks(store, accounts)
         self.limits = limits
+        self.retry_delays: tuple[float, ...] = notify.RETRY_DELAYS_S
         self.hostname = socket.gethostname()
 
     # -- checks before anything starts -----------------------------------------------
@@ -131,8 +144,36 @@ class Launcher:
         self.launches.update(launch_id, run_id=run_id)
 
     def _ended(self, launch_id: int, exit_code: int, message: str | None) -> None:
-        self.launches.update(launch_id, status="ended", exit_code=exit_code,
-                             message=message if exit_code not in (0, 1, 4, 130) else None)
+        launch = self.launches.update(
+            launch_id, status="ended", exit_code=exit_code,
+            message=message if exit_code not in (0, 1, 4, 130) else None)
+        try:
+            self.notify(launch)
+        except SwarmdeckError as exc:  # a notification lost must not lose the launch
+            log.warning("webhooks of launch %s: %s", launch_id, exc)
+
+    def notify(self, launch: Launch) -> None:
+        """Deliver the run's end to its test's webhooks that want one of its events."""
+        hooks = self.webhooks.of_test(launch.test_id)
+        if not hooks:
+            return
+        run = record_json(self.store.get_run(launch.run_id)) if launch.run_id else None
+        try:
+            name = self.tests.get(launch.test_id).name
+        except ItemNotFound:  # deleted since
+            name = f"test {launch.test_id}"
+        end = notify.RunEnd(launch.test_id, name, launch.version, launch.id,
+                            launch.exit_code, launch.requested_by, run, launch.message)
+        happened = notify.events_of(end)
+        for hook in hooks:
+            wanted = [e for e in happened if e in hook.events]
+            if not wanted:
+                continue
+            delivery = self.webhooks.start_delivery(hook.id, launch.id, launch.run_id, wanted)
+            notify.send(hook.url, notify.message(end, wanted, hook.format, hook.base_url),
+                        lambda a, d=delivery: self.webhooks.record_attempt(  # type: ignore[misc]
+                            d, status=a.status, response_status=a.response_status,
+                            error=a.error), delays=self.retry_delays)
 
     def wait_for_run(self, launch_id: int, timeout_s: float = 15.0) -> Launch:
         """The launch once its run exists or it ended (or ``timeout_s`` passed)."""

@@ -122,6 +122,31 @@ SCHEMAS: dict[str, Any] = {
         "last_message": {"type": ["string", "null"],
                          "description": "why its last run did not start"}}),
     "Schedules": _list("schedules", "Schedule"),
+    "Webhook": _object(["id", "test_id", "url", "format", "events", "created_by",
+                        "created_at"], {
+        "id": {"type": "integer"}, "test_id": {"type": "integer"},
+        "url": {"type": "string", "description": "masked: the URL is a secret"},
+        "format": {"type": "string", "enum": ["json", "slack"]},
+        "events": {"type": "array", "items": {"type": "string", "enum": [
+            "run_end", "threshold_failed", "regression"]}},
+        "created_by": {"type": "string"}, "created_at": DATETIME}),
+    "Webhooks": _list("webhooks", "Webhook"),
+    "NewWebhook": _object(["url"], {
+        "url": {"type": "string", "format": "uri", "maxLength": 2000},
+        "format": {"type": "string", "enum": ["json", "slack"]},
+        "events": {"type": "array", "items": {"type": "string", "enum": [
+            "run_end", "threshold_failed", "regression"]}}}),
+    "Delivery": _object(["id", "webhook_id", "launch_id", "run_id", "events", "status",
+                         "attempts", "response_status", "error", "created_at",
+                         "finished_at"], {
+        "id": {"type": "integer"}, "webhook_id": {"type": "integer"},
+        "launch_id": {"type": ["integer", "null"]}, "run_id": {"type": ["integer", "null"]},
+        "events": {"type": "array", "items": {"type": "string"}},
+        "status": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+        "attempts": {"type": "integer"}, "response_status": {"type": ["integer", "null"]},
+        "error": {"type": ["string", "null"]}, "created_at": DATETIME,
+        "finished_at": NULL_DATETIME}),
+    "Deliveries": _list("deliveries", "Delivery"),
     "NewSchedule": _object(["cron"], {
         "cron": {"type": "string", "description": "five fields, UTC",
                  "examples": ["0 3 * * *"]},
@@ -191,6 +216,7 @@ RUN_ID = _path_id("run_id")
 LAUNCH_ID = _path_id("launch_id")
 TARGET_ID = _path_id("target_id")
 SCHEDULE_ID = _path_id("schedule_id")
+WEBHOOK_ID = _path_id("webhook_id")
 NOT_PERMITTED = {"403": _error("The role may not do this, or the test's target is not a "
                                "verified permitted target (nothing was sent to it).")}
 TOKEN_ID = _path_id("token_id")
@@ -303,4 +329,19 @@ PATHS: dict[str, Any] = {
     "/api/schedules/{schedule_id}": {"delete": operation(
         "Remove a schedule (tester).", _json("Schedule", "The removed schedule"),
         parameters=[SCHEDULE_ID], errors={**FORBIDDEN, **NOT_FOUND, **BAD})},
+    "/api/tests/{test_id}/webhooks": {
+        "get": operation("The test's webhooks (URLs masked).", _json("Webhooks", "Webhooks"),
+                         parameters=[TEST_ID], errors=NOT_FOUND),
+        "post": operation("Add a webhook (tester): a POST of JSON (or Slack's format) when "
+                          "a run of the test ends, a threshold fails or a regression is "
+                          "found; retried twice.", _json("Webhook", "The webhook"),
+                          status="201", parameters=[TEST_ID], body="NewWebhook",
+                          errors={**FORBIDDEN, **NOT_FOUND}),
+    },
+    "/api/webhooks/{webhook_id}": {"delete": operation(
+        "Remove a webhook (tester).", _json("Webhook", "The removed webhook"),
+        parameters=[WEBHOOK_ID], errors={**FORBIDDEN, **NOT_FOUND, **BAD})},
+    "/api/webhooks/{webhook_id}/deliveries": {"get": operation(
+        "The webhook's delivery log, newest first.", _json("Deliveries", "The deliveries"),
+        parameters=[WEBHOOK_ID], errors=NOT_FOUND)},
 }

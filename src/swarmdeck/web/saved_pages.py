@@ -132,6 +132,7 @@ def test(test_id: int) -> str:
     saved = saved_tests().get(test_id)
     return render_template("test.html", test=saved, versions=saved_tests().versions(test_id),
                            launches=launcher().launches.recent(20, test_id=test_id),
+                           webhooks=launcher().webhooks.of_test(test_id),
                            action=ActionForm())
 
 

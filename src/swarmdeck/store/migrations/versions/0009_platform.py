@@ -1,5 +1,5 @@
 """The platform: users, their API tokens, the audit log, saved tests and their versions,
-the runs started from the platform (launches), the permitted targets, the schedules.
+the runs started from the platform (launches), the permitted targets, the schedules, the webhooks and their deliveries.
 
 Revision ID: 0009
 Revises: 0004 (the lead re-chains it after 0005-0008 at merge)
@@ -131,8 +131,49 @@ def upgrade() -> None:
     with op.batch_alter_table('schedules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_schedules_test_id'), ['test_id'], unique=False)
 
+    op.create_table('webhooks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('test_id', sa.Integer(), nullable=False),
+    sa.Column('url', sa.Text(), nullable=False),
+    sa.Column('format', sa.String(length=16), nullable=False),
+    sa.Column('events', sa.JSON(), nullable=False),
+    sa.Column('base_url', sa.Text(), nullable=True),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['test_id'], ['saved_tests.id'], name=op.f('fk_webhooks_test_id_saved_tests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhooks'))
+    )
+    with op.batch_alter_table('webhooks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhooks_test_id'), ['test_id'], unique=False)
+
+    op.create_table('webhook_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('webhook_id', sa.Integer(), nullable=False),
+    sa.Column('launch_id', sa.Integer(), nullable=True),
+    sa.Column('run_id', sa.Integer(), nullable=True),
+    sa.Column('events', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('response_status', sa.Integer(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['webhook_id'], ['webhooks.id'], name=op.f('fk_webhook_deliveries_webhook_id_webhooks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_deliveries'))
+    )
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_deliveries_webhook_id'), ['webhook_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_deliveries_webhook_id'))
+
+    op.drop_table('webhook_deliveries')
+    with op.batch_alter_table('webhooks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhooks_test_id'))
+
+    op.drop_table('webhooks')
     with op.batch_alter_table('schedules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_schedules_test_id'))
 
