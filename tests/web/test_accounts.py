@@ -242,3 +242,28 @@ def test_user_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         assert Accounts(store).check_login("root", "first-password") is None
     assert "second-password" not in capsys.readouterr().out
     assert NAME_OF["admin"] == "ada"
+
+
+def test_every_route_needs_credentials_but_the_open_ones(app: Flask) -> None:
+    """Walks the app's URL map: without credentials, every API route answers 401 and every
+    page redirects to the login page (or answers 401 to a POST)."""
+    client = app.test_client()
+    open_paths = {"/login", "/api/health"}
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "report_assets.static") or rule.rule in open_paths:
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            path = path.replace(f"<int:{name}>", "1").replace(f"<{name}>", "x")
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method)
+            if path.startswith("/api/"):
+                assert response.status_code == 401, (method, path)
+            elif method == "GET":
+                assert response.status_code == 302, (method, path)
+                assert "/login" in response.headers["Location"], (method, path)
+            else:
+                assert response.status_code == 401, (method, path)
+            checked += 1
+    assert checked > 40

@@ -81,12 +81,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["PROPAGATE_EXCEPTIONS"] = False
     store = app.extensions["swarmdeck_store"] = Store.open(app.config["SWARMDECK_DB"])
     app.extensions["swarmdeck_documents"] = DocumentCache(store)
+    accounts = Accounts(store)
+    security.init_app(app, app.config["AUTH"], accounts)  # who asks, before the CSRF check
     csrf = CSRFProtect(app)
     for blueprint in (platform_api.bp, tests_api.bp, runs_api.bp, schedules_api.bp,
                       webhooks_api.bp):  # they check cookie-authenticated writes
         csrf.exempt(blueprint)
-    accounts = Accounts(store)
-    security.init_app(app, app.config["AUTH"], accounts)
     tests = app.extensions["swarmdeck_saved_tests"] = saved.init_app(store, accounts)
     launcher = app.extensions["swarmdeck_launcher"] = Launcher(
         store, accounts, tests, RunLimits(app.config["MAX_RUNS"],
