@@ -26,7 +26,14 @@ from swarmdeck.cli_parser import build_parser, split_locust_args
 from swarmdeck.errors import ExitCode, SwarmdeckError
 
 if TYPE_CHECKING:
-    from swarmdeck.plan import Command, Plan, ServeSettings, StoreSettings, WorkerSettings
+    from swarmdeck.plan import (
+        Command,
+        NodeSettings,
+        Plan,
+        ServeSettings,
+        StoreSettings,
+        WorkerSettings,
+    )
     from swarmdeck.report.model import RunReport
     from swarmdeck.store import Store
 
@@ -211,6 +218,13 @@ def cmd_baseline(args: argparse.Namespace, settings: StoreSettings, console: Con
     return int(ExitCode.OK)
 
 
+def cmd_node(settings: NodeSettings) -> int:
+    from swarmdeck.launch.node import NodeClient
+
+    client = NodeClient(settings.server, settings.token, settings.region, settings.name)
+    return client.run(announce=lambda text: print(text, flush=True))
+
+
 def cmd_serve(settings: ServeSettings) -> int:
     from swarmdeck.store import Store
     from swarmdeck.store.platform import Accounts
@@ -313,7 +327,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return int(ExitCode.OK)
-        from swarmdeck.plan import Plan, ServeSettings, WorkerSettings, resolve_command
+        from swarmdeck.plan import (
+            NodeSettings,
+            Plan,
+            ServeSettings,
+            WorkerSettings,
+            resolve_command,
+        )
 
         settings = resolve_command(cast("Command", args.command), vars(args), os.environ,
                                    Path.cwd(), locust_args)
@@ -326,6 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_worker(settings)
         if isinstance(settings, ServeSettings):
             return cmd_serve(settings)
+        if isinstance(settings, NodeSettings):
+            return cmd_node(settings)
         return STORE_COMMANDS[args.command](args, settings, console)
     except SwarmdeckError as exc:
         if debug:

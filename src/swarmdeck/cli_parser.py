@@ -90,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
                                   ("list", u_list)):
         add_arguments(action_parser, f"user {action}")
 
+    node = sub.add_parser(
+        "node", help="register this machine with a platform as a generator in a region",
+        description="Register this machine with a `swarmdeck serve` platform and wait: a "
+                    "run that asks for nodes in this region gets a `swarmdeck worker` "
+                    "started here (docs/platform.md).")
+    add_arguments(node, "node")
+
     serve = sub.add_parser(
         "serve", help="serve the dashboard and platform over the stored runs",
         description="Serve the dashboard (runs, live runs, compare, trends, JSON API) and the "

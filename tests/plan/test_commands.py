@@ -99,6 +99,7 @@ def test_the_flags_users_know_are_still_there() -> None:
         "report": ["--db", "-o", "--output", "--compare-to"],
         "baseline set": ["--db"], "baseline list": ["--db", "--json"], "baseline rm": ["--db"],
         "user add": ["--db", "--role", "--password-stdin"], "user rm": ["--db"],
+        "node": ["--server", "--token", "--region", "--name"],
         "user passwd": ["--db", "--password-stdin"], "user list": ["--db"],
         "run": ["-f", "-H", "-u", "-r", "-t", "--shape", "--plan", "--db", "--json", "--tag",
                 "--class", "-q", "--master-bind", "--token", "--region", "--threshold"],

@@ -60,7 +60,7 @@ def test_a_test_is_saved_and_every_edit_is_a_version(app: Flask, people: People)
     first_sha = made["current"]["locustfile"]["sha256"]
     assert made["current"]["settings"] == {
         "host": "http://127.0.0.1:8000", "users": 2, "spawn_rate": 2.0, "run_time_s": 5.0,
-        "shape": None, "thresholds": ["p95 < 500ms"], "tags": {"team": "shop"}}
+        "shape": None, "thresholds": ["p95 < 500ms"], "tags": {"team": "shop"}, "regions": {}}
     edited = api.call("put", "/api/tests/{test_id}", 200,
                       {**new_test(users=7), "locustfile": None}, test_id=made["id"])
     assert edited["versions"] == 2

@@ -44,6 +44,7 @@ class LaunchRequest:
     settings: TestSettings
     db_url: str  # with its password: only ever in the child's environment
     extra_args: tuple[str, ...] = ()  # a schedule's --compare-to / --max-regression
+    extra_env: tuple[tuple[str, str], ...] = ()  # a master's SWARMDECK_TOKEN
 
 
 def command(request: LaunchRequest, locustfile: Path) -> list[str]:
@@ -76,7 +77,8 @@ def start(request: LaunchRequest) -> Started:
     locustfile.write_bytes(request.source.encode("utf-8"))
     with (folder / "stderr.txt").open("wb") as errors:
         process = subprocess.Popen(command(request, locustfile), cwd=folder,
-                                   env=environment(request.db_url),
+                                   env={**environment(request.db_url),
+                                        **dict(request.extra_env)},
                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=errors, start_new_session=True)
     return Started(process.pid, process, folder)

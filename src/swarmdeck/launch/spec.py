@@ -37,6 +37,11 @@ class TestSettings:
     shape: str | None = None
     thresholds: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
+    regions: dict[str, int] = field(default_factory=dict)  # nodes per region; none: local
+
+    @property
+    def nodes(self) -> int:
+        return sum(self.regions.values())
 
     @property
     def duration_s(self) -> float:
@@ -48,7 +53,8 @@ class TestSettings:
     def to_json(self) -> dict[str, Any]:
         return {"host": self.host, "users": self.users, "spawn_rate": self.spawn_rate,
                 "run_time_s": self.run_time_s, "shape": self.shape,
-                "thresholds": list(self.thresholds), "tags": dict(self.tags)}
+                "thresholds": list(self.thresholds), "tags": dict(self.tags),
+                "regions": dict(self.regions)}
 
     def run_arguments(self) -> list[str]:
         """``swarmdeck run`` flags for these settings (the locustfile and db apart)."""
@@ -104,6 +110,31 @@ def _tags(value: object) -> dict[str, str]:
     return tags
 
 
+def _regions(value: object) -> dict[str, int]:
+    """Nodes per region: ``{"eu-west": 2}``, or ``eu-west=2`` lines (a form)."""
+    if value is None or value == "" or value == {}:
+        return {}
+    if isinstance(value, str):
+        pairs: list[tuple[object, object]] = []
+        for line in value.splitlines():
+            if line.strip():
+                left, _, right = line.partition("=")
+                pairs.append((left.strip(), right.strip()))
+    elif isinstance(value, dict):
+        pairs = list(value.items())
+    else:
+        raise BadInput("regions must map a region to a number of nodes",
+                       'e.g. {"eu-west": 2, "us-east": 1}')
+    regions: dict[str, int] = {}
+    for key, count in pairs:
+        if not isinstance(key, str) or not key or len(key) > 64 \
+                or any(c.isspace() for c in key):
+            raise BadInput(f"bad region name {str(key)[:64]!r}", "e.g. eu-west")
+        regions[key] = _field(f"regions {key}",
+                              lambda v: parse_int(v, minimum=1, maximum=1000), count)
+    return regions
+
+
 def parse_settings(data: Mapping[str, Any]) -> TestSettings:
     """From a form or a JSON body; empty fields take ``swarmdeck run``'s defaults."""
     def given(name: str) -> object:
@@ -139,7 +170,8 @@ def parse_settings(data: Mapping[str, Any]) -> TestSettings:
         run_time_s=None if run_time is None else _field(
             "run_time", lambda v: parse_duration_value(v, positive=True), run_time),
         shape=str(shape) if shape is not None else None,
-        thresholds=tuple(thresholds), tags=_tags(data.get("tags")))
+        thresholds=tuple(thresholds), tags=_tags(data.get("tags")),
+        regions=_regions(data.get("regions")))
 
 
 def settings_from_json(data: Mapping[str, Any]) -> TestSettings:
@@ -147,4 +179,4 @@ def settings_from_json(data: Mapping[str, Any]) -> TestSettings:
     return TestSettings(host=data["host"], users=int(data["users"]),
                         spawn_rate=float(data["spawn_rate"]), run_time_s=data["run_time_s"],
                         shape=data["shape"], thresholds=tuple(data["thresholds"]),
-                        tags=dict(data["tags"]))
+                        tags=dict(data["tags"]), regions=dict(data.get("regions") or {}))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from swarmdeck.masking import mask_url
 from swarmdeck.plan.durations import DurationError, format_duration, parse_duration
-from swarmdeck.plan.model import Plan, ServeSettings, StoreSettings, WorkerSettings
+from swarmdeck.plan.model import NodeSettings, Plan, ServeSettings, StoreSettings, WorkerSettings
 from swarmdeck.plan.planfile import PLAN_FILE_NAME
 from swarmdeck.plan.resolve import CommandSettings, resolve, resolve_command
 from swarmdeck.plan.setting import COMMANDS, ENV_PREFIX, Command, Setting
@@ -35,6 +35,7 @@ __all__ = [
     "DurationError",
     "HostPort",
     "Invalid",
+    "NodeSettings",
     "Plan",
     "ServeSettings",
     "Setting",

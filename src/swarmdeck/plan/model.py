@@ -136,6 +136,17 @@ class WorkerSettings:
 
 
 @dataclass(frozen=True)
+class NodeSettings:
+    """``swarmdeck node``'s settings (it reads no plan file)."""
+
+    server: str
+    token: str  # a personal API token: never shown
+    region: str = "local"
+    name: str | None = None
+    debug: bool = False
+
+
+@dataclass(frozen=True)
 class ServeSettings:
     """``swarmdeck serve``'s settings; who may look comes from web.config.Auth."""
 

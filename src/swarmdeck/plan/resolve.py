@@ -20,7 +20,13 @@ from typing import Any, Literal, overload
 
 from swarmdeck.errors import PlanError
 from swarmdeck.plan.locust_conf import CONFIG_SETTING, LocustConfig, LocustValue, locate_config
-from swarmdeck.plan.model import Plan, ServeSettings, StoreSettings, WorkerSettings
+from swarmdeck.plan.model import (
+    NodeSettings,
+    Plan,
+    ServeSettings,
+    StoreSettings,
+    WorkerSettings,
+)
 from swarmdeck.plan.planfile import PlanFile, locate, read
 from swarmdeck.plan.setting import Command, Scope, Setting
 from swarmdeck.plan.settings import FILE_KEYS, settings_for
@@ -29,7 +35,7 @@ from swarmdeck.plan.values import Invalid, KeyPath, UnknownKey, reject_unknown
 
 ShapeValue = tuple[str, dict[str, object]] | None
 StoreCommand = Literal["runs", "show", "compare", "report", "baseline", "user"]
-CommandSettings = Plan | WorkerSettings | ServeSettings | StoreSettings
+CommandSettings = Plan | WorkerSettings | ServeSettings | StoreSettings | NodeSettings
 SHAPE_HINT = "see the shapes and their parameters in docs/plan.md"
 
 
@@ -264,6 +270,10 @@ def resolve_command(command: Literal["worker"], cli: Mapping[str, Any],
                     environ: Mapping[str, str], cwd: Path,
                     locust_args: Sequence[str] = ()) -> WorkerSettings: ...
 @overload
+def resolve_command(command: Literal["node"], cli: Mapping[str, Any],
+                    environ: Mapping[str, str], cwd: Path,
+                    locust_args: Sequence[str] = ()) -> NodeSettings: ...
+@overload
 def resolve_command(command: Literal["serve"], cli: Mapping[str, Any],
                     environ: Mapping[str, str], cwd: Path,
                     locust_args: Sequence[str] = ()) -> ServeSettings: ...
@@ -286,6 +296,10 @@ def resolve_command(command: Command, cli: Mapping[str, Any], environ: Mapping[s
         return WorkerSettings(master=values["master"], locustfile=values["locustfile"],
                               region=values["region"], token=values["token"],
                               debug=values["debug"])
+    if command == "node":
+        return NodeSettings(server=values["server"], token=values["node_token"],
+                            region=values["node_region"], name=values["node_name"],
+                            debug=values["debug"])
     if command == "serve":
         return ServeSettings(bind=values["bind"], db_url=values["db"], debug=values["debug"],
                              locustfile_dir=values["locustfile_dir"],

@@ -200,6 +200,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("region", "region", ("--region",), _ignore_base(parse_text), "local",
             "the region label of the load this process generates (run: and its --workers)",
             "eu-west", 'region = "eu-west"', metavar="NAME", commands=DISTRIBUTED),
+    # -- swarmdeck node (a generator machine registered with a platform; no plan file) --
+    Setting("server", "server", ("--server",), _ignore_base(parse_host), None,
+            "the platform's address (swarmdeck serve), http(s)://host[:port]",
+            "http://10.0.0.5:8089", "(not a plan-file key)", metavar="URL", in_file=False,
+            commands=frozenset({"node"}), required=True),
+    Setting("node_token", "token", ("--token",), _ignore_base(parse_text), None,
+            "a personal API token of a tester (the Account page); prefer the environment "
+            "variable", "sdt_...", "(use SWARMDECK_NODE_TOKEN)", metavar="TOKEN",
+            in_file=False, commands=frozenset({"node"}), required=True),
+    Setting("node_region", "region", ("--region",), _ignore_base(parse_text), "local",
+            "the region this machine generates load in (runs ask for nodes by region)",
+            "eu-west", "(not a plan-file key)", metavar="NAME", in_file=False,
+            commands=frozenset({"node"})),
+    Setting("node_name", "name", ("--name",), _ignore_base(parse_text), None,
+            "how the platform lists this machine; none: its host name", "gen-eu-1",
+            "(not a plan-file key)", metavar="NAME", in_file=False,
+            commands=frozenset({"node"})),
     Setting("thresholds", "thresholds", ("--threshold",), _ignore_base(parse_thresholds), None,
             "fail the run (exit 1) unless [ENDPOINT:] METRIC[WINDOW] OP VALUE holds, e.g. "
             "'p95 < 300ms', 'GET /api/products: p95[30s] < 200ms', 'error_rate < 1% "

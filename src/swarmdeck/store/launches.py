@@ -61,6 +61,9 @@ class LaunchRow(models.Base):
     exit_code: Mapped[int | None] = mapped_column(Integer)
     stopped_by: Mapped[str | None] = mapped_column(String(64))
     message: Mapped[str | None] = mapped_column(Text)
+    # a run on registered nodes: where its master listens, the token its workers give
+    master_port: Mapped[int | None] = mapped_column(Integer)
+    worker_token: Mapped[str | None] = mapped_column(String(64))  # a secret: never shown
 
 
 class TargetRow(models.Base):
@@ -95,6 +98,8 @@ class Launch:
     exit_code: int | None
     stopped_by: str | None
     message: str | None
+    master_port: int | None = None
+    worker_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,7 @@ def _launch(row: Any) -> Launch:
     return Launch(int(row.id), int(row.test_id), int(row.version), row.locustfile_sha256,
                   row.requested_by, row.status, row.run_id, row.pid, row.hostname,
                   int(row.users), row.created_at, row.ended_at, row.exit_code,
-                  row.stopped_by, row.message)
+                  row.stopped_by, row.message, row.master_port, row.worker_token)
 
 
 def _target(row: Any) -> Target:

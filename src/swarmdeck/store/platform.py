@@ -15,6 +15,7 @@ from typing import Any
 
 from swarmdeck.store import accounts as rows
 from swarmdeck.store import launches as launch_rows
+from swarmdeck.store import nodes as node_rows
 from swarmdeck.store import saved_tests as tests
 from swarmdeck.store import schedules as schedule_rows
 from swarmdeck.store import webhooks as hook_rows
@@ -22,6 +23,7 @@ from swarmdeck.store.accounts import Account, ApiToken, AuditEntry
 from swarmdeck.store.api import Store
 from swarmdeck.store.connect import translate_errors, write_connection
 from swarmdeck.store.launches import Launch, Limits, Target
+from swarmdeck.store.nodes import Node
 from swarmdeck.store.saved_tests import SavedTest, StoredLocustfile, TestVersion
 from swarmdeck.store.schedules import Schedule
 from swarmdeck.store.webhooks import Delivery, Webhook
@@ -330,3 +332,29 @@ class Webhooks:
         with self._errors("log a delivery in {db}"):
             hook_rows.record_attempt(self._engine, delivery_id, status=status,
                                      response_status=response_status, error=error)
+
+
+class Nodes:
+    """Registered generator nodes and their assignment to runs."""
+
+    def __init__(self, store: Store) -> None:
+        self._engine = store.engine
+        self._url = store.raw_url
+
+    def all(self) -> list[Node]:
+        with translate_errors(self._url, "list the nodes in {db}"), \
+                self._engine.connect() as connection:
+            return node_rows.list_nodes(connection)
+
+    def heartbeat(self, name: str, region: str, owner: str, address: str | None,
+                  busy: bool) -> tuple[Node, dict[str, Any] | None]:
+        with translate_errors(self._url, "record a node's heartbeat in {db}"):
+            return node_rows.heartbeat(self._engine, name, region, owner, address, busy)
+
+    def assign(self, launch_id: int, wanted: Mapping[str, int]) -> list[Node]:
+        with translate_errors(self._url, "assign nodes in {db}"):
+            return node_rows.assign(self._engine, launch_id, wanted)
+
+    def release(self, launch_id: int) -> None:
+        with translate_errors(self._url, "release nodes in {db}"):
+            node_rows.release(self._engine, launch_id)

@@ -36,6 +36,7 @@ from swarmdeck.store.platform import Accounts, Schedules
 from swarmdeck.web import (
     account_pages,
     api,
+    nodes_api,
     pages,
     platform_api,
     run_pages,
@@ -74,6 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         MAX_RUNS=2, MAX_RUNS_PER_USER=1, MAX_USERS=1000, MAX_RUN_TIME_S=3600.0,
         SCHEDULER=False, SCHEDULER_TICK_S=20.0,  # `swarmdeck serve` fires the schedules
         WEBHOOK_RETRY_DELAYS_S=(1.0, 4.0),
+        NODE_MASTER_HOST="0.0.0.0",  # where a run's master listens for nodes' workers
     )
     if config:
         app.config.update(config)
@@ -85,7 +87,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app, app.config["AUTH"], accounts)  # who asks, before the CSRF check
     csrf = CSRFProtect(app)
     for blueprint in (platform_api.bp, tests_api.bp, runs_api.bp, schedules_api.bp,
-                      webhooks_api.bp):  # they check cookie-authenticated writes
+                      webhooks_api.bp, nodes_api.bp):  # they check cookie-authenticated writes
         csrf.exempt(blueprint)
     tests = app.extensions["swarmdeck_saved_tests"] = saved.init_app(store, accounts)
     launcher = app.extensions["swarmdeck_launcher"] = Launcher(
@@ -94,6 +96,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                           app.config["MAX_USERS"],
                                           app.config["MAX_RUN_TIME_S"]))
     launcher.retry_delays = tuple(app.config["WEBHOOK_RETRY_DELAYS_S"])
+    launcher.node_master_host = app.config["NODE_MASTER_HOST"]
     found = app.extensions["swarmdeck_schedules"] = Schedules(store, accounts)
     scheduler = app.extensions["swarmdeck_scheduler"] = Scheduler(found, launcher)
     if app.config["SCHEDULER"]:
@@ -112,6 +115,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(schedules_api.pages)
     app.register_blueprint(webhooks_api.bp)
     app.register_blueprint(webhooks_api.pages)
+    app.register_blueprint(nodes_api.bp)
+    app.register_blueprint(nodes_api.pages)
     _error_handlers(app)
     app.jinja_env.globals["auth_token"] = bool(app.config["AUTH"].token)
     app.jinja_env.globals["principal"] = current

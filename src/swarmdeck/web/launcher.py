@@ -11,6 +11,7 @@ be that launch's process).
 from __future__ import annotations
 
 import logging
+import secrets
 import socket
 import time
 from dataclasses import dataclass
@@ -31,13 +32,21 @@ from swarmdeck.launch.spec import LAUNCH_TAG, settings_from_json
 from swarmdeck.launch.targets import is_loopback, origin_of
 from swarmdeck.store import Store
 from swarmdeck.store.launches import ACTIVE, Launch, Limits
-from swarmdeck.store.platform import Accounts, Launches, SavedTests, Webhooks
+from swarmdeck.store.platform import Accounts, Launches, Nodes, SavedTests, Webhooks
 from swarmdeck.web.principal import Principal
 from swarmdeck.web.queries import record_json
 
 log = logging.getLogger(__name__)
 
 STARTING_GRACE_S = 30  # a launch without a pid yet is not stale before this
+NODES_TIMEOUT_S = 60  # a run on nodes gives up when its workers have not all come by then
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("0.0.0.0", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,8 @@ class Launcher:
         self.tests = tests
         self.launches = Launches(store, accounts)
         self.webhooks = Webhooks(store, accounts)
+        self.nodes = Nodes(store)
+        self.node_master_host = "0.0.0.0"  # where a master for nodes listens (with a token)
         self.limits = limits
         self.retry_delays: tuple[float, ...] = notify.RETRY_DELAYS_S
         self.hostname = socket.gethostname()
@@ -117,9 +128,12 @@ class Launcher:
                                        sha256=version.locustfile.sha256,
                                        requested_by=principal.name, hostname=self.hostname,
                                        users=settings.users, limits=limits)
+        extra_env: tuple[tuple[str, str], ...] = ()
+        if settings.regions:
+            extra_args, extra_env = self._on_nodes(launch, settings.regions, extra_args)
         request = process.LaunchRequest(launch.id, test_id, version.version,
                                         version.locustfile.name, version.locustfile.source,
-                                        settings, self.store.raw_url, extra_args)
+                                        settings, self.store.raw_url, extra_args, extra_env)
         try:
             started = process.start(request)
         except OSError as exc:
@@ -136,6 +150,24 @@ class Launcher:
                       lambda code, message: self._ended(launch.id, code, message))
         return launch
 
+    def _on_nodes(self, launch: Launch, regions: dict[str, int],
+                  extra_args: tuple[str, ...]) -> tuple[tuple[str, ...],
+                                                        tuple[tuple[str, str], ...]]:
+        """Take the nodes the run asks for and give the run a master for them: a port and
+        a token the nodes' workers are told in their heartbeats' answers."""
+        try:
+            taken = self.nodes.assign(launch.id, regions)
+        except BadInput as exc:
+            self.launches.update(launch.id, status="ended", message=f"refused: {exc}")
+            raise
+        port = free_port()
+        token = secrets.token_hex(16)
+        self.launches.update(launch.id, master_port=port, worker_token=token)
+        args = (*extra_args, "--expect-workers", str(len(taken)),
+                "--master-bind", f"{self.node_master_host}:{port}",
+                "--expect-workers-timeout", f"{NODES_TIMEOUT_S:g}s")
+        return args, (("SWARMDECK_TOKEN", token),)
+
     def _find_run(self, launch_id: int) -> int | None:
         rows = self.store.list_runs(1, tag=(LAUNCH_TAG, str(launch_id)))
         return rows[0].id if rows else None
@@ -147,6 +179,7 @@ class Launcher:
         launch = self.launches.update(
             launch_id, status="ended", exit_code=exit_code,
             message=message if exit_code not in (0, 1, 4, 130) else None)
+        self.nodes.release(launch_id)
         try:
             self.notify(launch)
         except SwarmdeckError as exc:  # a notification lost must not lose the launch

@@ -64,7 +64,10 @@ SCHEMAS: dict[str, Any] = {
             "spawn_rate": {"type": "number"}, "run_time_s": {"type": ["number", "null"]},
             "shape": {"type": ["string", "null"], "enum": [*SHAPE_NAMES, None]},
             "thresholds": {"type": "array", "items": {"type": "string"}},
-            "tags": {"type": "object", "additionalProperties": {"type": "string"}}}),
+            "tags": {"type": "object", "additionalProperties": {"type": "string"}},
+            "regions": {"type": "object", "additionalProperties": {"type": "integer"},
+                        "description": "registered nodes per region; empty: the server "
+                                       "generates the load"}}),
     "Locustfile": _object(["name", "sha256", "path"], {
         "name": {"type": "string"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         "path": {"type": ["string", "null"],
@@ -147,6 +150,26 @@ SCHEMAS: dict[str, Any] = {
         "error": {"type": ["string", "null"]}, "created_at": DATETIME,
         "finished_at": NULL_DATETIME}),
     "Deliveries": _list("deliveries", "Delivery"),
+    "Node": _object(["id", "name", "region", "owner", "address", "last_seen", "state",
+                     "launch_id"], {
+        "id": {"type": "integer"}, "name": {"type": "string"},
+        "region": {"type": "string"}, "owner": {"type": "string"},
+        "address": {"type": ["string", "null"]}, "last_seen": DATETIME,
+        "state": {"type": "string", "enum": ["offline", "idle", "assigned", "busy"]},
+        "launch_id": {"type": ["integer", "null"]}}),
+    "Nodes": _list("nodes", "Node"),
+    "NodeHeartbeat": _object(["name", "region"], {
+        "name": {"type": "string", "maxLength": 64, "pattern": "^\\S+$"},
+        "region": {"type": "string", "maxLength": 64, "pattern": "^\\S+$"},
+        "busy": {"type": "boolean"}, "launch_id": {"type": ["integer", "null"]}}),
+    "NodeAnswer": _object(["node", "assignment"], {
+        "node": _ref("Node"),
+        "assignment": {"oneOf": [{"type": "null"}, _object(
+            ["launch_id", "master_port", "worker_token"], {
+                "launch_id": {"type": "integer"}, "master_port": {"type": "integer"},
+                "worker_token": {"type": "string"}})],
+            "description": "the run to join: `swarmdeck worker --master HOST:PORT` with "
+                           "SWARMDECK_TOKEN"}}),
     "NewSchedule": _object(["cron"], {
         "cron": {"type": "string", "description": "five fields, UTC",
                  "examples": ["0 3 * * *"]},
@@ -169,7 +192,10 @@ SCHEMAS: dict[str, Any] = {
         "shape": {"type": "string", "enum": list(SHAPE_NAMES)},
         "thresholds": {"type": "array", "items": {"type": "string"},
                        "examples": [["p95 < 300ms"]]},
-        "tags": {"type": "object", "additionalProperties": {"type": "string"}}},
+        "tags": {"type": "object", "additionalProperties": {"type": "string"}},
+        "regions": {"type": "object", "additionalProperties": {
+            "type": "integer", "minimum": 1, "maximum": 1000},
+            "examples": [{"eu-west": 2, "us-east": 1}]}},
         extra=False),
 }
 
@@ -288,7 +314,8 @@ PATHS: dict[str, Any] = {
         "is reached. Answers once the run exists (run_id, run_url) or after 10 s.",
         _json("Launch", "The launch"), status="202", parameters=[TEST_ID],
         errors={**NOT_PERMITTED, **NOT_FOUND, **BAD,
-                "409": _error("Too many runs going on (overall or yours)."),
+                "409": _error("Too many runs going on (overall or yours), or not enough "
+                              "free nodes in a region the test asks for."),
                 "503": _error("The run's process could not be started.")})},
     "/api/runs/{run_id}/stop": {"post": operation(
         "Stop a run started from the platform (tester), as Ctrl-C does: it ends as "
@@ -344,4 +371,11 @@ PATHS: dict[str, Any] = {
     "/api/webhooks/{webhook_id}/deliveries": {"get": operation(
         "The webhook's delivery log, newest first.", _json("Deliveries", "The deliveries"),
         parameters=[WEBHOOK_ID], errors=NOT_FOUND)},
+    "/api/nodes": {"get": operation(
+        "The registered nodes: region, connected or not, busy or idle.",
+        _json("Nodes", "The nodes"))},
+    "/api/nodes/heartbeat": {"post": operation(
+        "A node registers and says it is alive (tester's token; `swarmdeck node` does it "
+        "every 2 s); the answer tells it the run to join.", _json("NodeAnswer", "Noted"),
+        body="NodeHeartbeat", errors=FORBIDDEN)},
 }

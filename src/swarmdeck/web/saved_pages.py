@@ -23,7 +23,7 @@ from swarmdeck.web.saved import from_path, from_upload, saved_tests
 
 bp = Blueprint("tests", __name__)
 FIELDS = ("name", "locustfile_path", "host", "users", "spawn_rate", "run_time", "shape",
-          "thresholds", "tags")
+          "thresholds", "tags", "regions")
 
 
 class ActionForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
@@ -43,6 +43,8 @@ class TestForm(FlaskForm):  # type: ignore[misc]
     shape = StringField("Shape", validators=[Length(max=20)])
     thresholds = TextAreaField("Thresholds (one a line)", validators=[Length(max=5000)])
     tags = TextAreaField("Tags (KEY=VALUE, one a line)", validators=[Length(max=5000)])
+    regions = TextAreaField("Nodes per region (REGION=N, one a line)",
+                            validators=[Length(max=2000)])
 
 
 def _locustfile(form: TestForm, *, required: bool) -> StoredLocustfile | None:
@@ -124,6 +126,8 @@ def edit(test_id: int) -> Response | str | tuple[str, int]:
     form.shape.data = settings["shape"] or ""
     form.thresholds.data = "\n".join(settings["thresholds"])
     form.tags.data = "\n".join(f"{k}={v}" for k, v in settings["tags"].items())
+    form.regions.data = "\n".join(f"{k}={v}" for k, v in
+                                  (settings.get("regions") or {}).items())
     return render_template("test_form.html", form=form, test=saved, shapes=SHAPE_NAMES)
 
 

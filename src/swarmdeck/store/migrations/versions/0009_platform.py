@@ -1,5 +1,6 @@
 """The platform: users, their API tokens, the audit log, saved tests and their versions,
-the runs started from the platform (launches), the permitted targets, the schedules, the webhooks and their deliveries.
+the runs started from the platform (launches), the permitted targets, the schedules, the
+webhooks and their deliveries, the registered generator nodes.
 
 Revision ID: 0009
 Revises: 0004 (the lead re-chains it after 0005-0008 at merge)
@@ -107,6 +108,8 @@ def upgrade() -> None:
     sa.Column('exit_code', sa.Integer(), nullable=True),
     sa.Column('stopped_by', sa.String(length=64), nullable=True),
     sa.Column('message', sa.Text(), nullable=True),
+    sa.Column('master_port', sa.Integer(), nullable=True),
+    sa.Column('worker_token', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['run_id'], ['runs.id'], name=op.f('fk_launches_run_id_runs'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['test_id'], ['saved_tests.id'], name=op.f('fk_launches_test_id_saved_tests'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_launches'))
@@ -163,9 +166,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_webhook_deliveries_webhook_id'), ['webhook_id'], unique=False)
+    op.create_table('nodes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('region', sa.String(length=64), nullable=False),
+    sa.Column('owner', sa.String(length=64), nullable=False),
+    sa.Column('address', sa.String(length=255), nullable=True),
+    sa.Column('last_seen', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('busy', sa.Boolean(), nullable=False),
+    sa.Column('launch_id', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nodes')),
+    sa.UniqueConstraint('name', name=op.f('uq_nodes_name'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('nodes')
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webhook_deliveries_webhook_id'))
 
