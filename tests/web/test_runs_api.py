@@ -102,7 +102,7 @@ def test_start_watch_and_stop_a_run(app: Flask, people: People, shop: Any) -> No
     tester.call("post", "/api/runs/{run_id}/stop", 409, run_id=launch["run_id"])
     audit = Api(app, people.tokens["admin"]).call("get", "/api/audit", 200)["entries"]
     assert [(e["actor"], e["action"], e["kind"]) for e in audit[:2]] == [
-        ("tess", "stopped", "run"), ("tess", "started", "run")]
+        ("tess", "stopped", "run"), ("tess", "started", "test")]
 
 
 def test_a_locustfile_that_fails_to_load_ends_with_its_error(app: Flask,

@@ -2,9 +2,9 @@
 store as a run started from a terminal, so everything a CLI run records is recorded.
 
 The saved version's locustfile is written (byte for byte: its SHA-256 is the version's) to
-a fresh folder, which is also the process's working directory, so that no plan file,
-``locust.conf`` or ``SWARMDECK_*``/``LOCUST_*`` variable of the server changes the run:
-the test's settings alone decide it. The database URL goes in the environment, not the
+a path of its own (the same for every run of the version), and the process works in a
+fresh folder, so that no plan file, ``locust.conf`` or ``SWARMDECK_*``/``LOCUST_*``
+variable of the server changes the run: the test's settings alone decide it. The database URL goes in the environment, not the
 command line (it may hold a password). The run is tagged with its test, version and
 launch, which is how the server finds the run it created.
 
@@ -14,6 +14,7 @@ with everything measured kept.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -31,6 +32,7 @@ import psutil
 from swarmdeck.launch.spec import LAUNCH_TAG, TEST_TAG, VERSION_TAG, TestSettings
 
 FIND_RUN_EVERY_S = 0.25
+VERSIONS_DIR = Path(tempfile.gettempdir()) / "swarmdeck-tests"
 STDERR_TAIL = 4000  # bytes of the process's error output kept for the launch's message
 
 
@@ -70,11 +72,26 @@ class Started:
     folder: Path
 
 
+def version_file(request: LaunchRequest) -> Path:
+    """The version's locustfile on disk, at a path that is the same for every run of the
+    version (runs record it; trends and filters group runs by it). A version never changes,
+    so the file is written once; the database's own folder keeps two stores apart."""
+    store = hashlib.sha256(request.db_url.encode()).hexdigest()[:12]
+    folder = VERSIONS_DIR / store / str(request.test_id) / f"v{request.version}"
+    path = folder / request.locustfile_name
+    data = request.source.encode("utf-8")
+    if not path.is_file() or path.read_bytes() != data:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".{request.launch_id}.part"
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    return path
+
+
 def start(request: LaunchRequest) -> Started:
     """Write the locustfile and start the run's process."""
     folder = Path(tempfile.mkdtemp(prefix=f"swarmdeck-launch-{request.launch_id}-"))
-    locustfile = folder / request.locustfile_name
-    locustfile.write_bytes(request.source.encode("utf-8"))
+    locustfile = version_file(request)
     with (folder / "stderr.txt").open("wb") as errors:
         process = subprocess.Popen(command(request, locustfile), cwd=folder,
                                    env={**environment(request.db_url),

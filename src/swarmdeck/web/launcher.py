@@ -142,8 +142,8 @@ class Launcher:
             raise CouldNotRun(f"could not start the run's process: {exc.strerror or exc}",
                               "check the server's log") from None
         launch = self.launches.update(launch.id, pid=started.pid, status="running")
-        self.accounts.audit(principal.name, "started", "run",
-                            f"test {test_id} {saved.name} v{version.version}",
+        self.accounts.audit(principal.name, "started", "test",
+                            f"{test_id} {saved.name} v{version.version}",
                             {"launch": launch.id, "host": origin, "users": settings.users})
         process.watch(started, lambda: self._find_run(launch.id),
                       lambda run_id: self._found(launch.id, run_id),
@@ -238,7 +238,7 @@ class Launcher:
                                  message="its process was gone")
             raise Conflict(f"run {run_id}'s process is gone")
         launch = self.launches.update(launch.id, status="stopping", stopped_by=principal.name)
-        self.accounts.audit(principal.name, "stopped", "run", f"run {run_id}",
+        self.accounts.audit(principal.name, "stopped", "run", str(run_id),
                             {"launch": launch.id})
         return launch
 
