@@ -51,7 +51,8 @@ _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 
 
 class UserRow(models.Base):
-    __tablename__ = "users"
+    __tablename__ = "accounts"  # not "users": a target app's table of that name may share
+    # the database (shopfront's does in the tests)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(MAX_NAME), unique=True)
@@ -64,7 +65,7 @@ class TokenRow(models.Base):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+    user_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
                                          index=True)
     name: Mapped[str] = mapped_column(String(MAX_NAME))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,6 +1,6 @@
-"""The platform: users, their API tokens, the audit log, saved tests and their versions,
-the runs started from the platform (launches), the permitted targets, the schedules, the
-webhooks and their deliveries, the registered generator nodes.
+"""The platform: users (table accounts), their API tokens, the audit log, saved tests and
+their versions, the runs started from the platform (launches), the permitted targets, the
+schedules, the webhooks and their deliveries, the registered generator nodes.
 
 Revision ID: 0009
 Revises: 0004 (the lead re-chains it after 0005-0008 at merge)
@@ -34,14 +34,14 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index('ix_audit_log_at', ['at'], unique=False)
 
-    op.create_table('users',
+    op.create_table('accounts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
-    sa.UniqueConstraint('name', name=op.f('uq_users_name'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts')),
+    sa.UniqueConstraint('name', name=op.f('uq_accounts_name'))
     )
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -52,7 +52,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['accounts.id'], name=op.f('fk_api_tokens_user_id_accounts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_sha256', name=op.f('uq_api_tokens_token_sha256'))
     )
@@ -206,7 +206,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
 
     op.drop_table('api_tokens')
-    op.drop_table('users')
+    op.drop_table('accounts')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_at')
 
