@@ -10,6 +10,7 @@ from typing import Any
 
 from swarmdeck import __version__
 from swarmdeck.store.records import RUN_STATUSES
+from swarmdeck.web import openapi_platform
 
 
 def _nullable(kind: str | list[str], **extra: Any) -> dict[str, Any]:
@@ -288,13 +289,16 @@ def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "swarmdeck dashboard API", "version": __version__,
-                 "description": "Read-only JSON over the swarmdeck results store. With "
-                                "authentication configured, send `Authorization: Bearer "
-                                "<token>` or HTTP Basic credentials."},
+                 "description": "JSON over the swarmdeck results store and platform. With "
+                                "users or authentication configured, send `Authorization: "
+                                "Bearer <token>` (a personal API token, or the bootstrap "
+                                "token) or HTTP Basic credentials. Writes need a role; a "
+                                "write authenticated by the session cookie needs the "
+                                "`X-CSRFToken` header."},
         "servers": [{"url": "/"}],
-        "paths": PATHS,
+        "paths": {**PATHS, **openapi_platform.PATHS},
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_platform.SCHEMAS},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
                                 "basic": {"type": "http", "scheme": "basic"}},
         },
