@@ -15,9 +15,9 @@ environment, and then costs nothing (no listener is connected). On, per request:
                loads are in ``db``), ``desc="N templates"``;
 ``queue``      from when the front server accepted the request (``X-Request-Start`` /
                ``X-Queue-Start``: nginx, Heroku and New Relic styles) to ``request_started``;
-``sql-slow``   the slowest statement's time, ``desc="<fingerprint> <shape>"``;
+``sql-slow``   the slowest statement's time, ``desc="#<fingerprint> <shape>"``;
 ``sql-repeat`` the statement shape run most often, when some ran twice or more: its time
-               in all, ``desc="<count>x <fingerprint> <shape>"``;
+               in all, ``desc="<count>x #<fingerprint> <shape>"``;
 ``cache``      Flask-Caching's time reading, ``desc="N reads"``; ``cache-hit`` and
                ``cache-miss``: the reads that found a value (``desc="N hits"``) and that
                did not (``desc="N misses"``).
@@ -181,14 +181,15 @@ class ServerTiming:
             shape, fingerprint = sql.shape(text)
             metrics.append(header.metric(
                 "sql-slow", seconds * 1000.0,
-                f"{fingerprint} {sql.brief(shape)}" if with_text else fingerprint))
+                f"#{fingerprint} {sql.brief(shape)}" if with_text else f"#{fingerprint}"))
         repeated = statements.repeated()
         if repeated is not None:
             text, count, seconds = repeated
             shape, fingerprint = sql.shape(text)
             metrics.append(header.metric(
                 "sql-repeat", seconds * 1000.0,
-                f"{count}x {fingerprint} {sql.brief(shape)}" if with_text else f"{count}x {fingerprint}"))
+                f"{count}x #{fingerprint} {sql.brief(shape)}" if with_text
+                else f"{count}x #{fingerprint}"))
         return metrics
 
     # -- Flask-Caching ----------------------------------------------------------------

@@ -8,12 +8,13 @@ from typing import Any, Generic, TypeVar
 
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval
+from swarmdeck.metrics.server_timing import ServerTiming
 
 K = TypeVar("K", bound=Hashable)
 
 # the columns a merge needs, in this order, from either intervals or rollups
 MEASURE_COLUMNS = ("start", "method", "name", "region", "requests", "failures", "bytes",
-                   "histogram", "errors", "failed_histogram")
+                   "histogram", "errors", "failed_histogram", "server_timing")
 
 
 def measurements(interval: EndpointInterval) -> dict[str, Any]:
@@ -29,6 +30,8 @@ def measurements(interval: EndpointInterval) -> dict[str, Any]:
         "max_us": histogram.max_us,
         "errors": {str(reason): int(count) for reason, count in interval.errors.items()},
         "failed_histogram": failed.encode() if failed is not None else None,
+        "server_timing": (interval.server_timing.encode()
+                          if interval.server_timing is not None else None),
     }
 
 
@@ -36,12 +39,15 @@ def from_row(row: Any) -> EndpointInterval:
     """An interval from a row holding MEASURE_COLUMNS (a row written before the failed
     histogram existed reads unsplit: its ``histogram`` holds every request)."""
     failed = row.failed_histogram
+    timing = row.server_timing
     return EndpointInterval(
         start=int(row.start), method=row.method, name=row.name, region=row.region,
         requests=int(row.requests), failures=int(row.failures), bytes=int(row.bytes),
         histogram=LatencyHistogram.decode(bytes(row.histogram)),
         errors=Counter({str(k): int(v) for k, v in (row.errors or {}).items()}),
         failed_histogram=LatencyHistogram.decode(bytes(failed)) if failed is not None else None,
+        # decoded when first read: most reads of a row want its latency only
+        server_timing=ServerTiming.decode(bytes(timing)) if timing is not None else None,
     )
 
 
@@ -57,7 +63,9 @@ def copy_interval(interval: EndpointInterval) -> EndpointInterval:
         start=interval.start, method=interval.method, name=interval.name,
         region=interval.region, requests=interval.requests, failures=interval.failures,
         bytes=interval.bytes, histogram=histogram, errors=Counter(interval.errors),
-        failed_histogram=failed)
+        failed_histogram=failed,
+        server_timing=(interval.server_timing.copy()
+                       if interval.server_timing is not None else None))
 
 
 class Merger(Generic[K]):
