@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from swarmdeck.analysis.server_split import ServerSummary, summarize_server
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.records.details import ScriptError
 
@@ -58,6 +59,8 @@ class EndpointSummary:
     errors: tuple[ErrorCount, ...] = field(default_factory=tuple)
     failed_latency: FailedLatency | None = None
     unsplit: bool = False
+    # what the server said of the successful requests (Server-Timing); None without it
+    server: ServerSummary | None = None
 
     @property
     def failure_pct(self) -> float:
@@ -105,6 +108,7 @@ def summarize_endpoint(data: EndpointInterval, duration_s: float, *,
                      for reason, count in _top_errors(data.errors.items())),
         failed_latency=failed_latency(data),
         unsplit=data.unsplit,
+        server=summarize_server(data.server_timing, h.count),
     )
 
 

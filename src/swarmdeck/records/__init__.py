@@ -9,6 +9,7 @@ from swarmdeck.records.comparison import (
     ComparisonRow,
     RowVerdict,
     RunRef,
+    ServerChange,
     SideStats,
 )
 from swarmdeck.records.details import LocustError, NameGroup, RunDetails, ScriptError, WorkerRecord
@@ -50,6 +51,7 @@ __all__ = [
     "RunRef",
     "RunStatus",
     "ScriptError",
+    "ServerChange",
     "SideStats",
     "ThresholdOutcome",
     "UserClassEvidence",

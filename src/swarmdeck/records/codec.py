@@ -21,6 +21,7 @@ from swarmdeck.records.comparison import (
     ComparisonRow,
     RowVerdict,
     RunRef,
+    ServerChange,
     SideStats,
 )
 from swarmdeck.records.details import LocustError, NameGroup, RunDetails, ScriptError, WorkerRecord
@@ -156,13 +157,27 @@ def comparison_to_json(c: Comparison) -> JSONDict:
     data["metric"] = c.metric
     if c.error is None:
         data |= {"confidence": c.confidence, "min_change": c.min_change}
-    return data | {"rows": [_row_to_json(r) for r in c.rows], "budgets": list(c.budgets),
-                   "budget_failures": list(c.budget_failures), "passed": c.passed}
+    data |= {"rows": [_row_to_json(r) for r in c.rows], "budgets": list(c.budgets),
+             "budget_failures": list(c.budget_failures), "passed": c.passed}
+    if c.server:
+        data["server"] = [{"method": x.method, "name": x.name, "metric": x.metric,
+                           "unit": x.unit, "base": x.base, "candidate": x.candidate}
+                          for x in c.server]
+    return data
+
+
+def _server_change_from_json(data: Mapping[str, Any]) -> ServerChange:
+    unit: Literal["ms", "queries"] = "queries" if data.get("unit") == "queries" else "ms"
+    return ServerChange(method=str(data.get("method", "")), name=str(data.get("name", "")),
+                        metric=str(data.get("metric", "")),
+                        base=_optional_float(data.get("base")),
+                        candidate=_optional_float(data.get("candidate")), unit=unit)
 
 
 def comparison_from_json(data: Mapping[str, Any]) -> Comparison:
     """A comparison from its JSON, as stored with runs since comparisons exist (their form
-    has not changed; ``passed`` is read from ``budget_failures``, which it always mirrored)."""
+    has only grown: ``server`` since Server-Timing, absent before; ``passed`` is read from
+    ``budget_failures``, which it always mirrored)."""
     base = data.get("base")
     error = data.get("error")
     return Comparison(
@@ -174,7 +189,9 @@ def comparison_from_json(data: Mapping[str, Any]) -> Comparison:
         rows=tuple(_row_from_json(r) for r in _seq(data, "rows") if isinstance(r, Mapping)),
         budgets=tuple(str(b) for b in _seq(data, "budgets")),
         budget_failures=tuple(str(f) for f in _seq(data, "budget_failures")),
-        error=str(error) if error is not None else None)
+        error=str(error) if error is not None else None,
+        server=tuple(_server_change_from_json(x) for x in _seq(data, "server")
+                     if isinstance(x, Mapping)))
 
 
 def _str_or_none(data: Mapping[str, Any], key: str) -> str | None:

@@ -17,6 +17,7 @@ from swarmdeck.report import (
     comparison_view,
     findings_view,
     script_errors_view,
+    server_view,
     thresholds_view,
 )
 from swarmdeck.report import format as fmt
@@ -104,6 +105,7 @@ def summary(report: RunReport, width: int | None = None) -> RenderableType:
     failed = failed_latency(report)
     if failed is not None:
         parts.append(failed)
+    parts += server_view.renderables(report.endpoints)
     errors = [(e, x) for e in report.endpoints for x in e.errors]
     if errors:
         failures = Table(title="Top failure reasons", title_justify="left", show_edge=False,
