@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from swarmdeck.analysis.knee import Step, find_knee
 from swarmdeck.analysis.outages import SecondSeries
 from swarmdeck.analysis.script_errors import script_error
+from swarmdeck.analysis.server_split import ServerStep
 from swarmdeck.analysis.summary import EndpointSummary
 from swarmdeck.labels import endpoint_label as label  # the one rule for endpoint labels
 from swarmdeck.metrics.interval import OTHER_NAME as FOLDED
@@ -63,16 +64,19 @@ class FindingInputs:
     # per second, all endpoints: for outage and failing-endpoint (analysis/outages.py)
     series: SecondSeries = field(default_factory=SecondSeries)
     name_groups: Sequence[NameGroup] = ()  # names the generators grouped into templates
+    # all endpoints' Server-Timing per step (when the target sent it): the queueing finding
+    server_steps: Sequence[ServerStep] = ()
 
 
 def find(inputs: FindingInputs) -> list[Finding]:
-    # imported here: target_findings imports this module's FindingInputs
+    # imported here: these import this module's FindingInputs
+    from swarmdeck.analysis.server_findings import find_server
     from swarmdeck.analysis.target_findings import failing_endpoint, outage
 
     found: list[Finding] = []
     for heuristic in (dev_server, csrf_missing, auth_failing, name_explosion, no_wait_time,
                       generator_saturated, saturation, script_error,
-                      failing_endpoint, outage):
+                      failing_endpoint, outage, find_server):
         found += heuristic(inputs)
     return sorted(found, key=lambda f: (SEVERITIES.index(f.severity), f.code,
                                         f.endpoint or ""))

@@ -166,3 +166,30 @@ def server_json(summary: ServerSummary | None) -> dict[str, Any] | None:
 
 def _ms(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
+
+
+@dataclass(frozen=True)
+class ServerStep:
+    """Every endpoint's server timing over one step of the run: how the client's latency
+    and the server's own time moved as the load changed (the ``queueing`` finding)."""
+
+    start: int  # epoch seconds
+    seconds: int
+    users: int | None
+    responses: int  # that carried the header
+    client_ms: float  # the client's mean latency of those responses
+    server_ms: float | None  # the server's mean time (app or total) per such response
+
+    @property
+    def rest_ms(self) -> float | None:
+        return None if self.server_ms is None else self.client_ms - self.server_ms
+
+
+def server_time_us(timing: ServerTiming) -> int | None:
+    """The server's whole time (``app``, else ``total``) summed over the responses, µs."""
+    metrics = timing.metrics
+    for name in SERVER_METRICS:
+        metric = metrics.get(name)
+        if metric is not None and metric.dur is not None:
+            return metric.dur.sum_us
+    return None

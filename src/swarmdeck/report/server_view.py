@@ -16,8 +16,8 @@ from swarmdeck.analysis.summary import EndpointSummary
 from swarmdeck.labels import endpoint_label
 from swarmdeck.report import format as fmt
 
-TITLE = ("Where the time went (Server-Timing; means per response, client = server + rest: "
-         "network and queueing in front of the app)")
+TITLE = ("Where the time went (Server-Timing): mean ms per response; client = server + rest "
+         "(network, queueing in front of the app)")
 
 
 def _part(server: ServerSummary, name: str) -> str:
@@ -32,8 +32,8 @@ def renderables(endpoints: Sequence[EndpointSummary]) -> list[RenderableType]:
     table = Table(title=Text(TITLE, style="table.title"), title_justify="left",
                   show_edge=False, pad_edge=False)
     table.add_column("Endpoint", overflow="fold", min_width=12)
-    for header in ("Timed", "client ms", "server ms", "db ms", "tpl ms", "rest ms",
-                   "queries p50", "p95", "max"):
+    for header in ("Timed", "Client", "Server", "DB", "Tpl", "Rest",
+                   "Queries p50/p95/max"):
         table.add_column(header, justify="right")
     for e, s in rows:
         queries = s.queries
@@ -42,6 +42,5 @@ def renderables(endpoints: Sequence[EndpointSummary]) -> list[RenderableType]:
             fmt.count(s.responses) + (f" ({s.coverage:.0%})" if s.coverage < 0.995 else ""),
             fmt.ms(s.client_mean_ms), fmt.ms(s.server_mean_ms),
             _part(s, "db"), _part(s, "tpl"), fmt.ms(s.rest_mean_ms),
-            *((str(queries.p50), str(queries.p95), str(queries.max)) if queries
-              else ("–", "–", "–")))
+            f"{queries.p50}/{queries.p95}/{queries.max}" if queries else "–")
     return [table]
