@@ -80,7 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         database = workdir / f"{profile}.db"
         shutil.copy(workdir / "seed.db", database)  # each profile starts from the same data
         env = {"SECRET_KEY": secret, "DATABASE_URL": f"sqlite:///{database}",
-               "UPLOAD_FOLDER": str(workdir / "uploads"), "SHOPFRONT_PROFILE": profile}
+               "UPLOAD_FOLDER": str(workdir / "uploads"), "SHOPFRONT_PROFILE": profile,
+               # every response says where its time went (docs/server-timing.md)
+               "SWARMDECK_SERVER_TIMING": "1"}
         try:
             with GunicornServer(env, workers=args.workers) as server:
                 say(f"shopfront, profile {profile}, under Gunicorn ({args.workers} sync workers) "

@@ -54,7 +54,8 @@ def test_n_plus_one_names_the_repeated_statement_and_eager_loading() -> None:
     assert evidence["statement"] == REVIEWS and evidence["fingerprint"] == "55667788"
     assert (evidence["table"], evidence["column"]) == ("reviews", "product_id")
     assert "grows with the rows on the page" in finding.message
-    assert "selectinload(Parent.reviews)" in finding.fix and "joinedload" in finding.fix
+    assert ".options(selectinload(Parent.reviews))" in finding.fix
+    assert "joinedload" in finding.fix
 
 
 def test_eager_loading_and_few_repeats_are_not_n_plus_one() -> None:

@@ -101,12 +101,14 @@ def n_plus_one(e: EndpointSummary, s: ServerSummary) -> Finding | None:
     what = (f"{table} one {column} at a time" if table and column else
             "the same statement once per row")
     if table and column and column != "id":  # a collection: products -> their reviews
-        eager = (f"selectinload(Parent.{table}) (the relationship that loads {table} by "
-                 f"{column})")
+        eager = (f".options(selectinload(Parent.{table})), Parent.{table} being the "
+                 f"relationship that loads {table} by {column}")
     elif table:  # a many-to-one: each post's author by id
-        eager = f"joinedload(Child.<relationship to {table}>)"
+        one = table[:-1] if table.endswith("s") and not table.endswith("ss") else table
+        eager = (f".options(joinedload(Child.{one})), Child.{one} being the relationship "
+                 f"that loads {table} by {column or 'id'}")
     else:
-        eager = "selectinload / joinedload on the relationship"
+        eager = ".options(selectinload(...)) on the relationship it loads"
     return Finding(
         "n-plus-one", "warning", label(e.method, e.name),
         f"the median request ran {queries.p50} queries (p95 {queries.p95}, max "
@@ -119,11 +121,10 @@ def n_plus_one(e: EndpointSummary, s: ServerSummary) -> Finding | None:
          "fingerprint": fingerprint, "table": table, "column": column,
          "repeated_ms_p50": repeat.p50_ms, "db_ms": db.share_ms if db else None,
          "server_ms": s.server_mean_ms, "responses": s.responses},
-        f"load the related rows with the list query instead of one query per row: in "
-        f"SQLAlchemy add .options({eager}) to the query that loads the page's rows "
-        "(selectinload for collections, joinedload for many-to-one), or compute what the "
-        "page shows (counts, sums) in SQL with GROUP BY; Django: prefetch_related / "
-        "select_related; Rails: includes")
+        "load the related rows with the query that loads the page's rows, not one query per "
+        f"row: in SQLAlchemy add {eager} (selectinload for a collection, joinedload for a "
+        "many-to-one); or compute what the page shows (counts, sums) in SQL with GROUP BY. "
+        "Django: prefetch_related / select_related; Rails: includes")
 
 
 def slow_query(e: EndpointSummary, s: ServerSummary) -> Finding | None:
