@@ -127,3 +127,42 @@ def test_parse_and_add_agree() -> None:
     by_header.add_headers([value], 10.0)
     by_metrics.add(parse(value), 10.0)
     assert by_header == by_metrics
+
+
+def reference(values: list[str]) -> ServerTiming:
+    """What add_headers must give: each value parsed and recorded one by one."""
+    timing = ServerTiming()
+    for value in values:
+        timing.add(parse(value), 0.0)
+    return timing
+
+
+TOKENS = st.sampled_from(["app", "db", "tpl", "x", "cdn-cache", "APP"])
+DURS = st.sampled_from(["1", "2.5", " 3 ", "0", "-1", "abc", "1e400", "nan", "", "1.2.3",
+                        "1_000", "0x10", '"4"', "5 ms", "=2", " 7\t"])
+DESCS = st.sampled_from(['"23 queries"', '"1 query"', "HIT", '"a, b; c"', '"say \\"x\\""',
+                         '"20x #3f2a9c1b SELECT 1"', '"unterminated', "", '"7"',
+                         '"x;dur=5"', '"a; DUR = 2, b"'])
+
+
+@st.composite
+def headers(draw: st.DrawFn) -> str:
+    metrics = []
+    for _ in range(draw(st.integers(0, 5))):
+        params = [f"dur={draw(DURS)}" for _ in range(draw(st.integers(0, 2)))]
+        params += [f"{draw(st.sampled_from(['desc', 'DESC']))}={draw(DESCS)}"
+                   for _ in range(draw(st.integers(0, 2)))]
+        params = draw(st.permutations(params))
+        metrics.append(draw(TOKENS) + "".join(f"{draw(st.sampled_from(['', ' ']))};{p}"
+                                              for p in params))
+    return ", ".join(metrics)
+
+
+@given(st.lists(headers(), max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_layouts_record_what_parsing_each_value_records(values: list[str]) -> None:
+    """add_headers groups values by layout and parses each layout once: the result must be
+    what parsing and adding every value gives, whatever the durations and descs."""
+    timing = ServerTiming()
+    timing.add_headers(values + values[:3], 0.0)  # layouts seen twice come from the cache
+    assert timing == reference(values + values[:3])

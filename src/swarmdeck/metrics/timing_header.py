@@ -44,23 +44,42 @@ class TimingMetric(NamedTuple):
 
 def parse(value: str) -> list[TimingMetric]:
     """The metrics of one ``Server-Timing`` value (see the module docstring)."""
+    split = skeleton(value)
+    if split is None:
+        return _parse_scanned(cap(value))  # escapes, unbalanced quotes: the regex scanner
+    return parse_skeleton(*split)
+
+
+def cap(value: str) -> str:
+    """The value cut to MAX_LENGTH, before the metric that the cut would break."""
     if len(value) > MAX_LENGTH:
         cut = value.rfind(",", 0, MAX_LENGTH + 1)
         value = value[:cut] if cut >= 0 else ""
+    return value
+
+
+def skeleton(value: str) -> tuple[str, tuple[str, ...]] | None:
+    """The value with each quoted-string replaced by ``MARK``, and the strings in order:
+    what ``parse_skeleton`` reads; None when the value needs the general scanner (escapes,
+    an unterminated quote). str.split is C: 5x faster than the regex scanner."""
+    value = cap(value)
+    if _MARK in value:
+        return None
     if '"' not in value:  # no quoted desc: split at commas and semicolons
-        return _parse(value, ())
-    if "\\" in value or _MARK in value or value.count('"') % 2:
-        return _parse_scanned(value)  # escapes, unbalanced quotes: the regex scanner
-    # quoted-strings without escapes: each is replaced by a mark, the rest split as above
-    # and the marks given their strings back in order (str.split is C: 5x the regexes)
+        return value, ()
+    if "\\" in value or value.count('"') % 2:
+        return None
     pieces = value.split('"')
-    return _parse(_MARK.join(pieces[0::2]), pieces[1::2])
+    return _MARK.join(pieces[0::2]), tuple(pieces[1::2])
 
 
-_MARK = "\x00"  # stands for a quoted-string in _parse (never valid in a header)
+_MARK = "\x00"  # stands for a quoted-string in a skeleton (never valid in a header)
+MARK = _MARK
 
 
-def _parse(value: str, quoted: Sequence[str]) -> list[TimingMetric]:
+def parse_skeleton(value: str, quoted: Sequence[str]) -> list[TimingMetric]:
+    """The metrics of a ``skeleton``: split at commas and semicolons, each mark given its
+    quoted-string back in order."""
     metrics: list[TimingMetric] = []
     used = 0  # quoted-strings consumed by the elements so far
     for element in value.split(","):
@@ -81,7 +100,7 @@ def _parse(value: str, quoted: Sequence[str]) -> list[TimingMetric]:
             key = key.strip().lower()
             if key == "dur" and not seen_dur:
                 seen_dur = True
-                dur = _duration(raw) if equals else None
+                dur = duration(raw) if equals else None
             elif key == "desc" and not seen_desc:
                 seen_desc = True
                 desc = raw if equals else ""
@@ -136,7 +155,7 @@ def _metric(parts: list[str]) -> TimingMetric | None:
         key = key.strip().lower()
         if key == "dur" and not seen_dur:
             seen_dur = True
-            dur = _duration(value) if equals else None
+            dur = duration(value) if equals else None
         elif key == "desc" and not seen_desc:
             seen_desc = True
             desc = value if equals else ""
@@ -155,7 +174,8 @@ def _value(raw: str) -> str | None:
     return _ESCAPE.sub(r"\1", inner) if "\\" in inner else inner
 
 
-def _duration(text: str) -> float | None:
+def duration(text: str) -> float | None:
+    """A dur value: a finite, non-negative number (ms), else None."""
     try:
         value = float(text)
     except ValueError:
