@@ -1,11 +1,12 @@
 """What the servers said of one endpoint's requests over one interval: per ``Server-Timing``
-metric name, the exact histogram of its ``dur``, how many responses carried it, the counts
-their ``desc`` stated (``"23 queries"``: 23) and the texts of their ``desc``.
+metric name, the exact histogram of its ``dur`` (HDR's buckets, kept sparse:
+metrics/sparse_histogram.py), how many responses carried it, the counts their ``desc``
+stated (``"23 queries"``: 23) and the texts of their ``desc``.
 
 Kept for the successful responses that carried the header (``responses``), with the sum
 of those responses' client latency (``client_us``), so that client latency splits exactly
 into the server's part (``app``) and the rest: network and queueing in front of the app.
-Merges are exact, as the latency histograms' (HDR buckets add up, counters add up), except
+Merges are exact, as the latency histograms' (bucket counts add up, counters add up), except
 for the caps, which bound what one endpoint can hold: ``MAX_NAMES`` metric names (later
 names are counted in ``dropped``) and ``MAX_LABELS`` desc texts per metric (the rest are
 counted under ``OTHER_LABEL``).
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from swarmdeck.metrics import timing_header
-from swarmdeck.metrics.histogram import LatencyHistogram
+from swarmdeck.metrics.sparse_histogram import SparseHistogram
 from swarmdeck.metrics.timing_header import TimingMetric
 
 MAX_NAMES = 16  # metric names kept per endpoint
@@ -155,7 +156,7 @@ class MetricTiming:
 
     def __init__(self) -> None:
         self.responses = 0  # responses that carried the metric
-        self.dur: LatencyHistogram | None = None  # µs; None until one came with a dur
+        self.dur: SparseHistogram | None = None  # µs; None until one came with a dur
         self.counts: Counter[int] = Counter()  # count its desc stated -> responses
         self.labels: Counter[str] = Counter()  # its desc's text (count left out) -> responses
 
@@ -163,7 +164,7 @@ class MetricTiming:
         self.responses += other.responses
         if other.dur is not None:
             if self.dur is None:
-                self.dur = LatencyHistogram()
+                self.dur = SparseHistogram()
             self.dur.merge(other.dur)
         self.counts.update(other.counts)
         _add_labels(self.labels, other.labels)
@@ -290,7 +291,7 @@ class ServerTiming:
             if len(us):
                 metric = self._metrics[name]
                 if metric.dur is None:
-                    metric.dur = LatencyHistogram()
+                    metric.dur = SparseHistogram()
                 metric.dur.record_many(us)
         if timed:
             self._responses += timed
@@ -376,6 +377,6 @@ class ServerTiming:
             metric = self._metrics[str(name)] = MetricTiming()
             metric.responses = int(entry["n"])
             if "h" in entry:
-                metric.dur = LatencyHistogram.decode(blobs[int(entry["h"])])
+                metric.dur = SparseHistogram.decode(blobs[int(entry["h"])])
             metric.counts = Counter({int(k): int(v) for k, v in entry.get("k", {}).items()})
             metric.labels = Counter({str(k): int(v) for k, v in entry.get("l", {}).items()})
