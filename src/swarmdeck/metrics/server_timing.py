@@ -237,7 +237,10 @@ class ServerTiming:
         self._finish(durations, timed, client_ms)
 
     def add_headers(self, values: Iterable[str], client_ms: float) -> None:
-        """Responses' raw header values; ``client_ms``: the sum of their client latencies.
+        """Responses' raw header values; ``client_ms``: the sum of their client latencies
+        (of all of them: a value without a single valid metric is not counted in
+        ``responses`` but its latency is in ``client_us``, a bias only servers sending
+        broken headers and valid ones to one endpoint would see).
         The same as ``add`` of each ``parse``d value, faster: values of one layout (the
         same metrics and descs, other durations: what one page sends request after
         request) are parsed once (``_layout``) and recorded together, their durations per
