@@ -6,11 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
-from geventhttpclient.header import Headers
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from requests.structures import CaseInsensitiveDict
 
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.metrics.server_timing import ServerTiming
@@ -24,7 +21,15 @@ class Clock:
         return self.now
 
 
-def requests_response(status: int, timing: list[str]) -> requests.Response:
+# requests and geventhttpclient are imported when first used, not at collection: they import
+# ssl, which must come after Locust's gevent monkey-patching (tests/engine/test_shapes.py
+# imports Locust at collection; ssl imported before it breaks the patching)
+
+
+def requests_response(status: int, timing: list[str]) -> Any:
+    import requests
+    from requests.structures import CaseInsensitiveDict
+
     response = requests.Response()
     response.status_code = status
     headers: CaseInsensitiveDict[str] = CaseInsensitiveDict({"Content-Type": "text/html"})
@@ -38,6 +43,8 @@ class FastResponse:
     """As FastHttpUser's: geventhttpclient's Headers, one line per repeated header."""
 
     def __init__(self, status: int, timing: list[str]) -> None:
+        from geventhttpclient.header import Headers
+
         self.status_code = status
         self.headers = Headers([("Content-Type", "text/html")]
                                + [("Server-Timing", line) for line in timing])
