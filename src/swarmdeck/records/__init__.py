@@ -10,6 +10,7 @@ from swarmdeck.records.comparison import (
     MonitorMeans,
     RowVerdict,
     RunRef,
+    ServerChange,
     SideStats,
 )
 from swarmdeck.records.details import (
@@ -63,6 +64,7 @@ __all__ = [
     "RunRef",
     "RunStatus",
     "ScriptError",
+    "ServerChange",
     "SideStats",
     "StoreOutage",
     "ThresholdOutcome",

@@ -111,7 +111,19 @@ SUMMARY = _object(["key", "label", "method", "name", "requests", "failures", "rp
         "oneOf": [{"type": "null"}, _object(["p50_ms", "p95_ms", "max_ms"], {
             k: {"type": "number"} for k in ("p50_ms", "p95_ms", "max_ms")})],
         "description": "the failed requests' response times (the percentiles above are of "
-                       "the successful ones); null when none failed"}})
+                       "the successful ones); null when none failed"},
+    "server": {
+        "oneOf": [{"type": "null"}, _object(
+            ["responses", "coverage", "client_mean_ms", "server_metric", "server_mean_ms",
+             "rest_mean_ms", "queries", "metrics"], {
+                "responses": {"type": "integer"}, "coverage": {"type": "number"},
+                "client_mean_ms": {"type": "number"},
+                "server_metric": _nullable("string"),
+                "server_mean_ms": _nullable("number"), "rest_mean_ms": _nullable("number"),
+                "queries": {"oneOf": [{"type": "null"}, {"type": "object"}]},
+                "metrics": {"type": "object", "additionalProperties": {"type": "object"}}})],
+        "description": "what the server said in its Server-Timing headers (endpoints only; "
+                       "docs/server-timing.md); null when it sent none"}})
 LINE = {"type": "array", "items": _nullable("number")}
 RUN_DOCUMENT = _object(
     ["kind", "schema", "header", "totals", "endpoints", "timeline", "endpoint_timelines",
