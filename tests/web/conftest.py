@@ -13,9 +13,10 @@ import jsonschema
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, update
 from tests.web.seeding import XSS_IMG, XSS_NAME, XSS_REASON, seed_run
 
-from swarmdeck.store import Store
+from swarmdeck.store import Store, models
 from swarmdeck.web import close_app, create_app
 from swarmdeck.web.openapi import openapi_document
 
@@ -58,13 +59,18 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
         store.set_baseline("release-1", ids["old"])
         ids["running"] = seed_run(store, started_at=datetime.now(UTC) - timedelta(seconds=30),
                                   host=HOST_A, status="running", seed=5)
+    # alive for the whole session: a heartbeat a day ahead is never stale, however long the
+    # tests before a page take (opening the store marks a run silent for 30 s crashed)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(update(models.runs).where(models.runs.c.id == ids["running"])
+                           .values(heartbeat_at=datetime.now(UTC) + timedelta(days=1)))
+    engine.dispose()
     return Seeded(url, ids)
 
 
 @pytest.fixture
 def app(seeded: Seeded) -> Iterator[Flask]:
-    with Store.open(seeded.url) as store:
-        store.heartbeat(seeded.ids["running"])  # alive: not marked crashed on open
     app = create_app({"SWARMDECK_DB": seeded.url, "TESTING": True})
     yield app
     close_app(app)

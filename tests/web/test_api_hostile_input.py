@@ -31,7 +31,10 @@ from swarmdeck.web import close_app, create_app
 from swarmdeck.web.openapi import openapi_document
 
 DOCUMENT = openapi_document()
-PATHS = sorted(DOCUMENT["paths"])
+# every path that can be read: the reads are fuzzed here; the writes (the platform's POST,
+# PUT, PATCH, DELETE, some of which start real runs) are checked per role, against the same
+# document, by tests/web/test_roles.py
+PATHS = sorted(path for path, item in DOCUMENT["paths"].items() if "get" in item)
 
 SQL = ["'", "''", '"', "`", ";", "--", "/*", "*/", "%", "_", "\\", "' OR '1'='1",
        "1 OR 1=1", "1; DROP TABLE runs;--", "'; SELECT pg_sleep(5);--",

@@ -69,6 +69,15 @@ class RunIdConverter(IntegerConverter):
         super().__init__(map, min=1, max=MAX_RUN_ID)
 
 
+class StoreIntConverter(IntegerConverter):
+    """``<int:...>`` for every other id in a path (tests, versions, launches, users,
+    tokens, schedules...): 0 to the largest an INTEGER column holds (32 bits on
+    PostgreSQL), so a larger number is no route (404), not a query the database refuses."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, min=0, max=MAX_RUN_ID)
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
@@ -92,6 +101,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.debug = False
     app.config["PROPAGATE_EXCEPTIONS"] = False
     app.url_map.converters["run"] = RunIdConverter
+    app.url_map.converters["int"] = StoreIntConverter  # before any rule is added
     store = app.extensions["swarmdeck_store"] = Store.open(app.config["SWARMDECK_DB"])
     app.extensions["swarmdeck_documents"] = DocumentCache(store)
     accounts = Accounts(store)
