@@ -59,7 +59,7 @@ class NodeClient:
             headers={"Authorization": f"Bearer {self.token}",
                      "Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as answer:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as answer:  # nosec B310  # the --server setting is http(s) only (plan/values)
                 data: dict[str, Any] = json.load(answer)
         except urllib.error.HTTPError as exc:
             detail = _error_of(exc)

@@ -45,7 +45,7 @@ RANK: dict[str, int] = {"viewer": 0, "tester": 1, "admin": 2}
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 MAX_NAME = 64
-TOKEN_PREFIX = "sdt_"
+TOKEN_PREFIX = "sdt_"  # nosec B105  # the prefix every token shows, not a secret
 LAST_USED_EVERY_S = 60
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 

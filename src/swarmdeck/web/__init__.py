@@ -94,7 +94,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         MAX_RUNS=2, MAX_RUNS_PER_USER=1, MAX_USERS=1000, MAX_RUN_TIME_S=3600.0,
         SCHEDULER=False, SCHEDULER_TICK_S=20.0,  # `swarmdeck serve` fires the schedules
         WEBHOOK_RETRY_DELAYS_S=(1.0, 4.0),
-        NODE_MASTER_HOST="0.0.0.0",  # where a run's master listens for nodes' workers
+        NODE_MASTER_HOST="0.0.0.0",  # nosec B104  # a run's master for remote nodes' workers (token required)
     )
     if config:
         app.config.update(config)

@@ -44,7 +44,7 @@ NODES_TIMEOUT_S = 60  # a run on nodes gives up when its workers have not all co
 
 def free_port() -> int:
     with socket.socket() as probe:
-        probe.bind(("0.0.0.0", 0))
+        probe.bind(("0.0.0.0", 0))  # nosec B104  # only to find a free port for a master that remote nodes reach
         port: int = probe.getsockname()[1]
         return port
 
@@ -66,7 +66,7 @@ class Launcher:
         self.launches = Launches(store, accounts)
         self.webhooks = Webhooks(store, accounts)
         self.nodes = Nodes(store)
-        self.node_master_host = "0.0.0.0"  # where a master for nodes listens (with a token)
+        self.node_master_host = "0.0.0.0"  # nosec B104  # a master for remote nodes listens (with a token)
         self.limits = limits
         self.retry_delays: tuple[float, ...] = notify.RETRY_DELAYS_S
         self.hostname = socket.gethostname()
