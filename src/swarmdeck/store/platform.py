@@ -28,6 +28,8 @@ from swarmdeck.store.saved_tests import SavedTest, StoredLocustfile, TestVersion
 from swarmdeck.store.schedules import Schedule
 from swarmdeck.store.webhooks import Delivery, Webhook
 
+CHANGED = "changed"  # what the audit log records of a changed password (never its value)
+
 
 class Accounts:
     """Users, their API tokens and the audit log of a store. Every change is audited."""
@@ -92,9 +94,9 @@ class Accounts:
                     password: str | None = None) -> Account:
         with self._errors("change a user in {db}"):
             account = rows.change_user(self._engine, user_id, role=role, password=password)
-        # the audit log says the password changed, never its value
-        changed = ({"role": role} if role is not None else {}) | (  # nosec B105
-            {"password": "changed"} if password is not None else {})
+        changed: dict[str, str] = {} if role is None else {"role": role}
+        if password is not None:  # the audit log says it changed, never its value
+            changed["password"] = CHANGED
         self.audit(actor, "changed", "user", account.name, changed)
         return account
 
