@@ -1,9 +1,11 @@
-"""`make demo` in small: both profiles under real Gunicorn, gated, compared, reported.
-The README's first command must keep working; this runs it end to end (shorter)."""
+"""`make demo` in small: both profiles under real Gunicorn, gated, compared, reported, their
+capacities searched and compared at one rate. The README's first command must keep
+working; this runs it end to end (shorter, the searches bounded low)."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +24,8 @@ def test_the_demo_runs_both_profiles_compares_them_and_writes_the_report(
     work = tmp_path / "demo"
     result = subprocess.run(
         [sys.executable, "-m", "swarmdeck.demo", "--scale", "1", "-u", "6", "-t", "10s",
-         "--workers", "2", "--workdir", str(work), "--db", db],
+         "--workers", "2", "--workdir", str(work), "--db", db, "--max-rate", "80/s",
+         "--step", "1s", "--rate-time", "4s"],
         cwd=REPO, text=True, capture_output=True, timeout=400, env=ENV, check=False)
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-4000:]
@@ -44,3 +47,16 @@ def test_the_demo_runs_both_profiles_compares_them_and_writes_the_report(
     assert report.is_file() and report.stat().st_size > 10_000
     assert f"file://{report}" in out
     assert "swarmdeck serve" in out
+    # the capacity story: a search of each profile (monitored), then both at one rate
+    sustains = re.search(r"naive sustains (?:at least )?(\d+) req/s, tuned (?:at least )?"
+                         r"(\d+) req/s within p95 < 500 ms", out)
+    assert sustains, out[-4000:]
+    for profile in ("naive", "tuned"):
+        searched = json.loads((work / f"{profile}-capacity.json").read_text())
+        assert searched["capacity"]["found"] and searched["steps"]
+        assert {s["series"] for s in searched["capacity"]["saturation"]} == {
+            "gunicorn.utilization", "cpu"}
+        at_rate = json.loads((work / f"{profile}-rate.json").read_text())
+        assert at_rate["latency"] == "from_due" and at_rate["totals"]["requests"] > 0
+    rate = round((int(sustains[1]) * int(sustains[2])) ** 0.5)
+    assert f"--arrival-rate {rate}/s" in out and "Saturated first: " in out
