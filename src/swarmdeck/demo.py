@@ -134,7 +134,7 @@ def capacity_story(args: argparse.Namespace, servers: dict[str, tuple[GunicornSe
     slo = [a for t in CAPACITY_SLO for a in ("--slo", t)]
     search = ["--start-rate", "20/s", "--max-rate", args.max_rate, "--step", args.step,
               "--settle", "0.5s", "--precision", "25%", "--confirm", "0",
-              "--min-requests", "50"]
+              "--min-requests", "30"]
     found: dict[str, dict[str, Any]] = {}
     for profile, (server, statsd) in servers.items():
         result = workdir / f"{profile}-capacity.json"

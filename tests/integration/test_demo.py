@@ -25,7 +25,7 @@ def test_the_demo_runs_both_profiles_compares_them_and_writes_the_report(
     result = subprocess.run(
         [sys.executable, "-m", "swarmdeck.demo", "--scale", "1", "-u", "6", "-t", "10s",
          "--workers", "2", "--workdir", str(work), "--db", db, "--max-rate", "80/s",
-         "--step", "1s", "--rate-time", "4s"],
+         "--rate-time", "4s"],
         cwd=REPO, text=True, capture_output=True, timeout=400, env=ENV, check=False)
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-4000:]
