@@ -58,5 +58,6 @@ def test_the_demo_runs_both_profiles_compares_them_and_writes_the_report(
             "gunicorn.utilization", "cpu"}
         at_rate = json.loads((work / f"{profile}-rate.json").read_text())
         assert at_rate["latency"] == "from_due" and at_rate["totals"]["requests"] > 0
-    rate = round((int(sustains[1]) * int(sustains[2])) ** 0.5)
-    assert f"--arrival-rate {rate}/s" in out and "Saturated first: " in out
+    at = re.search(r"--arrival-rate (\d+)/s", out)
+    assert at and int(sustains[1]) <= int(at[1]) <= int(sustains[2]), out[-4000:]
+    assert "Saturated first: " in out
