@@ -16,6 +16,11 @@ their ratio cancels the machine's slow drifts); the figures are medians over rou
   last one, so start-up (imports, spawning) and finish (the final flush, the summary) are
   left out. Far steadier than requests/s on a shared machine.
 
+With ``--server-timing``, instead: this tree's ``swarmdeck run`` against two nginx targets,
+one answering with a ``Server-Timing`` header like the one swarmdeck's Flask extension
+sends (SERVER_TIMING: five metrics, four quoted descs, 330 characters) and one without:
+what reading and recording the header costs the generator.
+
 Then (vs locust, unless --skip-memory) the peak RSS of one process running 5,000 HttpUsers
 with ``wait_time = between(1, 3)`` (bench/many_users.py), for both. Run:
 
@@ -30,6 +35,11 @@ SPEC is nginx's master pid, e.g.:
     .venv/bin/python bench/generator.py --rounds 8 --skip-memory \
         --monitor 'process:{target_pid}' --monitor statsd://127.0.0.1:8125 \
         --monitor postgresql://postgres@127.0.0.1/postgres
+
+With ``--server-timing`` the two sides are this tree's ``swarmdeck run`` against nginx
+answering without and with a Server-Timing header:
+
+    .venv/bin/python bench/generator.py --server-timing --rounds 6 --seconds 20
 """
 
 from __future__ import annotations
@@ -56,6 +66,12 @@ GEN_CPU = "1"
 SAMPLE_EVERY_S = 0.25
 WARMUP_S = 3.0  # after the first request served: users spawned, caches warm
 COOLDOWN_S = 1.0  # before the last request served: users stopping
+# what the Flask extension sends for shopfront's naive home page (docs/server-timing.md)
+SERVER_TIMING = ('app;dur=23.787, db;dur=0.362;desc="17 queries", tpl;dur=2.38;'
+                 'desc="1 template", sql-slow;dur=0.125;desc="#a11ca08a SELECT products.id, '
+                 'products.category_id, ... FROM products WHERE products.featured IS ?", '
+                 'sql-repeat;dur=0.15;desc="8x #07c790bc SELECT reviews.id, '
+                 'reviews.product_id, ... FROM reviews WHERE ? = reviews.product_id"')
 
 
 @dataclass(frozen=True)
@@ -207,6 +223,20 @@ def report(results: dict[str, list[Measured]], reference: str, args: argparse.Na
     return summary
 
 
+def server_timing(args: argparse.Namespace, tmp: Path) -> int:
+    """This tree's swarmdeck run against nginx without and with a Server-Timing header."""
+    run = swarmdeck_side()
+    with NginxTarget(cpu=0) as plain, \
+            NginxTarget(cpu=0, headers={"Server-Timing": SERVER_TIMING}) as timed:
+        sides: dict[str, Side] = {
+            "plain": lambda _, *rest: run(plain, *rest),
+            "timed": lambda _, *rest: run(timed, *rest)}
+        results = alternate(sides, args, plain, tmp)
+    _save("generator-server-timing.json", {"args": vars(args), **report(
+        results, "plain", args, "responses without and with a Server-Timing header")})
+    return 0
+
+
 def swarmdeck_workers(url: str, script: Path, users: int, seconds: int, workers: int,
                       tmp: Path) -> int:
     """A distributed run: a master and ``workers`` local worker processes, not pinned."""
@@ -261,6 +291,8 @@ def main() -> int:
     parser.add_argument("--monitor", metavar="SPEC", action="append",
                         help="instead: swarmdeck run without and with these monitors "
                              "(repeatable; {target_pid} is nginx's master pid)")
+    parser.add_argument("--server-timing", action="store_true",
+                        help="instead: responses without and with a Server-Timing header")
     parser.add_argument("--against", metavar="SRC",
                         help="this tree's swarmdeck against the one in the source tree SRC "
                              "(instead of against plain locust)")
@@ -276,6 +308,8 @@ def main() -> int:
             results, "plain", args, f"swarmdeck run without and with {len(args.monitor)} "
             "monitors")})
         return 0
+    if args.server_timing:
+        return server_timing(args, tmp)
     if args.against:
         reference = Path(args.against).resolve()
         if not (reference / "swarmdeck" / "__init__.py").exists():

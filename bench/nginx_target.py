@@ -30,7 +30,7 @@ http {{
     keepalive_requests 1000000;
     server {{
         listen 127.0.0.1:{port};
-        location / {{ root {tmp}/www; }}
+        location / {{ root {tmp}/www;{extra} }}
         location = /nginx_status {{ stub_status; }}
     }}
 }}
@@ -44,7 +44,9 @@ def free_port() -> int:
 
 
 class NginxTarget:
-    def __init__(self, cpu: int = 0) -> None:
+    def __init__(self, cpu: int = 0, headers: dict[str, str] | None = None) -> None:
+        """``headers``: added to every response (``add_header NAME 'VALUE' always``;
+        values without single quotes or ``$``)."""
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         if not Path(nginx).exists():
             raise SystemExit("bench: nginx is not installed; run: apt-get install nginx-light")
@@ -54,13 +56,18 @@ class NginxTarget:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
+        for name, value in (headers or {}).items():
+            if "'" in value or "$" in value or not name.replace("-", "").isalnum():
+                raise ValueError(f"bench: cannot add the header {name}: {value!r}")
+        self.extra = "".join(f" add_header {name} '{value}' always;"
+                             for name, value in (headers or {}).items())
 
     def __enter__(self) -> Self:
         self.tmp.chmod(0o755)  # nginx's workers run as nobody: they must read the page
         (self.tmp / "www").mkdir()
         (self.tmp / "www" / "index.html").write_text("<html><body>ok</body></html>\n")
         conf = self.tmp / "nginx.conf"
-        conf.write_text(CONF.format(tmp=self.tmp, port=self.port))
+        conf.write_text(CONF.format(tmp=self.tmp, port=self.port, extra=self.extra))
         self.process = subprocess.Popen(["taskset", "-c", str(self.cpu), self.nginx, "-c",
                                          str(conf), "-p", str(self.tmp)])
         for _ in range(100):

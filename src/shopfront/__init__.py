@@ -25,8 +25,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 
-    from shopfront.extensions import cache, csrf, db, jwt, login_manager
+    from shopfront.extensions import cache, csrf, db, jwt, login_manager, server_timing
 
+    server_timing.init_app(app)  # first: its request time includes the others' hooks
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -9,6 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
+from swarmdeck.flask import ServerTiming
+
 
 class Base(DeclarativeBase):
     pass
@@ -19,3 +21,6 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 jwt = JWTManager()
 cache = Cache()
+# Server-Timing on every response (docs/server-timing.md): off unless
+# SWARMDECK_SERVER_TIMING=1 (the demo and the integration tests turn it on)
+server_timing = ServerTiming()

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from swarmdeck.plan import (
         AgentSettings,
         Command,
+        NodeSettings,
         Plan,
         ServeSettings,
         StoreSettings,
@@ -282,17 +283,31 @@ def cmd_baseline(args: argparse.Namespace, settings: StoreSettings, console: Con
     return int(ExitCode.OK)
 
 
+def cmd_node(settings: NodeSettings) -> int:
+    from swarmdeck.launch.node import NodeClient
+
+    client = NodeClient(settings.server, settings.token, settings.region, settings.name)
+    return client.run(announce=lambda text: print(text, flush=True))
+
+
 def cmd_serve(settings: ServeSettings) -> int:
     from swarmdeck.store import Store
+    from swarmdeck.store.platform import Accounts
     from swarmdeck.web.config import Auth, check_exposure
     from swarmdeck.web.serve import DashboardServer, check_port
 
     auth = Auth.from_env(os.environ)
-    check_exposure(settings.bind, auth)
-    check_port(settings.bind)
     with Store.open(settings.db_url) as store:
         shown = store.url
-    server = DashboardServer(settings.db_url, settings.bind, auth, announce=lambda at: print(
+        users = Accounts(store).count_users()
+    check_exposure(settings.bind, auth, users)
+    check_port(settings.bind)
+    config = {"LOCUSTFILE_DIR": str(settings.locustfile_dir) if settings.locustfile_dir
+              else None, "MAX_RUNS": settings.max_runs,
+              "MAX_RUNS_PER_USER": settings.max_runs_per_user,
+              "MAX_USERS": settings.max_users, "MAX_RUN_TIME_S": settings.max_run_time_s}
+    server = DashboardServer(settings.db_url, settings.bind, auth, config=config,
+                             announce=lambda at: print(
         f"swarmdeck dashboard on {at} (runs in {shown}; Ctrl-C stops it)", flush=True))
     return server.serve()
 
@@ -376,8 +391,58 @@ def cmd_import(args: argparse.Namespace, settings: StoreSettings, console: Conso
     return int(ExitCode.OK)
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    """From stdin's first line (--password-stdin), or asked twice on the terminal."""
+    from swarmdeck.errors import BadInput
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise BadInput("no terminal to ask the password on",
+                       "pipe it in with --password-stdin")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise BadInput("the two passwords differ", "type the same password twice")
+    return first
+
+
+def cmd_user(args: argparse.Namespace, settings: StoreSettings, console: Console) -> int:
+    from swarmdeck.errors import ItemNotFound
+    from swarmdeck.store import Store
+    from swarmdeck.store.platform import Accounts
+
+    actor = f"cli:{os.environ.get('USER') or 'unknown'}"
+    with Store.open(settings.db_url) as store:
+        accounts = Accounts(store)
+        action = args.user_command
+        if action == "list":
+            for account in accounts.users():
+                print(f"{account.name}\t{account.role}")
+            return int(ExitCode.OK)
+        if action == "add":
+            account = accounts.add_user(args.name, _read_password(args), args.role,
+                                        actor=actor)
+            print(f"user {account.name} added ({account.role}); they log in on "
+                  "`swarmdeck serve`'s page")
+            return int(ExitCode.OK)
+        found = accounts.find_user(args.name)
+        if found is None:
+            raise ItemNotFound(f"no user {args.name!r} in {store.url}",
+                               "see `swarmdeck user list`")
+        if action == "rm":
+            accounts.remove_user(found.id, actor=actor)
+            print(f"user {found.name} removed, with their API tokens")
+        else:
+            accounts.change_user(found.id, password=_read_password(args), actor=actor)
+            print(f"password of {found.name} changed; their sessions have ended")
+    return int(ExitCode.OK)
+
+
 STORE_COMMANDS = {"runs": cmd_runs, "show": cmd_show, "compare": cmd_compare,
-                  "report": cmd_report, "baseline": cmd_baseline, "import": cmd_import}
+                  "report": cmd_report, "baseline": cmd_baseline, "import": cmd_import,
+                  "user": cmd_user}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -392,6 +457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(ExitCode.OK)
         from swarmdeck.plan import (
             AgentSettings,
+            NodeSettings,
             Plan,
             ServeSettings,
             WorkerSettings,
@@ -414,6 +480,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_serve(settings)
         if isinstance(settings, AgentSettings):
             return cmd_agent(settings)
+        if isinstance(settings, NodeSettings):
+            return cmd_node(settings)
         return STORE_COMMANDS[args.command](args, settings, console)
     except SwarmdeckError as exc:
         if debug:

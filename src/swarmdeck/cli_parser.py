@@ -95,9 +95,34 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the journal's path, as printed when the run ended")
     add_arguments(imp, "import")
 
+    user = sub.add_parser(
+        "user", help="manage the platform's users (add, rm, passwd, list)",
+        description="Manage who may log in to `swarmdeck serve` (docs/platform.md). The "
+                    "first admin is created here: `swarmdeck user add NAME --role admin`.")
+    user_sub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    u_add = user_sub.add_parser("add", help="add a user (asks for the password)")
+    u_add.add_argument("name", metavar="NAME")
+    u_rm = user_sub.add_parser("rm", help="remove a user and their API tokens")
+    u_rm.add_argument("name", metavar="NAME")
+    u_passwd = user_sub.add_parser("passwd", help="set a user's password (ends their "
+                                                  "sessions)")
+    u_passwd.add_argument("name", metavar="NAME")
+    u_list = user_sub.add_parser("list", help="list the users and their roles")
+    for action, action_parser in (("add", u_add), ("rm", u_rm), ("passwd", u_passwd),
+                                  ("list", u_list)):
+        add_arguments(action_parser, f"user {action}")
+
+    node = sub.add_parser(
+        "node", help="register this machine with a platform as a generator in a region",
+        description="Register this machine with a `swarmdeck serve` platform and wait: a "
+                    "run that asks for nodes in this region gets a `swarmdeck worker` "
+                    "started here (docs/platform.md).")
+    add_arguments(node, "node")
+
     serve = sub.add_parser(
-        "serve", help="serve the read-only dashboard over the stored runs",
-        description="Serve the dashboard (runs, live runs, compare, trends, JSON API) under "
+        "serve", help="serve the dashboard and platform over the stored runs",
+        description="Serve the dashboard (runs, live runs, compare, trends, JSON API) and the "
+                    "platform (users, saved tests, runs started from the browser) under "
                     "Gunicorn. Binding beyond 127.0.0.1 needs SWARMDECK_DASHBOARD_TOKEN, or "
                     "SWARMDECK_DASHBOARD_USER and SWARMDECK_DASHBOARD_PASSWORD "
                     "(docs/dashboard.md).")

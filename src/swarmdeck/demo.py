@@ -212,7 +212,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             statsd = f"127.0.0.1:{free_udp_port()}"  # Gunicorn sends its metrics there
             env = {"SECRET_KEY": secret, "DATABASE_URL": f"sqlite:///{database}",
                    "UPLOAD_FOLDER": str(workdir / "uploads"), "SHOPFRONT_PROFILE": profile,
-                   "GUNICORN_STATSD_HOST": statsd}
+                   "GUNICORN_STATSD_HOST": statsd,
+                   # every response says where its time went (docs/server-timing.md)
+                   "SWARMDECK_SERVER_TIMING": "1"}
             try:
                 server = stack.enter_context(GunicornServer(env, workers=args.workers))
             except ServerError as exc:

@@ -60,6 +60,19 @@ class RunNotFound(BadInput):
     """A run id that is not in the store."""
 
 
+class ItemNotFound(BadInput):
+    """A user, token, test or target id that is not in the store (the API's 404)."""
+
+
+class Conflict(BadInput):
+    """A name already taken, or a change that would leave the platform without an admin
+    (the API's 409)."""
+
+
+class NotPermitted(BadInput):
+    """A run's target that is not on the verified list (the API's 403)."""
+
+
 class Interrupted(SwarmdeckError):
     """Ctrl-C (or SIGTERM) before the run started: nothing was stored."""
 

@@ -53,7 +53,7 @@ INKED = """(name) => {
 def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
     folder = tmp_path_factory.mktemp("reports")
     with Store.open(f"sqlite:///{folder / 'runs.db'}") as store:
-        run = make_run(store, seconds=90, names=("/a", "/b", "/c"),
+        run = make_run(store, seconds=90, names=("/a", "/b", "/c"), queries=23,
                        verdict={"thresholds": THRESHOLDS, "findings": FINDINGS})
         hostile = make_run(store, seconds=20, names=("/a", SCRIPT_NAME, IMG_NAME, CLOSING_NAME,
                                                      GUIDE_NAME),
@@ -66,8 +66,9 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
         store.record_verdict(hostile, findings=store.get_run(hostile).details.findings,
                              comparison=Comparison(base=None, candidate=run_ref(
                                  store.get_run(hostile)), error=COMPARE_ERROR))
-        base = make_run(store, seconds=60, seed=3, start=T0 + 1200)
-        candidate = make_run(store, seconds=60, seed=4, scale_us=8_000, start=T0 + 1800)
+        base = make_run(store, seconds=60, seed=3, start=T0 + 1200, queries=41)
+        candidate = make_run(store, seconds=60, seed=4, scale_us=8_000, start=T0 + 1800,
+                             queries=3)
         outage = make_run(store, seconds=30, names=("/a",), shape=False, start=T0 + 2400,
                           verdict={"findings": [OUTAGE]})
         empty = store.create_run(make_meta(started_at=datetime.fromtimestamp(T0, UTC)))
@@ -274,6 +275,27 @@ def test_a_compare_report_overlays_both_runs(page: Any, reports: dict[str, Path]
         assert page.evaluate(INKED, name) > 500, name
     page.select_option(".sd-endpoint-select", "POST /b")
     assert "POST /b" in page.locator("[data-chart=latency] .u-title").inner_text()
+    assert_clean(page)
+
+
+SPLIT_WIDTHS = """() => Array.from(document.querySelectorAll("#sd-server .sd-split span"))
+  .map((s) => s.getBoundingClientRect().width)"""
+
+
+def test_where_the_time_went(page: Any, reports: dict[str, Path]) -> None:
+    """/a's server said (Server-Timing): app 80% of the latency, db 60%; the others did
+    not. The bar splits db, templates, other app time and the rest in those shares."""
+    open_report(page, reports["run"])
+    rows = page.locator("#sd-server tbody tr")
+    assert rows.count() == 1 and rows.first.locator("td").first.inner_text().endswith("/a")
+    db, tpl, app, rest = page.evaluate(SPLIT_WIDTHS)
+    total = db + tpl + app + rest
+    assert abs(db / total - 0.6) < 0.02 and tpl == 0
+    assert abs(app / total - 0.2) < 0.02 and abs(rest / total - 0.2) < 0.02
+    assert rows.first.locator("td").nth(-3).inner_text() == "23"  # queries p50
+    assert_clean(page)
+    open_report(page, reports["compare"])
+    assert "GET /a: 41 → 3 queries" in page.locator("#sd-comparison").inner_text()
     assert_clean(page)
 
 

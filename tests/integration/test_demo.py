@@ -42,6 +42,15 @@ def test_the_demo_runs_both_profiles_compares_them_and_writes_the_report(
         assert series["workers"]["peak"] == 2 and "gunicorn.utilization" in series
         assert {s["status"] for s in run["monitor_sources"]} == {"ok"}
     assert tuned["comparison"]["base"]["run_id"] == naive["run_id"]
+    # the demo turns shopfront's Server-Timing on: naive's list pages show their N+1s
+    # (where they had the 5 timed responses a finding needs), tuned's none
+    n_plus_one = {f["endpoint"] for f in naive["findings"] if f["code"] == "n-plus-one"}
+    for endpoint in naive["endpoints"]:
+        server = endpoint["server"]
+        assert server is not None, endpoint["name"]
+        if endpoint["name"] in ("GET /", "GET /blog") and server["responses"] >= 5:
+            assert endpoint["name"] in n_plus_one, naive["findings"]
+    assert not [f for f in tuned["findings"] if f["code"] == "n-plus-one"]
     assert "swarmdeck compare" in out and "Thresholds" in out
     report = work / "report.html"
     assert report.is_file() and report.stat().st_size > 10_000

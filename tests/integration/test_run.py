@@ -61,6 +61,9 @@ def test_run_stores_exact_counts_and_show_prints_it_again(shop: GunicornServer,
     names = {e["name"] for e in summary["endpoints"]}
     assert {"POST /api/auth/login", "GET /api/products", "GET /api/products/:id"} <= names
     assert sum(e["requests"] for e in summary["endpoints"]) == totals["requests"]
+    # this shopfront sends no Server-Timing: no split, and no error
+    assert all(e["server"] is None for e in summary["endpoints"])
+    assert "Where the time went" not in result.stdout
 
     shown = swarmdeck("show", str(summary["run_id"]), "--db", db, "--json", cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr

@@ -77,7 +77,7 @@ def test_every_command_s_flags_are_its_registry_settings() -> None:
     scopes = dict(subparsers(build_parser()))
     assert set(COMMANDS) <= set(scopes)
     for scope, parser in scopes.items():
-        if scope == "baseline":  # its flags are on each action
+        if scope in ("baseline", "user"):  # its flags are on each action
             assert flags_of(parser) == {}
             continue
         expected = {s.name: s.flags for s in settings_for(scope).values()}
@@ -91,12 +91,16 @@ def test_the_flags_users_know_are_still_there() -> None:
     scopes = dict(subparsers(build_parser()))
     for scope, flags in {
         "worker": ["--master", "-f", "--locustfile", "--region", "--token", "--debug"],
-        "serve": ["--db", "--bind"],
+        "serve": ["--db", "--bind", "--locustfile-dir", "--max-runs", "--max-runs-per-user",
+                  "--max-users", "--max-run-time"],
         "runs": ["--db", "-n", "--limit", "--json"],
         "show": ["--db", "--json", "--by-region"],
         "compare": ["--db", "--metric", "--json", "--markdown", "--max-regression"],
         "report": ["--db", "-o", "--output", "--compare-to"],
         "baseline set": ["--db"], "baseline list": ["--db", "--json"], "baseline rm": ["--db"],
+        "user add": ["--db", "--role", "--password-stdin"], "user rm": ["--db"],
+        "node": ["--server", "--token", "--region", "--name"],
+        "user passwd": ["--db", "--password-stdin"], "user list": ["--db"],
         "run": ["-f", "-H", "-u", "-r", "-t", "--shape", "--plan", "--db", "--json", "--tag",
                 "--class", "-q", "--master-bind", "--token", "--region", "--threshold"],
     }.items():

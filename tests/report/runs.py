@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.store.factories import make_interval, make_meta, record_verdict
 
+from swarmdeck.metrics.server_timing import ServerTiming
 from swarmdeck.plan.shape_spec import Defaults, ShapeSpec
 from swarmdeck.records import RunStatus
 from swarmdeck.records.codec import details_from_json
@@ -24,10 +25,13 @@ HOSTILE_TAG = '<script>window.__pwned = 4</script>'
 def make_run(store: Store, *, seconds: int = 120, names: tuple[str, ...] = ("/a", "/b"),
              scale_us: int = 5_000, seed: int = 1, shape: bool = True,
              start: int = T0, verdict: dict[str, Any] | None = None,
-             tags: dict[str, str] | None = None, details: dict[str, Any] | None = None) -> int:
+             tags: dict[str, str] | None = None, details: dict[str, Any] | None = None,
+             queries: int | None = None) -> int:
     """A finished run: GET on each name (POST on the second), users ramping to 10 over
     the first 10 s, /a's latency doubling halfway, failures "HTTP 500" on /b. ``details``:
-    what the engine stores when the run ends; ``verdict``: what the verdict adds."""
+    what the engine stores when the run ends; ``verdict``: what the verdict adds.
+    ``queries``: /a's server sent Server-Timing, ``queries`` queries a request (db 60% of
+    the response time, app 80%), with ``server_header`` (below)."""
     rng = random.Random(seed)
     shape_dict = (ShapeSpec.build("step", {}, Defaults(users=10, spawn_rate=5.0,
                                                          run_time_s=seconds)).to_dict()
@@ -44,11 +48,17 @@ def make_run(store: Store, *, seconds: int = 120, names: tuple[str, ...] = ("/a"
             samples = [int(rng.lognormvariate(0, 0.5) * scale_us * slow * (1 + index))
                        for _ in range(rng.randint(5, 15))]
             failures = 1 if index >= 1 and second % 10 == 0 else 0
-            batch.append(make_interval(
+            interval = make_interval(
                 start + second, name, samples[failures:], method="POST" if index == 1 else "GET",
                 failed=samples[:failures], errors={"HTTP 500" if index == 1 else HOSTILE_REASON:
                                                    failures} if failures else None,
-                nbytes=100 * len(samples)))
+                nbytes=100 * len(samples))
+            if queries is not None and name == "/a":
+                interval.server_timing = ServerTiming()
+                ok = samples[failures:]
+                interval.server_timing.add_headers(
+                    [server_header(us / 1000, queries) for us in ok], sum(ok) / 1000)
+            batch.append(interval)
         store.add_intervals(run_id, batch)
     store.add_user_counts(run_id, [(start + s + 0.5, min(10, s + 1)) for s in range(seconds)])
     store.finish_run(run_id, RunStatus.PASSED, datetime.fromtimestamp(start + seconds, UTC),
@@ -56,6 +66,15 @@ def make_run(store: Store, *, seconds: int = 120, names: tuple[str, ...] = ("/a"
     if verdict is not None:
         record_verdict(store, run_id, verdict)
     return run_id
+
+
+def server_header(client_ms: float, queries: int) -> str:
+    """What a server with swarmdeck's extension says of a request that took ``client_ms``
+    at the client: app 80% of it, db 60%, a repeated statement."""
+    return (f"app;dur={client_ms * 0.8:.3f}, db;dur={client_ms * 0.6:.3f};"
+            f'desc="{queries} queries", sql-repeat;dur={client_ms * 0.5:.3f};'
+            f'desc="{max(queries - 1, 1)}x #1a2b3c4d SELECT reviews.id, reviews.rating, '
+            f'... FROM reviews WHERE ? = reviews.product_id"')
 
 
 THRESHOLDS = [

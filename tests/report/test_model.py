@@ -60,7 +60,7 @@ def test_the_json_summary_keeps_its_keys_and_the_stored_verdict(store: Store) ->
     assert summary["started_at"] == datetime.fromtimestamp(T0, UTC).isoformat()
     assert set(summary["totals"]) == NUMBERS
     assert [set(e) for e in summary["endpoints"]] == [
-        NUMBERS | {"name", "method", "bytes", "errors"}] * 2
+        NUMBERS | {"name", "method", "bytes", "errors", "server"}] * 2
     assert set(summary["regions"]) == {"local"}
     assert set(summary["regions"]["local"]) == NUMBERS
     assert [set(st) for st in summary["stages"]] == [NUMBERS | {"name", "start_s", "end_s",

@@ -64,11 +64,14 @@ def _migrate(url: str, revision: str, *, down: bool = False) -> None:
         engine.dispose()
 
 
+LATER_COLUMNS = ("failed_histogram", "server_timing", "service_histogram")  # 0004, 0007, 0008
+
+
 def _old_row(interval: EndpointInterval) -> dict[str, Any]:
     """The columns revision 0003 had."""
     row = measurements(interval)
-    for later in ("failed_histogram", "service_histogram"):  # 0004, 0008
-        del row[later]
+    for column in LATER_COLUMNS:
+        del row[column]
     return row
 
 
@@ -96,7 +99,8 @@ def _write_old_run(url: str) -> tuple[int, list[EndpointInterval]]:
                 {"run_id": run_id, "start": iv.start, "method": iv.method, "name": iv.name,
                  "region": iv.region, **_old_row(iv)} for iv in intervals])
             for row in rollup_rows:
-                del row["failed_histogram"], row["service_histogram"]
+                for column in LATER_COLUMNS:
+                    del row[column]
             connection.execute(insert(models.rollups), rollup_rows)
             connection.execute(update(models.runs).where(models.runs.c.id == run_id).values(
                 status="passed", ended_at=datetime.fromtimestamp(T0 + 75, UTC),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from swarmdeck.analysis.knee import Step, find_knee
 from swarmdeck.analysis.outages import SecondSeries
 from swarmdeck.analysis.script_errors import script_error
+from swarmdeck.analysis.server_split import ServerStep
 from swarmdeck.analysis.summary import EndpointSummary
 from swarmdeck.labels import endpoint_label as label  # the one rule for endpoint labels
 from swarmdeck.metrics.interval import OTHER_NAME as FOLDED
@@ -76,18 +77,21 @@ class FindingInputs:
     service_p50: Mapping[int, float] = field(default_factory=dict)
     pool: OpenModelRecord | None = None
     totals: EndpointSummary | None = None
+    # all endpoints' Server-Timing per step (when the target sent it): the queueing finding
+    server_steps: Sequence[ServerStep] = ()
 
 
 def find(inputs: FindingInputs) -> list[Finding]:
     # imported here: these import this module's FindingInputs
     from swarmdeck.analysis.monitor_findings import monitor_findings
     from swarmdeck.analysis.open_findings import cannot_keep_up
+    from swarmdeck.analysis.server_findings import find_server
     from swarmdeck.analysis.target_findings import failing_endpoint, outage
 
     found: list[Finding] = []
     for heuristic in (dev_server, csrf_missing, auth_failing, name_explosion, no_wait_time,
                       generator_saturated, saturation, script_error,
-                      failing_endpoint, outage, cannot_keep_up):
+                      failing_endpoint, outage, cannot_keep_up, find_server):
         found += heuristic(inputs)
     found += monitor_findings(inputs.monitors, inputs.steps, inputs.series.started_at)
     return sorted(found, key=lambda f: (SEVERITIES.index(f.severity), f.code,

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from swarmdeck.analysis.iterations import IterationSummary
+from swarmdeck.analysis.server_split import ServerSummary, summarize_server
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.records.details import ScriptError
 
@@ -71,6 +72,8 @@ class EndpointSummary:
     failed_latency: FailedLatency | None = None
     unsplit: bool = False
     service_latency: ServiceLatency | None = None  # open model: the time from the send
+    # what the server said of the successful requests (Server-Timing); None without it
+    server: ServerSummary | None = None
 
     @property
     def failure_pct(self) -> float:
@@ -119,6 +122,7 @@ def summarize_endpoint(data: EndpointInterval, duration_s: float, *,
         failed_latency=failed_latency(data),
         unsplit=data.unsplit,
         service_latency=service_latency(data),
+        server=summarize_server(data.server_timing, h.count),
     )
 
 

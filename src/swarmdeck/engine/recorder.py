@@ -14,6 +14,11 @@ count. Anything else — a failure, another status, a new name, a response of a 
 seen before, the first request past the slice's end — takes the full path (``_record``),
 which records it directly. Both paths give the same intervals (tests/engine/
 test_recorder.py checks it against a request-by-request model).
+
+A successful response's ``Server-Timing`` header is kept too: on the hot path only its raw
+entry is taken from the headers mapping (engine/timing_headers.py, one dict lookup) and
+appended to the batch; the fold parses the batch's headers and records them into the
+interval's ``server_timing`` (metrics/server_timing.py). The full path parses at once.
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from swarmdeck.engine import timing_headers
 from swarmdeck.engine.endpoints import EndpointNames
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import DEFAULT_REGION, EndpointInterval
+from swarmdeck.metrics.server_timing import ServerTiming
 
 
 class RequestObserver(Protocol):
@@ -43,7 +50,7 @@ class RequestObserver(Protocol):
 class _Batch:
     """One request name's plain successes since the last fold (the hot path appends)."""
 
-    __slots__ = ("bytes", "endpoint", "last", "method", "times")
+    __slots__ = ("bytes", "endpoint", "last", "method", "timed_ms", "times", "timings")
 
     def __init__(self, method: str, endpoint: str) -> None:
         self.method = method
@@ -51,6 +58,8 @@ class _Batch:
         self.times: list[float] = []  # response times, ms
         self.bytes = 0
         self.last: Any = None  # the latest response (the observer samples its headers)
+        self.timings: list[Any] = []  # raw Server-Timing entries (timing_headers)
+        self.timed_ms = 0.0  # the response times of the responses that had one, summed
 
 
 def _micros(times_ms: list[float]) -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -83,6 +92,8 @@ class Recorder:
         # response class -> True: never looked at closer; False: only when it followed
         # redirects (requests' ``history``); None: always by the full path
         self._kinds: dict[type, bool | None] = {}
+        # response class -> its Server-Timing reader (engine/timing_headers.py)
+        self._timing_of: dict[type, timing_headers.Reader] = {}
 
     def interval_start(self, now: float) -> int:
         second = int(now)
@@ -104,6 +115,10 @@ class Recorder:
                     if response_length:
                         batch.bytes += response_length
                     batch.last = response
+                    timing = self._timing_of[response.__class__](response)
+                    if timing is not None:
+                        batch.timings.append(timing)
+                        batch.timed_ms += response_time  # type: ignore[operator]
                     return
         self._record(request_type, name, response_time, response_length, response, exception)
 
@@ -127,6 +142,10 @@ class Recorder:
         if exception is None:
             interval.histogram.record(int((response_time or 0.0) * 1000 + 0.5))
             self._admit(request_type, name, endpoint, response)
+            reader = self._timing_of.get(response.__class__)
+            value = timing_headers.header_value(reader(response)) if reader else None
+            if value is not None:
+                _server_timing(interval).add_headers([value], response_time or 0.0)
         else:  # failures have their own histogram (a refused connection answers in 1 ms)
             interval.failures += 1
             interval.errors[self.describe_error(exception)] += 1
@@ -150,6 +169,7 @@ class Recorder:
                 self._kinds[cls] = None  # not an HTTP response (a custom client's event)
             else:
                 self._kinds[cls] = not hasattr(response, "history")
+                self._timing_of[cls] = timing_headers.reader_for(response)
         if self._kinds[cls] is not None and (request_type, name) not in self._batches:
             self._batches[(request_type, name)] = self._new_batch(request_type, endpoint)
 
@@ -173,6 +193,11 @@ class Recorder:
             interval.requests += len(times)
             interval.bytes += batch.bytes
             interval.histogram.record_many(_micros(times))
+            if batch.timings:
+                _server_timing(interval).add_headers(
+                    [v for v in map(timing_headers.header_value, batch.timings) if v],
+                    batch.timed_ms)
+                batch.timings, batch.timed_ms = [], 0.0
             if self.observer is not None:
                 self.observer.observe_ok(batch.method, batch.endpoint, len(times), batch.last)
             batch.times, batch.bytes, batch.last = [], 0, None
@@ -200,3 +225,10 @@ class Recorder:
 
     def detach(self, events: Any) -> None:
         events.request.remove_listener(self.on_request)
+
+
+def _server_timing(interval: EndpointInterval) -> ServerTiming:
+    timing = interval.server_timing
+    if timing is None:
+        timing = interval.server_timing = ServerTiming()
+    return timing

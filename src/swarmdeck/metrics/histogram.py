@@ -53,6 +53,15 @@ def counts_index(value: int) -> int:
     return ((bucket + 1) << _HALF_MAGNITUDE) + sub_bucket - _HALF_COUNT
 
 
+def bucket_indexes(values_us: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``counts_index`` of each value (µs, within [LOWEST_US, HIGHEST_US]), vectorised as in
+    ``LatencyHistogram.record_many``."""
+    bits = np.frexp((values_us | _SUB_BUCKET_MASK).astype(np.float64))[1].astype(np.int64)
+    bucket = bits - _UNIT_MAGNITUDE - (_HALF_MAGNITUDE + 1)
+    return (((bucket + 1) << _HALF_MAGNITUDE) + (values_us >> (bucket + _UNIT_MAGNITUDE))
+            - _HALF_COUNT)
+
+
 @lru_cache(maxsize=1)
 def bucket_values() -> npt.NDArray[np.int64]:
     """The value (µs) HDR reports for each bucket index (the highest value equivalent to

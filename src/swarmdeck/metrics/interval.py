@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from swarmdeck.metrics.histogram import LatencyHistogram
+from swarmdeck.metrics.server_timing import ServerTiming
 
 DEFAULT_REGION = "local"
 OTHER_NAME = "(other)"  # the endpoint that request names beyond the cap are folded into
@@ -56,6 +57,8 @@ class EndpointInterval:
     # an open-model run: the successful requests' time as Locust measures it, from when each
     # was sent (``histogram`` counts from when its iteration was due); None: the same
     service_histogram: LatencyHistogram | None = None
+    # what the successful responses' Server-Timing headers said; None when none had one
+    server_timing: ServerTiming | None = None
 
     @property
     def key(self) -> tuple[int, str, str, str]:
@@ -105,6 +108,12 @@ class EndpointInterval:
             if self.failed_histogram is None:  # never share the other's histogram
                 self.failed_histogram = LatencyHistogram()
             self.failed_histogram.merge(theirs)
+        timing = other.server_timing
+        if timing is not None:
+            if self.server_timing is None:  # never share the other's
+                self.server_timing = timing.copy()
+            else:
+                self.server_timing.merge(timing)
 
     def to_wire(self) -> dict[str, Any]:
         """Plain types only: travels in Locust's msgpack worker reports."""
@@ -117,13 +126,17 @@ class EndpointInterval:
             "failed_histogram": failed.encode() if failed is not None else None,
             **({"service_histogram": self.service_histogram.encode()}
                if self.service_histogram is not None else {}),
+            "server_timing": (self.server_timing.encode()
+                              if self.server_timing is not None else None),
         }
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> EndpointInterval:
         """The interval ``to_wire`` sent; a report without ``failed_histogram`` (an older
-        worker) reads as unsplit when it has failures."""
+        worker) reads as unsplit when it has failures; one without ``server_timing``, as
+        without server timing."""
         failed, service = data.get("failed_histogram"), data.get("service_histogram")
+        timing = data.get("server_timing")
         return cls(
             start=int(data["start"]), method=str(data["method"]), name=str(data["name"]),
             region=str(data["region"]), requests=int(data["requests"]),
@@ -134,4 +147,5 @@ class EndpointInterval:
                               if failed is not None else None),
             service_histogram=(LatencyHistogram.decode(bytes(service))
                                if service is not None else None),
+            server_timing=ServerTiming.decode(bytes(timing)) if timing is not None else None,
         )

@@ -16,6 +16,7 @@ from swarmdeck.masking import mask_url
 from swarmdeck.plan.durations import DurationError, format_duration, parse_duration
 from swarmdeck.plan.model import (
     AgentSettings,
+    NodeSettings,
     Plan,
     ServeSettings,
     StoreSettings,
@@ -42,6 +43,7 @@ __all__ = [
     "DurationError",
     "HostPort",
     "Invalid",
+    "NodeSettings",
     "Plan",
     "ServeSettings",
     "Setting",

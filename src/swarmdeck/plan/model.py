@@ -191,12 +191,28 @@ class AgentSettings:
 
 
 @dataclass(frozen=True)
+class NodeSettings:
+    """``swarmdeck node``'s settings (it reads no plan file)."""
+
+    server: str
+    token: str  # a personal API token: never shown
+    region: str = "local"
+    name: str | None = None
+    debug: bool = False
+
+
+@dataclass(frozen=True)
 class ServeSettings:
     """``swarmdeck serve``'s settings; who may look comes from web.config.Auth."""
 
     bind: HostPort
     db_url: str  # may hold a password: show it with mask_url
     debug: bool = False
+    locustfile_dir: Path | None = None
+    max_runs: int = 2  # runs started from the platform at once, overall
+    max_runs_per_user: int = 1
+    max_users: int = 1000
+    max_run_time_s: float = 3600.0
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from swarmdeck.plan.capacity import CapacitySettings, capacity_settings
 from swarmdeck.plan.locust_conf import CONFIG_SETTING, LocustConfig, LocustValue, locate_config
 from swarmdeck.plan.model import (
     AgentSettings,
+    NodeSettings,
     Plan,
     ServeSettings,
     StoreSettings,
@@ -35,9 +36,9 @@ from swarmdeck.plan.shape_spec import Defaults, ShapeSpec
 from swarmdeck.plan.values import Invalid, KeyPath, UnknownKey, reject_unknown
 
 ShapeValue = tuple[str, dict[str, object]] | None
-StoreCommand = Literal["runs", "show", "compare", "report", "baseline", "import"]
+StoreCommand = Literal["runs", "show", "compare", "report", "baseline", "import", "user"]
 CommandSettings = (Plan | WorkerSettings | ServeSettings | StoreSettings | AgentSettings
-                   | CapacitySettings)
+                   | CapacitySettings | NodeSettings)
 SHAPE_HINT = "see the shapes and their parameters in docs/plan.md"
 
 
@@ -293,6 +294,10 @@ def resolve_command(command: Literal["worker"], cli: Mapping[str, Any],
                     environ: Mapping[str, str], cwd: Path,
                     locust_args: Sequence[str] = ()) -> WorkerSettings: ...
 @overload
+def resolve_command(command: Literal["node"], cli: Mapping[str, Any],
+                    environ: Mapping[str, str], cwd: Path,
+                    locust_args: Sequence[str] = ()) -> NodeSettings: ...
+@overload
 def resolve_command(command: Literal["serve"], cli: Mapping[str, Any],
                     environ: Mapping[str, str], cwd: Path,
                     locust_args: Sequence[str] = ()) -> ServeSettings: ...
@@ -330,6 +335,15 @@ def resolve_command(command: Command, cli: Mapping[str, Any], environ: Mapping[s
     if command == "agent":
         return AgentSettings(bind=values["bind"], token=values["token"],
                              monitors=values["monitors"] or (), debug=values["debug"])
+    if command == "node":
+        return NodeSettings(server=values["server"], token=values["node_token"],
+                            region=values["node_region"], name=values["node_name"],
+                            debug=values["debug"])
     if command == "serve":
-        return ServeSettings(bind=values["bind"], db_url=values["db"], debug=values["debug"])
+        return ServeSettings(bind=values["bind"], db_url=values["db"], debug=values["debug"],
+                             locustfile_dir=values["locustfile_dir"],
+                             max_runs=values["max_runs"],
+                             max_runs_per_user=values["max_runs_per_user"],
+                             max_users=values["max_users"],
+                             max_run_time_s=values["max_run_time"])
     return StoreSettings(db_url=values["db"], debug=values["debug"])

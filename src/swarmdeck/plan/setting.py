@@ -15,7 +15,7 @@ Parser = Callable[[object, Path], Any]
 Action = Literal["store", "store_true", "store_false", "append"]
 SWITCHES = ("store_true", "store_false")
 Command = Literal["run", "worker", "serve", "runs", "show", "compare", "report", "baseline",
-                  "agent", "import", "capacity"]
+                  "agent", "import", "capacity", "user", "node"]
 COMMANDS: tuple[Command, ...] = get_args(Command)
 # A scope is a command, or a command and one of its actions ("baseline list"): an option
 # of one action only is given that scope; `settings_for` returns a scope's settings.

@@ -45,7 +45,7 @@ from swarmdeck.plan.values import (
 
 RUN: frozenset[Scope] = frozenset({"run"})
 STORE: frozenset[Scope] = frozenset({"runs", "show", "compare", "report", "baseline",
-                                     "import"})
+                                     "import", "user"})
 PLAN_FILE_READERS: frozenset[Scope] = RUN | STORE | {"serve"}  # worker: defaults < env < flags
 CAPACITY: frozenset[Scope] = frozenset({"capacity"})
 EVERY: frozenset[Scope] = frozenset(COMMANDS)
@@ -113,6 +113,29 @@ SETTINGS: tuple[Setting, ...] = (
             "SWARMDECK_DASHBOARD_TOKEN, or SWARMDECK_DASHBOARD_USER and "
             "SWARMDECK_DASHBOARD_PASSWORD (see docs/dashboard.md)", "0.0.0.0:8089",
             "(not a plan-file key)", metavar="HOST:PORT", in_file=False,
+            commands=frozenset({"serve"})),
+    Setting("locustfile_dir", "locustfile_dir", ("--locustfile-dir",), parse_path, None,
+            "a folder whose locustfiles saved tests may name by path (none: uploads only; "
+            "docs/platform.md)", "/srv/locustfiles", "(not a plan-file key)",
+            metavar="PATH", in_file=False, commands=frozenset({"serve"})),
+    Setting("max_runs", "max_runs", ("--max-runs",),
+            _ignore_base(lambda v: parse_int(v, minimum=1)), 2,
+            "at most this many runs started from the platform at once", "4",
+            "(not a plan-file key)", metavar="N", in_file=False,
+            commands=frozenset({"serve"})),
+    Setting("max_runs_per_user", "max_runs_per_user", ("--max-runs-per-user",),
+            _ignore_base(lambda v: parse_int(v, minimum=1)), 1,
+            "at most this many of them started by one user", "2", "(not a plan-file key)",
+            metavar="N", in_file=False, commands=frozenset({"serve"})),
+    Setting("max_users", "max_users", ("--max-users",),
+            _ignore_base(lambda v: parse_int(v, minimum=1)), 1000,
+            "a run started from the platform simulates at most this many users", "5000",
+            "(not a plan-file key)", metavar="N", in_file=False,
+            commands=frozenset({"serve"})),
+    Setting("max_run_time", "max_run_time_s", ("--max-run-time",),
+            _ignore_base(lambda v: parse_duration_value(v, positive=True)), "1h",
+            "a run started from the platform lasts at most this long", "30m",
+            "(not a plan-file key)", metavar="DURATION", in_file=False,
             commands=frozenset({"serve"})),
     Setting("plan", "plan_path", ("--plan",), parse_path, None,
             "the plan file to read; none: ./swarmdeck.toml if it exists",
@@ -206,6 +229,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("region", "region", ("--region",), _ignore_base(parse_text), "local",
             "the region label of the load this process generates (run: and its --workers)",
             "eu-west", 'region = "eu-west"', metavar="NAME", commands=DISTRIBUTED),
+    # -- swarmdeck node (a generator machine registered with a platform; no plan file) --
+    Setting("server", "server", ("--server",), _ignore_base(parse_host), None,
+            "the platform's address (swarmdeck serve), http(s)://host[:port]",
+            "http://10.0.0.5:8089", "(not a plan-file key)", metavar="URL", in_file=False,
+            commands=frozenset({"node"}), required=True),
+    Setting("node_token", "token", ("--token",), _ignore_base(parse_text), None,
+            "a personal API token of a tester (the Account page); prefer the environment "
+            "variable", "sdt_...", "(use SWARMDECK_NODE_TOKEN)", metavar="TOKEN",
+            in_file=False, commands=frozenset({"node"}), required=True),
+    Setting("node_region", "region", ("--region",), _ignore_base(parse_text), "local",
+            "the region this machine generates load in (runs ask for nodes by region)",
+            "eu-west", "(not a plan-file key)", metavar="NAME", in_file=False,
+            commands=frozenset({"node"})),
+    Setting("node_name", "name", ("--name",), _ignore_base(parse_text), None,
+            "how the platform lists this machine; none: its host name", "gen-eu-1",
+            "(not a plan-file key)", metavar="NAME", in_file=False,
+            commands=frozenset({"node"})),
     Setting("thresholds", "thresholds", ("--threshold",), _ignore_base(parse_thresholds), None,
             "fail the run (exit 1) unless [ENDPOINT:] METRIC[WINDOW] OP VALUE holds, e.g. "
             "'p95 < 300ms', 'GET /api/products: p95[30s] < 200ms', 'error_rate < 1% "
@@ -275,6 +315,12 @@ SETTINGS: tuple[Setting, ...] = (
     option("compare_to", frozenset({"report"}), ("--compare-to",), None,
            "a base run to overlay and compare with: a run id, last or baseline:NAME",
            metavar="RUN"),
+    option("role", frozenset({"user add"}), ("--role",), "viewer",
+           "what the user may do: admin (users, targets), tester (tests, runs), viewer "
+           "(reads)", choices=("admin", "tester", "viewer")),
+    option("password_stdin", frozenset({"user add", "user passwd"}), ("--password-stdin",),
+           False, "read the password from the first line of standard input instead of "
+           "asking twice on the terminal (for scripts)", action="store_true"),
 )
 
 

@@ -10,6 +10,7 @@ from swarmdeck.records.comparison import (
     MonitorMeans,
     RowVerdict,
     RunRef,
+    ServerChange,
     SideStats,
 )
 from swarmdeck.records.details import (
@@ -69,6 +70,7 @@ __all__ = [
     "RunStatus",
     "Saturation",
     "ScriptError",
+    "ServerChange",
     "SideStats",
     "StoreOutage",
     "ThresholdOutcome",

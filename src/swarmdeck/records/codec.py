@@ -28,6 +28,7 @@ from swarmdeck.records.comparison import (
     MonitorMeans,
     RowVerdict,
     RunRef,
+    ServerChange,
     SideStats,
 )
 from swarmdeck.records.details import (
@@ -183,12 +184,25 @@ def comparison_to_json(c: Comparison) -> JSONDict:
         data["monitors"] = [{"name": m.name, "unit": m.unit, "base_mean": m.base,
                              "candidate_mean": m.candidate, "change_pct": m.change_pct}
                             for m in c.monitors]
+    if c.server:
+        data["server"] = [{"method": x.method, "name": x.name, "metric": x.metric,
+                           "unit": x.unit, "base": x.base, "candidate": x.candidate}
+                          for x in c.server]
     return data
+
+
+def _server_change_from_json(data: Mapping[str, Any]) -> ServerChange:
+    unit: Literal["ms", "queries"] = "queries" if data.get("unit") == "queries" else "ms"
+    return ServerChange(method=str(data.get("method", "")), name=str(data.get("name", "")),
+                        metric=str(data.get("metric", "")),
+                        base=_optional_float(data.get("base")),
+                        candidate=_optional_float(data.get("candidate")), unit=unit)
 
 
 def comparison_from_json(data: Mapping[str, Any]) -> Comparison:
     """A comparison from its JSON, as stored with runs since comparisons exist (their form
-    has not changed; ``passed`` is read from ``budget_failures``, which it always mirrored)."""
+    has only grown: ``server`` since Server-Timing, absent before; ``passed`` is read from
+    ``budget_failures``, which it always mirrored)."""
     base = data.get("base")
     error = data.get("error")
     return Comparison(
@@ -205,7 +219,9 @@ def comparison_from_json(data: Mapping[str, Any]) -> Comparison:
                                     _optional_float(m.get("base_mean")),
                                     _optional_float(m.get("candidate_mean")))
                        for m in _seq(data, "monitors") if isinstance(m, Mapping)),
-        latency=str(data.get("latency", "from_send")))
+        latency=str(data.get("latency", "from_send")),
+        server=tuple(_server_change_from_json(x) for x in _seq(data, "server")
+                     if isinstance(x, Mapping)))
 
 
 def _str_or_none(data: Mapping[str, Any], key: str) -> str | None:

@@ -131,6 +131,24 @@ class MonitorMeans:
 
 
 @dataclass(frozen=True)
+class ServerChange:
+    """One endpoint's median of one server-side measure in both runs, from what the server
+    said (``Server-Timing``): the queries per request, or a metric's time (``app``, ``db``,
+    ``tpl``, ``queue``). The server's own numbers side by side; no bootstrap, no verdict."""
+
+    method: str
+    name: str
+    metric: str  # "queries", or the Server-Timing metric's name
+    base: float | None  # the base run's median (ms, or queries); None: it did not say
+    candidate: float | None
+    unit: Literal["ms", "queries"] = "ms"
+
+    @property
+    def label(self) -> str:
+        return endpoint_label(self.method, self.name)
+
+
+@dataclass(frozen=True)
 class Comparison:
     """Two runs compared, with budgets applied. When the base could not be resolved
     (``run --compare-to`` a missing baseline), ``error`` says why, ``base`` and ``rows`` are
@@ -149,6 +167,8 @@ class Comparison:
     # what the latency counts from: "from_send" (closed-model runs, as Locust measures),
     # "from_due" (open-model runs: from when each iteration was due), "mixed" (one of each)
     latency: str = "from_send"
+    # per endpoint in both runs, the server-side medians (when either run had Server-Timing)
+    server: tuple[ServerChange, ...] = ()
 
     @property
     def passed(self) -> bool:

@@ -16,7 +16,14 @@ from rich.table import Table
 from rich.text import Text
 
 from swarmdeck.analysis.monitor_thresholds import show_value
-from swarmdeck.records.comparison import Change, Comparison, ComparisonRow, RowVerdict, SideStats
+from swarmdeck.records.comparison import (
+    Change,
+    Comparison,
+    ComparisonRow,
+    RowVerdict,
+    ServerChange,
+    SideStats,
+)
 from swarmdeck.report import format as fmt
 from swarmdeck.report.format import cell
 
@@ -78,6 +85,26 @@ def summary_line(comparison: Comparison) -> str:
         "no endpoints"
 
 
+SERVER_TITLE = "Server side (medians of what the server said, Server-Timing: base → candidate)"
+
+
+def _server_value(change: ServerChange, value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:g}" if change.unit == "queries" else fmt.ms(value)
+
+
+def server_lines(comparison: Comparison) -> list[str]:
+    """One line per endpoint: ``GET /blog: 30 → 2 queries · app 8.12 → 3.20 ms · ...``."""
+    by_endpoint: dict[str, list[str]] = {}
+    for change in comparison.server:
+        both = (f"{_server_value(change, change.base)} → "
+                f"{_server_value(change, change.candidate)}")
+        by_endpoint.setdefault(change.label, []).append(
+            f"{both} queries" if change.unit == "queries" else f"{change.metric} {both} ms")
+    return [f"{label}: " + " · ".join(parts) for label, parts in by_endpoint.items()]
+
+
 def _also(row: ComparisonRow, metric: str) -> str:
     """The row's other significant changes: ``p50 +12.0%, errors +1.5 pp``."""
     return ", ".join(f"{METRIC_LABEL.get(m, m)} {change_text(c, ci=False)}"
@@ -125,6 +152,9 @@ def renderables(comparison: Comparison | None) -> list[RenderableType]:
             _both(row, _rate), _both(row, _err),
             Text(str(row.verdict), style=VERDICT_STYLE.get(row.verdict, "")))
     parts: list[RenderableType] = [table, Text(summary_line(comparison))]
+    lines = server_lines(comparison)
+    if lines:  # the user's request names: Text, never read as rich markup
+        parts += [Text(SERVER_TITLE, style="bold")] + [Text(f"  {line}") for line in lines]
     for failure in comparison.budget_failures:
         parts.append(Text(f"budget failed: {failure}", style="bold red"))
     if comparison.budgets and not comparison.budget_failures:
@@ -186,6 +216,9 @@ def comparison_markdown(comparison: Comparison, *, only_significant: bool = Fals
             f"| {change_text(row.changes.get(metric))} "
             f"| {_rate(row.base)} | {_rate(row.candidate)} "
             f"| {_err(row.base)} | {_err(row.candidate)} | {verdict} | {_also(row, metric)} |")
+    server = server_lines(comparison)
+    if server and not only_significant:
+        lines += ["", SERVER_TITLE + ":", ""] + [f"- {cell(line)}" for line in server]
     if comparison.budget_failures:
         lines += ["", "**Budget failures:**", ""] + [
             f"- {cell(f)}" for f in comparison.budget_failures]

@@ -6,7 +6,8 @@ run still in progress) renders from what is stored.
     doc = compare_document(store, base_id, cand_id)   # two runs and their comparison
 
 Shape (``schema`` 1): ``header``, ``totals``, ``endpoints`` (table rows, with the failed
-requests' ``failed_latency``), ``timeline``
+requests' ``failed_latency`` and what the server said, ``server``, as in the JSON
+summary), ``timeline``
 (overall, ``t`` in seconds since the run's start), ``endpoint_timelines`` (one step for
 all endpoints, possibly coarser than the overall one to bound the work), ``distributions``
 (log-spaced response-time buckets per endpoint key and ``"Aggregated"``), ``failures``
@@ -34,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from swarmdeck.analysis.server_split import server_json
 from swarmdeck.analysis.summary import TOTAL_NAME, EndpointSummary
 from swarmdeck.labels import endpoint_label
 from swarmdeck.metrics.histogram import LatencyHistogram
@@ -110,7 +112,7 @@ def run_document(store: Store, run_id: int, *, max_points: int = MAX_POINTS,
         "generated_at": now.isoformat(timespec="seconds"),
         "header": _header(report, summary),
         "totals": _row(report.totals),
-        "endpoints": [_row(e) for e in report.endpoints],
+        "endpoints": [{**_row(e), "server": server_json(e.server)} for e in report.endpoints],
         "timeline": timeline,
         "endpoint_timelines": endpoint_timelines,
         "distributions": _distributions(endpoints),

@@ -10,6 +10,7 @@ from typing import Any
 
 from swarmdeck.analysis.iterations import IterationSummary, summarize_iterations
 from swarmdeck.analysis.monitor_series import thinned
+from swarmdeck.analysis.server_split import server_json
 from swarmdeck.analysis.summary import EndpointSummary, summarize, summarize_endpoint
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.plan import ShapeSpec
@@ -150,6 +151,7 @@ class RunReport:
             "endpoints": [
                 {"name": e.name, "method": e.method, **summary_numbers(e), "bytes": e.bytes,
                  "errors": [{"reason": x.reason, "count": x.count} for x in e.errors],
+                 "server": server_json(e.server),
                  **({"regions": {r: summary_numbers(s) for r, s in
                                  self.endpoint_regions[(e.method, e.name)].items()}}
                     if self.endpoint_regions else {})}

@@ -19,6 +19,7 @@ from swarmdeck.report import (
     monitors_view,
     open_model_view,
     script_errors_view,
+    server_view,
     thresholds_view,
 )
 from swarmdeck.report import format as fmt
@@ -107,6 +108,7 @@ def summary(report: RunReport, width: int | None = None) -> RenderableType:
     failed = failed_latency(report)
     if failed is not None:
         parts.append(failed)
+    parts += server_view.renderables(report.endpoints)
     errors = [(e, x) for e in report.endpoints for x in e.errors]
     if errors:
         failures = Table(title="Top failure reasons", title_justify="left", show_edge=False,

@@ -73,6 +73,11 @@ class Store:
         return mask_url(self._url)
 
     @property
+    def raw_url(self) -> str:
+        """The database URL as given, password included: for a child process, never shown."""
+        return self._url
+
+    @property
     def engine(self) -> Engine:
         return self._engine
 

@@ -4,7 +4,8 @@ keys of the batches written (so that a batch written twice counts once).
 Nothing is stored per request. A raw interval row holds one endpoint's measurements in one
 region over one interval: counts, the HDR histogram of the successful requests in its
 compressed form (which also carries the exact min/max), the exact min/max as columns,
-failure reasons with counts as a JSON object, and the failed requests' own histogram. Rollup rows have the same shape, keyed additionally by their level (see
+failure reasons with counts as a JSON object, the failed requests' own histogram, and what
+the responses' Server-Timing headers said (metrics/server_timing.py). Rollup rows have the same shape, keyed additionally by their level (see
 ``swarmdeck.store.rollups``). Changing a table here needs a new Alembic revision in
 ``migrations/versions``; a test fails while the two disagree.
 """
@@ -128,6 +129,9 @@ class _Measurements:
     # an open-model run's successful requests as Locust measured them (``histogram`` counts
     # from when each iteration was due); NULL in a closed-model run, where they are one
     service_histogram: Mapped[builtins.bytes | None] = mapped_column(LargeBinary)
+    # what the successful responses' Server-Timing headers said (ServerTiming.encode());
+    # NULL when none carried one, and in rows written before revision 0007
+    server_timing: Mapped[builtins.bytes | None] = mapped_column(LargeBinary)
 
 
 class Interval(_Measurements, Base):

@@ -8,12 +8,14 @@ from typing import Any, Generic, TypeVar
 
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval
+from swarmdeck.metrics.server_timing import ServerTiming
 
 K = TypeVar("K", bound=Hashable)
 
 # the columns a merge needs, in this order, from either intervals or rollups
 MEASURE_COLUMNS = ("start", "method", "name", "region", "requests", "failures", "bytes",
-                   "histogram", "errors", "failed_histogram", "service_histogram")
+                   "histogram", "errors", "failed_histogram", "service_histogram",
+                   "server_timing")
 
 
 def measurements(interval: EndpointInterval) -> dict[str, Any]:
@@ -31,6 +33,8 @@ def measurements(interval: EndpointInterval) -> dict[str, Any]:
         "failed_histogram": failed.encode() if failed is not None else None,
         "service_histogram": (interval.service_histogram.encode()
                               if interval.service_histogram is not None else None),
+        "server_timing": (interval.server_timing.encode()
+                          if interval.server_timing is not None else None),
     }
 
 
@@ -39,6 +43,7 @@ def from_row(row: Any) -> EndpointInterval:
     histogram existed reads unsplit: its ``histogram`` holds every request)."""
     failed = row.failed_histogram
     service = getattr(row, "service_histogram", None)
+    timing = row.server_timing
     return EndpointInterval(
         start=int(row.start), method=row.method, name=row.name, region=row.region,
         requests=int(row.requests), failures=int(row.failures), bytes=int(row.bytes),
@@ -47,6 +52,8 @@ def from_row(row: Any) -> EndpointInterval:
         failed_histogram=LatencyHistogram.decode(bytes(failed)) if failed is not None else None,
         service_histogram=(LatencyHistogram.decode(bytes(service))
                            if service is not None else None),
+        # decoded when first read: most reads of a row want its latency only
+        server_timing=ServerTiming.decode(bytes(timing)) if timing is not None else None,
     )
 
 
@@ -65,7 +72,9 @@ def copy_interval(interval: EndpointInterval) -> EndpointInterval:
         start=interval.start, method=interval.method, name=interval.name,
         region=interval.region, requests=interval.requests, failures=interval.failures,
         bytes=interval.bytes, histogram=histogram, errors=Counter(interval.errors),
-        failed_histogram=failed, service_histogram=service)
+        failed_histogram=failed, service_histogram=service,
+        server_timing=(interval.server_timing.copy()
+                       if interval.server_timing is not None else None))
 
 
 class Merger(Generic[K]):

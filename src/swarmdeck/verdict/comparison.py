@@ -2,7 +2,8 @@
 ``--compare-to`` names, with ``--max-regression`` budgets applied.
 
 The store supplies each run's per-endpoint series; ``swarmdeck.analysis.compare`` does the
-statistics, over blocks of ``block_seconds(duration)``.
+statistics, over blocks of ``block_seconds(duration)``; ``analysis.server_compare`` puts the
+server-side medians (Server-Timing) of both runs side by side.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 
 from swarmdeck.analysis.budgets import Budget
 from swarmdeck.analysis.compare import RunSeries, budget_failures, compare
+from swarmdeck.analysis.server_compare import compare_server
 from swarmdeck.errors import BadInput
 from swarmdeck.plan import Plan
 from swarmdeck.records.comparison import Comparison, MonitorMeans, RunRef
@@ -54,13 +56,16 @@ def compare_runs(store: Store, base_id: int, candidate_id: int, *, metric: str =
     base, candidate = store.get_run(base_id), store.get_run(candidate_id)
     table = compare(run_series(store, base), run_series(store, candidate), metric=metric)
     kinds = {latency_of(base), latency_of(candidate)}
-    return Comparison(latency=kinds.pop() if len(kinds) == 1 else "mixed",base=run_ref(base, base_ref), candidate=run_ref(candidate, candidate_ref),
+    server = compare_server(store.endpoint_data(base_id), store.endpoint_data(candidate_id))
+    return Comparison(latency=kinds.pop() if len(kinds) == 1 else "mixed",
+                      base=run_ref(base, base_ref), candidate=run_ref(candidate, candidate_ref),
                       metric=table.metric, confidence=table.confidence,
                       min_change=table.min_change, rows=table.rows,
                       budgets=tuple(str(b) for b in budgets),
                       budget_failures=tuple(budget_failures(table.rows, budgets)),
                       monitors=monitor_means(store.monitor_series(base_id),
-                                             store.monitor_series(candidate_id)))
+                                             store.monitor_series(candidate_id)),
+                      server=server)
 
 
 def monitor_means(base: Sequence[MonitorSeries], candidate: Sequence[MonitorSeries]

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from swarmdeck.analysis.findings import FindingInputs, find
 from swarmdeck.analysis.knee import Step
 from swarmdeck.analysis.outages import Second, SecondSeries, failure_kind, is_outage_kind
-from swarmdeck.analysis.summary import summarize
+from swarmdeck.analysis.server_split import ServerStep, server_time_us
+from swarmdeck.analysis.summary import EndpointSummary, summarize
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval
 from swarmdeck.records.evidence import EvidenceRecord
@@ -21,6 +22,7 @@ from swarmdeck.store.records import RunRecord
 MAX_POINTS = 300  # the timeline step gives at most this many points (at least 1 s each)
 
 
+SERVER_STEP_MIN = 10  # the server timing steps (queueing): at least 10 s, read from rollups
 NICE_STEPS = (1, 2, 5, 10, 20, 30, 60, 120, 300, 600)  # from 10 s up, the rollups serve them
 # the outage series: per interval (1 s) up to this many points (2 h); a longer run is read
 # in 10 s or 60 s steps from its rollups, so that the read stays bounded (raw 1-s rows cost
@@ -125,6 +127,33 @@ def _seconds(intervals: Iterable[EndpointInterval],
             histograms[current.start] = current.histogram
 
 
+def server_steps_for_run(store: Store, record: RunRecord, steps: list[Step],
+                         endpoints: list[EndpointSummary]) -> list[ServerStep]:
+    """Per step of at least SERVER_STEP_MIN s, every endpoint's Server-Timing merged: the
+    responses that carried the header with the server's whole time (app or total), their
+    client latency and that server time; nothing without any (no extra read)."""
+    if not any(e.server is not None and e.server.server_metric for e in endpoints):
+        return []
+    step_s = max(SERVER_STEP_MIN, steps[0].seconds if steps else 1)
+    step_s = -(-step_s // SERVER_STEP_MIN) * SERVER_STEP_MIN  # a multiple: the rollups
+    users = {st.start // step_s * step_s: st.users for st in steps}  # the block's last
+    totals: dict[int, list[int]] = {}  # start -> [responses, client µs, server µs]
+    for interval in store.iter_series(record.id, step_s):
+        timing = interval.server_timing
+        if timing is None or timing.responses == 0:
+            continue
+        server = server_time_us(timing)
+        if server is None:
+            continue
+        total = totals.setdefault(interval.start, [0, 0, 0])
+        total[0] += timing.responses
+        total[1] += timing.client_us
+        total[2] += server
+    return [ServerStep(start=start, seconds=step_s, users=users.get(start),
+                       responses=n, client_ms=client / 1000 / n, server_ms=server / 1000 / n)
+            for start, (n, client, server) in sorted(totals.items())]
+
+
 def find_for_run(store: Store, record: RunRecord) -> list[Finding]:
     """The run's findings, errors first (analysis/findings.py)."""
     details = record.details
@@ -135,15 +164,17 @@ def find_for_run(store: Store, record: RunRecord) -> list[Finding]:
     histograms: dict[int, LatencyHistogram] | None = (
         {} if step == 1 == series_step(record.meta.interval_s, duration) else None)
     series = series_for_run(store, record, histograms)  # one read when the steps are 1 s
+    steps = steps_for_run(store, record.id, step, histograms)
     inputs = FindingInputs(
         evidence=details.evidence or EvidenceRecord(), endpoints=endpoints,
-        steps=steps_for_run(store, record.id, step, histograms), duration_s=duration,
+        steps=steps, duration_s=duration,
         warnings=details.warnings, script_errors=details.script_errors,
         series=series, name_groups=details.name_groups,
         monitors=store.monitor_series(record.id), open_model=open_model,
         iterations=store.iteration_series(record.id) if open_model else (),
         service_p50=service_p50(store, record) if open_model else {},
-        pool=details.open_model, totals=totals)
+        pool=details.open_model, totals=totals,
+        server_steps=server_steps_for_run(store, record, steps, endpoints))
     return find(inputs)
 
 

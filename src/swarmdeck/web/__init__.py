@@ -1,10 +1,12 @@
-"""The dashboard: a read-only Flask app over the results store (``swarmdeck serve``).
+"""The dashboard: a Flask app over the results store (``swarmdeck serve``).
 
     app = create_app({"SWARMDECK_DB": "sqlite:///runs.db"})
 
-Config keys: ``SWARMDECK_DB`` (the store URL; default the CLI's default), ``AUTH`` (a
+The platform (accounts, roles, API tokens, the audit log) lives in the same app: see
+docs/platform.md. Config keys: ``SWARMDECK_DB`` (the store URL; default the CLI's default), ``AUTH`` (a
 ``swarmdeck.web.config.Auth``; default none), ``SECRET_KEY`` (signs the login cookie and
-CSRF tokens; random per app when absent). The store is opened once per app and closed
+CSRF tokens; random per app when absent), ``LOCUSTFILE_DIR`` (the folder saved tests may
+name locustfiles in; none: uploads only). The store is opened once per app and closed
 by ``close_app``. Nothing here imports Locust or gevent.
 """
 
@@ -21,13 +23,38 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
-from swarmdeck.errors import BadInput, RunNotFound, SwarmdeckError
+from swarmdeck.errors import (
+    BadInput,
+    Conflict,
+    ItemNotFound,
+    NotPermitted,
+    RunNotFound,
+    SwarmdeckError,
+)
 from swarmdeck.store import Store
 from swarmdeck.store.connect import DEFAULT_URL
 from swarmdeck.store.models import MAX_RUN_ID
-from swarmdeck.web import api, pages, security
+from swarmdeck.store.platform import Accounts, Schedules
+from swarmdeck.web import (
+    account_pages,
+    api,
+    nodes_api,
+    pages,
+    platform_api,
+    run_pages,
+    runs_api,
+    saved,
+    saved_pages,
+    schedules_api,
+    security,
+    tests_api,
+    webhooks_api,
+)
 from swarmdeck.web.config import Auth
 from swarmdeck.web.documents import DocumentCache
+from swarmdeck.web.launcher import Launcher, RunLimits
+from swarmdeck.web.principal import current
+from swarmdeck.web.scheduler import Scheduler
 
 __all__ = ["Auth", "close_app", "create_app"]
 
@@ -53,7 +80,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
         JSON_SORT_KEYS=False,
-        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_CONTENT_LENGTH=512 * 1024,  # a locustfile upload: 256 KiB (platform.locustcheck)
+        LOCUSTFILE_DIR=None,
+        MAX_RUNS=2, MAX_RUNS_PER_USER=1, MAX_USERS=1000, MAX_RUN_TIME_S=3600.0,
+        SCHEDULER=False, SCHEDULER_TICK_S=20.0,  # `swarmdeck serve` fires the schedules
+        WEBHOOK_RETRY_DELAYS_S=(1.0, 4.0),
+        NODE_MASTER_HOST="0.0.0.0",  # where a run's master listens for nodes' workers
     )
     if config:
         app.config.update(config)
@@ -62,19 +94,51 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["run"] = RunIdConverter
     store = app.extensions["swarmdeck_store"] = Store.open(app.config["SWARMDECK_DB"])
     app.extensions["swarmdeck_documents"] = DocumentCache(store)
-    CSRFProtect(app)
-    security.init_app(app, app.config["AUTH"])
+    accounts = Accounts(store)
+    security.init_app(app, app.config["AUTH"], accounts)  # who asks, before the CSRF check
+    csrf = CSRFProtect(app)
+    for blueprint in (platform_api.bp, tests_api.bp, runs_api.bp, schedules_api.bp,
+                      webhooks_api.bp, nodes_api.bp):  # they check cookie-authenticated writes
+        csrf.exempt(blueprint)
+    tests = app.extensions["swarmdeck_saved_tests"] = saved.init_app(store, accounts)
+    launcher = app.extensions["swarmdeck_launcher"] = Launcher(
+        store, accounts, tests, RunLimits(app.config["MAX_RUNS"],
+                                          app.config["MAX_RUNS_PER_USER"],
+                                          app.config["MAX_USERS"],
+                                          app.config["MAX_RUN_TIME_S"]))
+    launcher.retry_delays = tuple(app.config["WEBHOOK_RETRY_DELAYS_S"])
+    launcher.node_master_host = app.config["NODE_MASTER_HOST"]
+    found = app.extensions["swarmdeck_schedules"] = Schedules(store, accounts)
+    scheduler = app.extensions["swarmdeck_scheduler"] = Scheduler(found, launcher)
+    if app.config["SCHEDULER"]:
+        scheduler.run_in_background(app.config["SCHEDULER_TICK_S"])
     app.register_blueprint(Blueprint("report_assets", __name__, static_folder=REPORT_STATIC,
                                      static_url_path="/assets/report"))
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(platform_api.bp)
+    app.register_blueprint(account_pages.bp)
+    app.register_blueprint(tests_api.bp)
+    app.register_blueprint(saved_pages.bp)
+    app.register_blueprint(runs_api.bp)
+    app.register_blueprint(run_pages.bp)
+    app.register_blueprint(schedules_api.bp)
+    app.register_blueprint(schedules_api.pages)
+    app.register_blueprint(webhooks_api.bp)
+    app.register_blueprint(webhooks_api.pages)
+    app.register_blueprint(nodes_api.bp)
+    app.register_blueprint(nodes_api.pages)
     _error_handlers(app)
     app.jinja_env.globals["auth_token"] = bool(app.config["AUTH"].token)
+    app.jinja_env.globals["principal"] = current
     return app
 
 
 def close_app(app: Flask) -> None:
-    """Close the app's store (its connection pool)."""
+    """Stop its scheduler; close the app's store (its connection pool)."""
+    scheduler: Scheduler | None = app.extensions.pop("swarmdeck_scheduler", None)
+    if scheduler is not None:
+        scheduler.stop()
     store: Store | None = app.extensions.pop("swarmdeck_store", None)
     if store is not None:
         store.close()
@@ -92,6 +156,18 @@ def _error_handlers(app: Flask) -> None:
     @app.errorhandler(RunNotFound)
     def run_not_found(exc: RunNotFound) -> Any:
         return _error(404, exc.message)
+
+    @app.errorhandler(ItemNotFound)
+    def item_not_found(exc: ItemNotFound) -> Any:
+        return _error(404, str(exc))
+
+    @app.errorhandler(NotPermitted)
+    def not_permitted(exc: NotPermitted) -> Any:
+        return _error(403, str(exc))
+
+    @app.errorhandler(Conflict)
+    def conflict(exc: Conflict) -> Any:
+        return _error(409, str(exc))
 
     @app.errorhandler(BadInput)
     def bad_input(exc: BadInput) -> Any:

@@ -1,5 +1,6 @@
 """The JSON API under /api/: runs, one run, its report document, comparisons, trends,
-baselines, and the OpenAPI document describing all of them. Read-only."""
+baselines, and the OpenAPI document describing all of them. Read-only (the platform's
+writes are in platform_api, tests_api, runs_api, schedules_api, webhooks_api, nodes_api)."""
 
 from __future__ import annotations
 

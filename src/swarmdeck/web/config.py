@@ -8,7 +8,10 @@ Authentication comes from the environment only, never from a default:
   clients; browsers enter it once in a login form and get a session cookie;
 - ``SWARMDECK_DASHBOARD_USER`` + ``SWARMDECK_DASHBOARD_PASSWORD``: HTTP Basic.
 
-Binding anything but a loopback address without one of them is refused.
+Users of the store (``swarmdeck user add``) log in with their own name and password and
+send their own API tokens (docs/platform.md); the settings above remain a bootstrap
+identity with the admin role. Binding anything but a loopback address with neither users
+nor one of these settings is refused.
 """
 
 from __future__ import annotations
@@ -58,9 +61,11 @@ class Auth:
         return cls(token=token, user=user, password=password)
 
 
-def check_exposure(bind: HostPort, auth: Auth) -> None:
-    """Refuse to listen beyond this machine without authentication."""
-    if bind.loopback or auth.enabled:
+def check_exposure(bind: HostPort, auth: Auth, users: int = 0) -> None:
+    """Refuse to listen beyond this machine without authentication (users of the store, or
+    the bootstrap settings)."""
+    if bind.loopback or auth.enabled or users > 0:
         return
     raise BadInput(f"refusing to serve the dashboard on {bind} without authentication",
-                   f"set {TOKEN_ENV}, or {USER_ENV} and {PASSWORD_ENV}; or bind 127.0.0.1")
+                   "add an admin with `swarmdeck user add NAME --role admin`; or set "
+                   f"{TOKEN_ENV}, or {USER_ENV} and {PASSWORD_ENV}; or bind 127.0.0.1")

@@ -10,6 +10,7 @@ from typing import Any
 
 from swarmdeck import __version__
 from swarmdeck.store.records import RUN_STATUSES
+from swarmdeck.web import openapi_platform
 
 
 def _nullable(kind: str | list[str], **extra: Any) -> dict[str, Any]:
@@ -110,7 +111,19 @@ SUMMARY = _object(["key", "label", "method", "name", "requests", "failures", "rp
         "oneOf": [{"type": "null"}, _object(["p50_ms", "p95_ms", "max_ms"], {
             k: {"type": "number"} for k in ("p50_ms", "p95_ms", "max_ms")})],
         "description": "the failed requests' response times (the percentiles above are of "
-                       "the successful ones); null when none failed"}})
+                       "the successful ones); null when none failed"},
+    "server": {
+        "oneOf": [{"type": "null"}, _object(
+            ["responses", "coverage", "client_mean_ms", "server_metric", "server_mean_ms",
+             "rest_mean_ms", "queries", "metrics"], {
+                "responses": {"type": "integer"}, "coverage": {"type": "number"},
+                "client_mean_ms": {"type": "number"},
+                "server_metric": _nullable("string"),
+                "server_mean_ms": _nullable("number"), "rest_mean_ms": _nullable("number"),
+                "queries": {"oneOf": [{"type": "null"}, {"type": "object"}]},
+                "metrics": {"type": "object", "additionalProperties": {"type": "object"}}})],
+        "description": "what the server said in its Server-Timing headers (endpoints only; "
+                       "docs/server-timing.md); null when it sent none"}})
 LINE = {"type": "array", "items": _nullable("number")}
 RUN_DOCUMENT = _object(
     ["kind", "schema", "header", "totals", "endpoints", "timeline", "endpoint_timelines",
@@ -288,13 +301,16 @@ def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "swarmdeck dashboard API", "version": __version__,
-                 "description": "Read-only JSON over the swarmdeck results store. With "
-                                "authentication configured, send `Authorization: Bearer "
-                                "<token>` or HTTP Basic credentials."},
+                 "description": "JSON over the swarmdeck results store and platform. With "
+                                "users or authentication configured, send `Authorization: "
+                                "Bearer <token>` (a personal API token, or the bootstrap "
+                                "token) or HTTP Basic credentials. Writes need a role; a "
+                                "write authenticated by the session cookie needs the "
+                                "`X-CSRFToken` header."},
         "servers": [{"url": "/"}],
-        "paths": PATHS,
+        "paths": {**PATHS, **openapi_platform.PATHS},
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_platform.SCHEMAS},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
                                 "basic": {"type": "http", "scheme": "basic"}},
         },

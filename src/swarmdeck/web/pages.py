@@ -11,6 +11,7 @@ from swarmdeck.errors import BadInput
 from swarmdeck.store.records import RUN_STATUSES
 from swarmdeck.web import queries, trends
 from swarmdeck.web.api import store
+from swarmdeck.web.launcher import launcher
 
 bp = Blueprint("pages", __name__)
 PICK_RUNS = 200  # runs offered in the compare page's selects
@@ -36,7 +37,7 @@ def _link(params: dict[str, Any]) -> str:
 @bp.get("/runs/<run:run_id>")
 def run(run_id: int) -> str:
     record = store().get_run(run_id)
-    return render_template("run.html", run=record)
+    return render_template("run.html", run=record, launch=launcher().launches.of_run(run_id))
 
 
 @bp.get("/compare")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -40,9 +40,10 @@ def check_port(bind: HostPort) -> None:
 class DashboardServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no hints
     def __init__(self, db_url: str, bind: HostPort, auth: Auth, *,
                  announce: Callable[[str], None] = print, workers: int = WORKERS,
-                 threads: int = THREADS) -> None:
+                 threads: int = THREADS, config: Mapping[str, Any] | None = None) -> None:
         self.app_config = {"SWARMDECK_DB": db_url, "AUTH": auth,
-                           "SECRET_KEY": secrets.token_hex(32)}
+                           "SECRET_KEY": secrets.token_hex(32), "SCHEDULER": True,
+                           **(config or {})}
         self.bind = bind
         self.announce = announce
         self.workers = workers

@@ -530,6 +530,9 @@
       footer: doc.totals ? Object.assign({}, doc.totals, { method: "", name: "All endpoints" }) : null
     })], "Click a column to sort, a row to chart that endpoint."));
 
+    var server = this._server(doc.endpoints || []);
+    if (server) nodes.push(server);
+
     // the distribution
     var dist = (doc.distributions || {})[key];
     var distBox = el("div", { className: "sd-chart", "data-chart": "distribution" });
@@ -699,6 +702,63 @@
     ], stages)]);
   };
 
+  // Where the time went (Server-Timing): per endpoint whose server sent the header, the
+  // client's mean latency split into the server's part (db, tpl, the rest of the app) and
+  // what lies in front of it (network, queueing), as a bar and as numbers.
+  var SPLIT = [["db", "sd-split-db"], ["tpl", "sd-split-tpl"], ["app", "sd-split-app"],
+               ["rest", "sd-split-rest"]];
+
+  function splitParts(s) {
+    var share = function (n) { var m = (s.metrics || {})[n]; return m && isNum(m.share_ms) ? m.share_ms : 0; };
+    var db = share("db"), tpl = share("tpl");
+    var app = isNum(s.server_mean_ms) ? Math.max(s.server_mean_ms - db - tpl, 0) : 0;
+    var rest = isNum(s.rest_mean_ms) ? Math.max(s.rest_mean_ms, 0) : 0;
+    return { db: db, tpl: tpl, app: app, rest: rest };
+  }
+
+  function splitBar(s) {
+    var parts = splitParts(s), total = parts.db + parts.tpl + parts.app + parts.rest;
+    if (!(total > 0)) return "–";
+    var names = { db: "db", tpl: "templates", app: "other app time", rest: "network and queueing" };
+    return el("div", { className: "sd-split", title: SPLIT.map(function (p) {
+      return names[p[0]] + " " + fmt.ms(parts[p[0]]) + " ms"; }).join(", ") },
+      SPLIT.map(function (p) {
+        var span = el("span", { className: p[1] });
+        span.style.width = (100 * parts[p[0]] / total).toFixed(1) + "%";  // CSSOM: CSP allows it
+        return span;
+      }));
+  }
+
+  View.prototype._server = function (endpoints) {
+    var rows = endpoints.filter(function (e) { return e.server; });
+    if (!rows.length) return null;
+    var sv = function (k, f) { return function (r) { return f(r.server[k]); }; };
+    var metric = function (n) { return function (r) {
+      var m = (r.server.metrics || {})[n]; return m ? fmt.ms(m.share_ms) : "–"; }; };
+    var q = function (k) { return function (r) { return r.server.queries ? fmt.count(r.server.queries[k]) : "–"; }; };
+    var legend = el("p", { className: "sd-split-legend" }, SPLIT.map(function (p) {
+      return el("span", null, [el("i", { className: p[1] }), { db: "database", tpl: "templates",
+        app: "other app time", rest: "network and queueing in front of the app" }[p[0]]]);
+    }));
+    return section("Where the time went", "sd-server", [legend, table([
+      { key: "name", label: "Endpoint", render: endpointCell },
+      { key: "split", label: "Split", render: function (r) { return splitBar(r.server); } },
+      { key: "responses", label: "Timed", num: true, render: function (r) {
+        return fmt.count(r.server.responses) + (r.server.coverage < 0.995
+          ? " (" + Math.round(100 * r.server.coverage) + "%)" : ""); } },
+      { key: "client", label: "Client ms", num: true, render: sv("client_mean_ms", fmt.ms) },
+      { key: "server", label: "Server ms", num: true, render: sv("server_mean_ms", fmt.ms) },
+      { key: "db", label: "db ms", num: true, render: metric("db") },
+      { key: "tpl", label: "tpl ms", num: true, render: metric("tpl") },
+      { key: "rest", label: "Rest ms", num: true, render: sv("rest_mean_ms", fmt.ms) },
+      { key: "q50", label: "Queries p50", num: true, render: q("p50") },
+      { key: "q95", label: "p95", num: true, render: q("p95") },
+      { key: "qmax", label: "max", num: true, render: q("max") }
+    ], rows, { className: "sd-server-table" })],
+      "From the Server-Timing header of the successful responses: means per response " +
+      "(client = server + rest); queries per request as the server counted them.");
+  };
+
   View.prototype._regions = function (regions) {
     var rows = Object.keys(regions).sort().map(function (k) {
       return Object.assign({}, regions[k], { region: k });
@@ -744,6 +804,20 @@
       { key: "verdict", label: "Verdict", render: function (r) {
         return badge(r.verdict, VERDICT_KIND[r.verdict] || "info"); } }
     ], rows, { className: "sd-comparison-table" })];
+    if ((cmp.server || []).length) {
+      var byEndpoint = {}, order = [];
+      cmp.server.forEach(function (x) {
+        var label = x.label || (x.method ? x.method + " " : "") + x.name;
+        if (!byEndpoint[label]) { byEndpoint[label] = []; order.push(label); }
+        var v = function (n) { return n == null ? "–" : x.unit === "queries" ? fmt.count(n) : fmt.ms(n); };
+        byEndpoint[label].push(x.unit === "queries" ? v(x.base) + " → " + v(x.candidate) + " queries"
+          : x.metric + " " + v(x.base) + " → " + v(x.candidate) + " ms");
+      });
+      children.push(el("h3", { text: "Server side (medians of what the server said: base → candidate)" }));
+      children.push(el("ul", { className: "sd-server-changes" }, order.map(function (label) {
+        return el("li", null, [el("b", { text: label }), ": " + byEndpoint[label].join(" · ")]);
+      })));
+    }
     if ((cmp.budget_failures || []).length) {
       children.push(el("ul", { className: "sd-warnings" }, cmp.budget_failures.map(function (t) {
         return el("li", { text: t }); })));
