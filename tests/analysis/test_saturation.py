@@ -6,7 +6,6 @@ from __future__ import annotations
 from swarmdeck.analysis.saturation import saturation
 from swarmdeck.records import CapacityStep
 from swarmdeck.records.monitors import MonitorSeries
-from swarmdeck.report.capacity_view import saturation_line
 
 
 def step(rate: float, start: float, passed: bool = True) -> CapacityStep:
@@ -39,9 +38,6 @@ def test_the_series_that_reached_its_limit_at_the_lowest_rate_saturated_first() 
     assert [(s.series, s.reached, s.rate, s.step) for s in found] == [
         ("gunicorn.utilization", True, 150, 3), ("cpu", True, 175, 4)]
     assert (found[0].value, found[0].limit) == (82, 80)
-    assert saturation_line(found) == (
-        "Saturated first: gunicorn.utilization (Gunicorn's workers busy) 82% (limit 80%) at "
-        "150/s; then cpu at 175/s")
 
 
 def test_database_connections_against_max_connections() -> None:
@@ -64,7 +60,4 @@ def test_none_reached_names_the_closest_and_without_monitors_says_nothing() -> N
     assert [(s.series, s.reached, s.rate) for s in found] == [("cpu", False, 200),
                                                              ("host.cpu", False, 200)]
     assert found[1].what.startswith("the host's CPU")  # not taken for the process's
-    assert saturation_line(found) == (
-        "Saturated first: no monitored series reached its limit; closest: cpu (the target's "
-        "CPU, % of the machine's cores) 60% (limit 90%) at 200/s")
-    assert saturation([], STEPS) == () and saturation_line(()) is None
+    assert saturation([], STEPS) == ()
