@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import json
 
-from swarmdeck.records import CapacityResult, CapacityStep, OpenModelRecord, RunDetails
+from swarmdeck.records import (
+    CapacityResult,
+    CapacityStep,
+    OpenModelRecord,
+    RunDetails,
+    Saturation,
+)
 from swarmdeck.records.codec import (
     comparison_from_json,
     comparison_to_json,
@@ -21,12 +27,20 @@ def test_open_model_details_round_trip() -> None:
                         error_rate=0.0, dropped=3, why="p95 < 500ms: observed 812 ms",
                         confirm=False, generator_limited=False, judged_to_s=9.0)
     capacity = CapacityResult(found=True, rate=150.0, upper=200.0, confirmed=True,
-                              first_broken="GET /", message="150/s", exit_code=0)
+                              first_broken="GET /", message="150/s", exit_code=0,
+                              saturation=(Saturation(
+                                  series="gunicorn.utilization", source="statsd://x:1",
+                                  what="Gunicorn's workers busy", reached=True, rate=200.0,
+                                  step=0, value=97.5, limit=90.0, unit="%"),))
     details = RunDetails(open_model=OpenModelRecord(first_users=10, max_users=400,
                                                     max_lag_s=1.0, generators=2,
                                                     steps=(step,), capacity=capacity))
     stored = json.loads(json.dumps(details_to_json(details)))
     assert details_from_json(stored) == details
+    assert stored["open_model"]["capacity"]["saturated_first"]["series"] == (
+        "gunicorn.utilization")
+    del stored["open_model"]["capacity"]["saturation"]  # a search stored before it was kept
+    assert details_from_json(stored).open_model.capacity.saturation == ()  # type: ignore[union-attr]
 
 
 def test_details_without_the_open_model_read_as_a_closed_model_run() -> None:

@@ -40,7 +40,7 @@ MEMORY_MIN_GROWTH = 0.10
 MEMORY_MIN_R2 = 0.6
 
 
-def _named(series: Sequence[MonitorSeries], *names: str) -> list[MonitorSeries]:
+def named_series(series: Sequence[MonitorSeries], *names: str) -> list[MonitorSeries]:
     """The non-worker series called ``name`` or ``PREFIX.name`` (a named monitor)."""
     return [s for s in series if not is_worker_series(s.name) and s.points
             and any(s.name == n or s.name.endswith("." + n) for n in names)]
@@ -105,7 +105,7 @@ def _evidence(series: MonitorSeries, rise: _Rise) -> dict[str, object]:
 def server_cpu_bound(series: Sequence[MonitorSeries], steps: Sequence[Step],
                      started_at: float) -> list[Finding]:
     found = []
-    for s in _named(series, "cpu"):
+    for s in named_series(series, "cpu"):
         rise = _rise(s, steps, started_at, SERVER_CPU_PCT)
         if rise is None:
             continue
@@ -124,8 +124,8 @@ def server_cpu_bound(series: Sequence[MonitorSeries], steps: Sequence[Step],
 def workers_saturated(series: Sequence[MonitorSeries], steps: Sequence[Step],
                       started_at: float) -> list[Finding]:
     found = []
-    cpus = _named(series, "cpu")
-    for s in _named(series, "gunicorn.utilization"):
+    cpus = named_series(series, "cpu")
+    for s in named_series(series, "gunicorn.utilization"):
         rise = _rise(s, steps, started_at, WORKERS_BUSY_PCT)
         if rise is None:
             continue
@@ -146,7 +146,7 @@ def workers_saturated(series: Sequence[MonitorSeries], steps: Sequence[Step],
 
 def db_connections_exhausted(series: Sequence[MonitorSeries]) -> list[Finding]:
     found = []
-    for conns in _named(series, "pg.connections"):
+    for conns in named_series(series, "pg.connections"):
         prefix = conns.name[: -len("pg.connections")]
         limit = next((s for s in series if s.name == prefix + "pg.max_connections"), None)
         _, max_conn = mean_peak(limit) if limit is not None else (None, None)
@@ -173,7 +173,7 @@ def db_connections_exhausted(series: Sequence[MonitorSeries]) -> list[Finding]:
 
 def worker_restarts(series: Sequence[MonitorSeries]) -> list[Finding]:
     found = []
-    for s in _named(series, "worker_restarts"):
+    for s in named_series(series, "worker_restarts"):
         first, last = s.points[0][1], s.points[-1][1]
         if last <= first:
             continue
@@ -210,7 +210,7 @@ def _slope(points: Sequence[tuple[float, float]]) -> tuple[float, float, float]:
 
 def memory_growth(series: Sequence[MonitorSeries]) -> list[Finding]:
     found = []
-    for s in _named(series, "rss", "host.memory_used"):
+    for s in named_series(series, "rss", "host.memory_used"):
         points = list(s.points)
         if len(points) < 10 or points[-1][0] - points[0][0] < MEMORY_MIN_S:
             continue

@@ -47,9 +47,10 @@ def capacity_settings(values: Mapping[str, Any], fields: Mapping[str, str],
     shared = {key: given[key] for key in (
         "locustfile", "host", "users", "max_users", "max_lag_s", "plan_path", "db_url",
         "json_path", "classes", "quiet", "interval_s", "max_names", "group_names", "debug",
-        "stop_timeout_s", "html_path")}
+        "stop_timeout_s", "html_path", "monitor_required")}
     shared["tags"] = given["tags"] or {}
     shared["classes"] = given["classes"] or ()
+    shared["monitors"] = given["monitors"] or ()
     shared["max_users"] = given["max_users"] or DEFAULT_MAX_USERS
     settings = CapacitySettings(
         # failed requests do not fail the search's run (it overloads the target on purpose):

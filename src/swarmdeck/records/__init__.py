@@ -28,7 +28,12 @@ from swarmdeck.records.evidence import (
     EvidenceRecord,
     UserClassEvidence,
 )
-from swarmdeck.records.openmodel import CapacityResult, CapacityStep, OpenModelRecord
+from swarmdeck.records.openmodel import (
+    CapacityResult,
+    CapacityStep,
+    OpenModelRecord,
+    Saturation,
+)
 from swarmdeck.records.status import (
     FINAL_STATUSES,
     Decision,
@@ -63,6 +68,7 @@ __all__ = [
     "RunDetails",
     "RunRef",
     "RunStatus",
+    "Saturation",
     "ScriptError",
     "ServerChange",
     "SideStats",

@@ -29,6 +29,23 @@ class CapacityStep:
 
 
 @dataclass(frozen=True)
+class Saturation:
+    """A monitored series of the target side against its limit over a capacity search
+    (analysis/saturation.py): the lowest rate whose judged seconds had it at or past the
+    limit on average, or, when it never got there, the step where it came closest."""
+
+    series: str  # e.g. "gunicorn.utilization", "cpu", "pg.connections"
+    source: str  # the monitor's spec
+    what: str  # what the series is, in words ("Gunicorn's workers busy")
+    reached: bool  # at or past ``limit`` at ``rate``
+    rate: float  # the step's rate (iterations/s)
+    step: int  # the step's index in the search's steps
+    value: float  # the series' mean over that step's judged seconds
+    limit: float  # the saturation level, in the series' unit
+    unit: str
+
+
+@dataclass(frozen=True)
 class CapacityResult:
     """The highest rate that kept the SLO (confirmed), and what bounds it."""
 
@@ -39,6 +56,14 @@ class CapacityResult:
     first_broken: str | None  # the endpoint whose thresholds failed first
     message: str
     exit_code: int
+    # the monitored series against their limits: those that reached it first (lowest rate),
+    # then the others, closest first; empty without monitors (or without such series)
+    saturation: tuple[Saturation, ...] = ()
+
+    @property
+    def saturated_first(self) -> Saturation | None:
+        first = self.saturation[0] if self.saturation else None
+        return first if first is not None and first.reached else None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from swarmdeck.records.openmodel import CapacityResult, CapacityStep, OpenModelRecord
+from swarmdeck.records.openmodel import (
+    CapacityResult,
+    CapacityStep,
+    OpenModelRecord,
+    Saturation,
+)
 
 JSONDict = dict[str, Any]
 
@@ -50,9 +55,27 @@ def capacity_step_from_json(data: Mapping[str, Any]) -> CapacityStep:
         judged_to_s=float(data.get("judged_to_s") or 0.0))
 
 
+def saturation_to_json(s: Saturation) -> JSONDict:
+    return {"series": s.series, "source": s.source, "what": s.what, "reached": s.reached,
+            "rate": s.rate, "step": s.step, "value": s.value, "limit": s.limit,
+            "unit": s.unit}
+
+
+def saturation_from_json(data: Mapping[str, Any]) -> Saturation:
+    return Saturation(
+        series=str(data.get("series", "")), source=str(data.get("source", "")),
+        what=str(data.get("what", "")), reached=bool(data.get("reached")),
+        rate=float(data.get("rate") or 0.0), step=int(data.get("step") or 0),
+        value=float(data.get("value") or 0.0), limit=float(data.get("limit") or 0.0),
+        unit=str(data.get("unit", "")))
+
+
 def capacity_to_json(c: CapacityResult) -> JSONDict:
+    first = c.saturated_first
     return {"found": c.found, "rate": c.rate, "upper": c.upper, "confirmed": c.confirmed,
-            "first_broken": c.first_broken, "message": c.message, "exit_code": c.exit_code}
+            "first_broken": c.first_broken, "message": c.message, "exit_code": c.exit_code,
+            "saturated_first": saturation_to_json(first) if first is not None else None,
+            "saturation": [saturation_to_json(s) for s in c.saturation]}
 
 
 def capacity_from_json(data: Mapping[str, Any]) -> CapacityResult:
@@ -60,7 +83,9 @@ def capacity_from_json(data: Mapping[str, Any]) -> CapacityResult:
         found=bool(data.get("found")), rate=_optional_float(data.get("rate")),
         upper=_optional_float(data.get("upper")), confirmed=bool(data.get("confirmed")),
         first_broken=_str_or_none(data, "first_broken"), message=str(data.get("message", "")),
-        exit_code=int(data.get("exit_code") or 0))
+        exit_code=int(data.get("exit_code") or 0),
+        saturation=tuple(saturation_from_json(s) for s in _seq(data, "saturation")
+                         if isinstance(s, Mapping)))
 
 
 def open_model_to_json(o: OpenModelRecord) -> JSONDict:

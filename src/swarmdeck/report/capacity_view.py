@@ -12,7 +12,7 @@ from rich.text import Text
 
 from swarmdeck.analysis.thresholds import Threshold
 from swarmdeck.plan.arrival import format_rate
-from swarmdeck.records import CapacityResult, CapacityStep
+from swarmdeck.records import CapacityResult, CapacityStep, Saturation
 from swarmdeck.records.openmodel_codec import capacity_step_to_json, capacity_to_json
 from swarmdeck.report import format as fmt
 
@@ -56,7 +56,30 @@ def result_lines(result: CapacityResult) -> list[RenderableType]:
         lines.append(Text(result.message))
     if result.first_broken:
         lines.append(Text(f"Broke first: {result.first_broken}"))
+    saturated = saturation_line(result.saturation)
+    if saturated:
+        lines.append(Text(saturated))
     return lines
+
+
+def _value(s: Saturation) -> str:
+    unit = s.unit if s.unit == "%" else (f" {s.unit}" if s.unit else "")
+    return f"{s.value:g}{unit} (limit {s.limit:g}{unit})"
+
+
+def saturation_line(saturation: tuple[Saturation, ...]) -> str | None:
+    """"Saturated first: ..." from the monitored series (None: no series with a limit)."""
+    if not saturation:
+        return None
+    first = saturation[0]
+    where = f"at {format_rate(first.rate)}"
+    if not first.reached:
+        return (f"Saturated first: no monitored series reached its limit; closest: "
+                f"{first.series} ({first.what}) {_value(first)} {where}")
+    then = [s for s in saturation[1:] if s.reached]
+    more = ("; then " + ", ".join(f"{s.series} at {format_rate(s.rate)}" for s in then)
+            if then else "")
+    return f"Saturated first: {first.series} ({first.what}) {_value(first)} {where}{more}"
 
 
 def capacity_json(run_id: int, slo: tuple[Threshold, ...], steps: tuple[CapacityStep, ...],

@@ -20,10 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from swarmdeck.analysis.capacity import Judgement, Search, judge
+from swarmdeck.analysis.saturation import saturation
 from swarmdeck.engine.collector import Subscriber
 from swarmdeck.engine.openmodel.session import OpenModelRun
 from swarmdeck.engine.run import LocalRun, RunView
-from swarmdeck.errors import ExitCode
+from swarmdeck.errors import ExitCode, StoreError
 from swarmdeck.metrics.interval import EndpointInterval
 from swarmdeck.metrics.iterations import IterationInterval
 from swarmdeck.plan.arrival import ArrivalSchedule, format_rate
@@ -221,7 +222,15 @@ class CapacityRun(LocalRun):
         details = super()._more_details(details)
         if details.open_model is None:
             return details
-        return replace(details, open_model=replace(
-            details.open_model, steps=tuple(self.controller.steps),
-            capacity=self.controller.result()))
+        steps = tuple(self.controller.steps)
+        result = self.controller.result()
+        if self.plan.monitors and steps:  # what saturated first: the monitors' series,
+            try:  # stored when the monitors stopped, before the run's details
+                series = self.store.monitor_series(self.storing.run_id)
+            except StoreError as exc:  # the store is down: the result without it
+                self.view.message(f"what saturated first is not known: {exc}")
+            else:
+                result = replace(result, saturation=saturation(series, steps))
+        return replace(details, open_model=replace(details.open_model, steps=steps,
+                                                   capacity=result))
 
