@@ -14,7 +14,8 @@ from swarmdeck.plan.model import Plan
 DEFAULT_MAX_USERS = 2000  # the pool grows only when its users are busy: a high ceiling is free
 CHECK_S = 3.0  # after a step, at most this long until its last second is measured
 PAUSE_S = 30.0  # after a failed step, the longest wait for the target to be quiet
-MAX_HOLD = 3  # a step with too few requests is held up to this many times its length
+MAX_HOLD = 3  # a step with too few requests is held up to this many times its length, and
+# at least long enough for its rate to start --min-requests iterations and have them measured
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,20 @@ class CapacitySettings:
     confirm_s: float
     debug: bool = False
 
+    def hold_s(self, rate: float, length: float) -> float:
+        """The longest a step of ``rate`` and ``length`` is held while it has too few
+        requests to judge: ``MAX_HOLD`` times its length, and never less than the time its
+        rate takes to start ``min_requests`` iterations after the settle, plus the time the
+        last of them takes to reach the collector."""
+        return max(MAX_HOLD * length,
+                   self.settle_s + self.min_requests / max(rate, 1e-9) + CHECK_S)
+
     @property
     def bound_s(self) -> float:
         """The longest the search may take (its run's hard stop)."""
         doublings = math.ceil(math.log2(max(self.max_rate / self.start_rate, 1.0))) + 1
         halvings = math.ceil(math.log2(1 / self.precision)) + 2
-        per_step = MAX_HOLD * self.step_s + CHECK_S + PAUSE_S
+        per_step = self.hold_s(self.start_rate, self.step_s) + CHECK_S + PAUSE_S
         return (doublings + halvings) * per_step + 2 * (self.confirm_s + CHECK_S) + 30
 
 

@@ -28,7 +28,7 @@ from swarmdeck.errors import ExitCode, StoreError
 from swarmdeck.metrics.interval import EndpointInterval
 from swarmdeck.metrics.iterations import IterationInterval
 from swarmdeck.plan.arrival import ArrivalSchedule, format_rate
-from swarmdeck.plan.capacity import MAX_HOLD, PAUSE_S, CapacitySettings
+from swarmdeck.plan.capacity import PAUSE_S, CapacitySettings
 from swarmdeck.records import CapacityResult, CapacityStep, RunDetails
 from swarmdeck.store import RunMeta, Store
 
@@ -121,7 +121,8 @@ class Controller:
             return ArrivalSchedule.constant(step.rate, EXTEND_S)
         intervals, iterations = self.window.take(lo, hi)
         requests = sum(i.requests for i in intervals)
-        if requests < self.settings.min_requests and now - step.start < MAX_HOLD * length:
+        if (requests < self.settings.min_requests
+                and now - step.start < self.settings.hold_s(step.rate, length)):
             return ArrivalSchedule.constant(step.rate, EXTEND_S)
         verdict = judge(self.settings.slo, intervals, iterations, self.interval_s)
         if requests < self.settings.min_requests and not verdict.generator_limited:
