@@ -112,3 +112,23 @@ def test_queueing_when_only_the_time_in_front_of_the_app_grows() -> None:
                                                  [12, 12, 60, 300, 200, 12]))) == []
     # small waits: nothing to say
     assert find(FindingInputs(server_steps=steps([2, 3, 4, 20, 8, 3], [12] * 6))) == []
+
+
+def test_slow_query_names_the_statement_as_pg_stat_statements_counted_it() -> None:
+    from swarmdeck.records.monitors import TopQuery
+
+    report = endpoint("/report", [our_header(1, db_ms=120, app_ms=150, slow_ms=100,
+                                             slow=ORDERS, eager=True) for _ in range(40)])
+    counted = TopQuery(query="SELECT orders.id, orders.status, orders.total FROM orders "
+                             "WHERE orders.created_at >= $1", calls=412, total_ms=41_937.5,
+                       mean_ms=101.8, rows=412)
+    unrelated = TopQuery(query="SELECT 1", calls=9, total_ms=99_000.0, mean_ms=1.0, rows=9)
+    (finding,) = find(FindingInputs(endpoints=[report], top_queries=[unrelated, counted]))
+    assert finding.code == "slow-query"
+    assert finding.evidence["pg_query"] == counted.query
+    assert finding.evidence["pg_calls"] == 412
+    assert "412 times" in finding.message and "41.9 s" in finding.message
+    assert counted.query in finding.fix and "EXPLAIN ANALYZE" in finding.fix
+    # without the monitor, the fix says how to get the name
+    (plain,) = find(FindingInputs(endpoints=[report]))
+    assert "pg_query" not in plain.evidence and "--monitor postgresql://" in plain.fix

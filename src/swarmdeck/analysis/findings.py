@@ -22,7 +22,7 @@ from swarmdeck.metrics.interval import OTHER_NAME as FOLDED
 from swarmdeck.metrics.iterations import IterationInterval
 from swarmdeck.records.details import NameGroup, ScriptError
 from swarmdeck.records.evidence import EndpointEvidence, EvidenceRecord
-from swarmdeck.records.monitors import MonitorSeries
+from swarmdeck.records.monitors import MonitorSeries, TopQuery
 from swarmdeck.records.openmodel import OpenModelRecord
 from swarmdeck.records.verdict import Finding
 
@@ -79,6 +79,9 @@ class FindingInputs:
     totals: EndpointSummary | None = None
     # all endpoints' Server-Timing per step (when the target sent it): the queueing finding
     server_steps: Sequence[ServerStep] = ()
+    # what pg_stat_statements counted during the run (a postgresql monitor): slow-query
+    # names its statement there
+    top_queries: Sequence[TopQuery] = ()
 
 
 def find(inputs: FindingInputs) -> list[Finding]:

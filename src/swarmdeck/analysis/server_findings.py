@@ -22,8 +22,10 @@ from collections.abc import Sequence
 
 from swarmdeck.analysis.findings import FindingInputs
 from swarmdeck.analysis.server_split import MetricStats, ServerStep, ServerSummary
+from swarmdeck.analysis.statements import pg_statement
 from swarmdeck.analysis.summary import EndpointSummary
 from swarmdeck.labels import endpoint_label as label
+from swarmdeck.records.monitors import TopQuery
 from swarmdeck.records.verdict import Finding
 
 MIN_TIMED = 5  # responses with the header an endpoint needs for any of these findings
@@ -61,8 +63,8 @@ def find_server(inputs: FindingInputs) -> list[Finding]:
         s = e.server
         if s is None or s.responses < MIN_TIMED:
             continue
-        for heuristic in (n_plus_one, slow_query, heavy_in_request, cache_ineffective):
-            finding = heuristic(e, s)
+        for finding in (n_plus_one(e, s), slow_query(e, s, inputs.top_queries),
+                        heavy_in_request(e, s), cache_ineffective(e, s)):
             if finding is not None:
                 found.append(finding)
     found += queueing(inputs.server_steps)
@@ -127,9 +129,12 @@ def n_plus_one(e: EndpointSummary, s: ServerSummary) -> Finding | None:
         "Django: prefetch_related / select_related; Rails: includes")
 
 
-def slow_query(e: EndpointSummary, s: ServerSummary) -> Finding | None:
+def slow_query(e: EndpointSummary, s: ServerSummary,
+               top_queries: Sequence[TopQuery] = ()) -> Finding | None:
     """The slowest statement (``sql-slow``): its median SLOW_QUERY_MS+, SLOW_SHARE+ of the
-    endpoint's database time, the same statement in SLOW_SAME+ of the requests."""
+    endpoint's database time, the same statement in SLOW_SAME+ of the requests. With a
+    PostgreSQL monitor's ``pg_stat_statements`` figures, it names the statement as
+    PostgreSQL counted it: its calls and total time during the run."""
     slow, db = s.metric("sql-slow"), s.metric("db")
     if slow is None or db is None or slow.p50_ms is None or slow.share_ms is None:
         return None
@@ -140,19 +145,29 @@ def slow_query(e: EndpointSummary, s: ServerSummary) -> Finding | None:
     if share < SLOW_SHARE or same < SLOW_SAME:
         return None
     fingerprint, text = _statement(slow)
+    pg = pg_statement(text, top_queries)
+    evidence: dict[str, object] = {
+        "statement": text, "fingerprint": fingerprint, "p50_ms": slow.p50_ms,
+        "p95_ms": slow.p95_ms, "share_of_db": round(share, 4), "slowest_in": round(same, 4),
+        "db_ms": db.share_ms, "server_ms": s.server_mean_ms, "responses": s.responses}
+    if pg is not None:
+        evidence |= {"pg_query": pg.query, "pg_calls": pg.calls,
+                     "pg_total_ms": round(pg.total_ms, 3), "pg_mean_ms": round(pg.mean_ms, 3)}
     return Finding(
         "slow-query", "warning", label(e.method, e.name),
         f"one statement was the slowest in {same:.0%} of the requests and took "
         f"{share:.0%} of the database time ({_ms(slow.p50_ms)} median, "
-        f"{_ms(slow.p95_ms)} p95" + (f"): {text}" if text else ")"),
-        {"statement": text, "fingerprint": fingerprint, "p50_ms": slow.p50_ms,
-         "p95_ms": slow.p95_ms, "share_of_db": round(share, 4), "slowest_in": round(same, 4),
-         "db_ms": db.share_ms, "server_ms": s.server_mean_ms, "responses": s.responses},
-        "run EXPLAIN (EXPLAIN ANALYZE on PostgreSQL) on it: a sequential scan under a WHERE "
-        "or a JOIN wants an index on the filtered column (CREATE INDEX ... ON table "
-        "(column)); a query that reads many rows to sum or count them in Python wants the "
-        "aggregation in SQL (GROUP BY, SUM, COUNT); with PostgreSQL, pg_stat_statements "
-        "names the statement's total time across the app")
+        f"{_ms(slow.p95_ms)} p95" + (f"): {text}" if text else ")")
+        + (f"; PostgreSQL (pg_stat_statements) ran it {pg.calls:,} times during the run, "
+           f"{pg.total_ms / 1000:,.1f} s in all ({_ms(pg.mean_ms)} a call)" if pg else ""),
+        evidence,
+        (f"run EXPLAIN ANALYZE on it as PostgreSQL names it ({pg.query}): " if pg else
+         "run EXPLAIN (EXPLAIN ANALYZE on PostgreSQL) on it: ")
+        + "a sequential scan under a WHERE or a JOIN wants an index on the filtered column "
+        "(CREATE INDEX ... ON table (column)); a query that reads many rows to sum or count "
+        "them in Python wants the aggregation in SQL (GROUP BY, SUM, COUNT)"
+        + ("" if pg else "; with PostgreSQL, a postgresql monitor (--monitor "
+           "postgresql://...) with pg_stat_statements names the statement and its total time"))
 
 
 def heavy_in_request(e: EndpointSummary, s: ServerSummary) -> Finding | None:

@@ -18,12 +18,18 @@ from typing import Any
 
 from swarmdeck.monitors.sampler import Rates, Reading, SourceError, add_rate, one_line
 from swarmdeck.monitors.spec import MonitorSpec
-from swarmdeck.records.monitors import BYTES, COUNT, PER_SECOND, PERCENT, TopQuery
+from swarmdeck.records.monitors import (
+    BYTES,
+    COUNT,
+    PER_SECOND,
+    PERCENT,
+    TOP_QUERY_TEXT,
+    TopQuery,
+)
 
 CONNECT_TIMEOUT_S = 3
 STATEMENT_TIMEOUT_MS = 2000
 TOP_QUERIES = 10
-MAX_QUERY_TEXT = 500
 
 ACTIVITY = """
 SELECT count(*),
@@ -99,7 +105,7 @@ class PostgresSampler:
         if not installed:
             return None
         try:
-            rows = self._query(STATEMENTS, (MAX_QUERY_TEXT,))
+            rows = self._query(STATEMENTS, (TOP_QUERY_TEXT,))
         except SourceError:  # installed but not preloaded: no statistics to read
             self._conn = self._connect()  # the failed query closed the connection
             return None

@@ -52,6 +52,9 @@ class MonitorPoint:
     source: str = ""  # the monitor's spec, password masked
 
 
+TOP_QUERY_TEXT = 500  # characters of a statement's text a monitor keeps
+
+
 @dataclass(frozen=True)
 class TopQuery:
     """A statement from pg_stat_statements, its change over the run."""

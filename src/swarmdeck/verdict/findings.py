@@ -174,7 +174,8 @@ def find_for_run(store: Store, record: RunRecord) -> list[Finding]:
         iterations=store.iteration_series(record.id) if open_model else (),
         service_p50=service_p50(store, record) if open_model else {},
         pool=details.open_model, totals=totals,
-        server_steps=server_steps_for_run(store, record, steps, endpoints))
+        server_steps=server_steps_for_run(store, record, steps, endpoints),
+        top_queries=[q for source in details.monitors for q in source.top_queries])
     return find(inputs)
 
 
