@@ -12,35 +12,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
-from playwright.sync_api import sync_playwright
-
+from _browser import VIEWPORT, browsing, chromium_path, picture, serving
 from shopfront.server import GunicornServer
 from swarmdeck.demo import seed
 from swarmdeck.store import Store
 from swarmdeck.store.platform import Accounts
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update"]
 PEOPLE = (("ada", "admin"), ("tess", "tester"), ("vic", "viewer"))
 PASSWORD = "screenshots-password"
-
-
-def shoot(page: Any, target: Path, height: int = 1400) -> None:
-    page.wait_for_timeout(300)
-    full = page.evaluate("document.documentElement.scrollHeight")
-    page.screenshot(path=str(target), full_page=True,
-                    clip={"x": 0, "y": 0, "width": 1280, "height": min(height, full)})
-    print(f"wrote {target}", flush=True)
+HEIGHT = 1400  # pixels a picture is clipped to (the short pages' to less)
 
 
 def main() -> None:
@@ -50,9 +34,7 @@ def main() -> None:
                         help="seconds of load before the picture of the live page")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "img")
     args = parser.parse_args()
-    chromium = os.environ.get("SWARMDECK_CHROMIUM") or shutil.which("chromium")
-    if chromium is None:
-        raise SystemExit("no Chromium: apt-get install chromium (or set SWARMDECK_CHROMIUM)")
+    chromium = chromium_path()
     with tempfile.TemporaryDirectory(prefix="swarmdeck-platform-shots-") as folder:
         work = Path(folder)
         results = f"sqlite:///{work / 'results.db'}"
@@ -65,29 +47,14 @@ def main() -> None:
                "UPLOAD_FOLDER": str(work / "uploads"), "SHOPFRONT_PROFILE": "tuned"}
         with GunicornServer(env, workers=2) as shop:
             clean = {k: v for k, v in os.environ.items() if not k.startswith("SWARMDECK_")}
-            server = subprocess.Popen(
-                [sys.executable, "-m", "swarmdeck", "serve", "--db", results, "--bind",
-                 "127.0.0.1:0"], stdout=subprocess.PIPE, text=True, env=clean, cwd=work,
-                start_new_session=True)
-            try:
-                assert server.stdout is not None
-                match = re.search(r"on (http://\S+) ", server.stdout.readline())
-                if match is None:
-                    raise SystemExit("swarmdeck serve did not start")
-                photograph(match[1].rstrip("/"), shop.url, chromium, args)
-            finally:
-                server.send_signal(signal.SIGINT)
-                server.wait(timeout=30)
-                if server.stdout:
-                    server.stdout.close()
+            with serving(results, clean, work, stop_s=30) as url:
+                photograph(url, shop.url, chromium, args)
 
 
 def photograph(url: str, shop: str, chromium: str, args: argparse.Namespace) -> None:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with browsing(chromium) as (browser, page):
         page.set_default_timeout(30_000)
         page.goto(url + "/login")
         page.fill("input[name=account-name]", "tess")
@@ -110,7 +77,7 @@ def photograph(url: str, shop: str, chromium: str, args: argparse.Namespace) -> 
         page.wait_for_url("**/runs/*")
         page.wait_for_selector("#sd-report[data-rendered=true] .sd-chart canvas")
         page.wait_for_timeout(int(args.live * 1000))
-        shoot(page, out / "platform-live-run.png")
+        picture(page, out / "platform-live-run.png", HEIGHT)
         page.click("#sd-stop button")
         page.wait_for_function("""() => document.querySelector('#sd-report')
             .dataset.status !== 'running'""")
@@ -119,18 +86,17 @@ def photograph(url: str, shop: str, chromium: str, args: argparse.Namespace) -> 
             if "ended (exit" in page.locator("table.sd-launches").inner_text():
                 break
             page.wait_for_timeout(500)
-        shoot(page, out / "platform-test.png")
+        picture(page, out / "platform-test.png", HEIGHT)
         page.goto(url + "/tests")
-        shoot(page, out / "platform-tests.png", 500)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        picture(page, out / "platform-tests.png", 500)
+        context = browser.new_context(viewport=VIEWPORT)
         admin = context.new_page()
         admin.goto(url + "/login")
         admin.fill("input[name=account-name]", "ada")
         admin.fill("input[name=account-password]", PASSWORD)
         admin.click("#sd-login-account button[type=submit]")
         admin.goto(url + "/audit")
-        shoot(admin, out / "platform-audit.png", 600)
-        browser.close()
+        picture(admin, out / "platform-audit.png", 600)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -29,14 +27,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import sync_playwright
-
+from _browser import browsing, chromium_path, picture, serving
 from shopfront.server import GunicornServer
 from swarmdeck.demo import THRESHOLDS, seed
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update"]
 CHART_READY = "#sd-report[data-rendered=true] .sd-chart canvas"
 
 
@@ -78,12 +73,7 @@ def record_runs(work: Path, results: str, run_time: str, users: int, scale: int
 def shoot(page: Any, url: str, ready: str, target: Path, height: int | None) -> None:
     page.goto(url)
     page.wait_for_selector(ready)
-    page.wait_for_timeout(300)  # let uPlot finish its first paint
-    full = page.evaluate("document.documentElement.scrollHeight")
-    page.screenshot(path=str(target), full_page=True,
-                    clip=None if height is None else
-                    {"x": 0, "y": 0, "width": 1280, "height": min(height, full)})
-    print(f"wrote {target}", flush=True)
+    picture(page, target, height)
 
 
 def main() -> None:
@@ -96,9 +86,7 @@ def main() -> None:
                         help="clip the screenshots to this many pixels (0: full page)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    chromium = os.environ.get("SWARMDECK_CHROMIUM") or shutil.which("chromium")
-    if chromium is None:
-        raise SystemExit("no Chromium: apt-get install chromium (or set SWARMDECK_CHROMIUM)")
+    chromium = chromium_path()
     height = args.height or None
     with tempfile.TemporaryDirectory(prefix="swarmdeck-shots-") as folder:
         work = Path(folder)
@@ -113,16 +101,7 @@ def main() -> None:
             if done.returncode:
                 raise SystemExit(f"swarmdeck report ({name}): {done.stderr}")
         env = {k: v for k, v in os.environ.items() if not k.startswith("SWARMDECK_DASHBOARD")}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "swarmdeck", "serve", "--db", results, "--bind",
-             "127.0.0.1:0"], stdout=subprocess.PIPE, text=True, env=env, cwd=REPO,
-            start_new_session=True)
-        try:
-            assert server.stdout is not None
-            match = re.search(r"on (http://\S+) ", server.stdout.readline())
-            if match is None:
-                raise SystemExit("swarmdeck serve did not start")
-            url = match[1].rstrip("/")
+        with serving(results, env, REPO, stop_s=20) as url:
             pictures = [
                 ("report", (work / "r.html").as_uri(), "[data-chart=latency] canvas"),
                 ("report-compare", (work / "c.html").as_uri(), "[data-chart=latency] canvas"),
@@ -132,18 +111,9 @@ def main() -> None:
                  CHART_READY),
                 ("dashboard-trends", f"{url}/trends", "#sd-trends[data-drawn] canvas"),
             ]
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=chromium,
-                                                     args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
+            with browsing(chromium) as (_, page):
                 for name, target, ready in pictures:
                     shoot(page, target, ready, args.out / f"{name}.png", height)
-                browser.close()
-        finally:
-            server.send_signal(signal.SIGINT)
-            server.wait(timeout=20)
-            if server.stdout:
-                server.stdout.close()
 
 
 if __name__ == "__main__":

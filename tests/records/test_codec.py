@@ -12,13 +12,21 @@ from swarmdeck.records import (
     Finding,
     LocustError,
     NameGroup,
+    OutageEvidence,
     RunDetails,
     ScriptError,
     StoreOutage,
     ThresholdOutcome,
     WorkerRecord,
 )
-from swarmdeck.records.codec import DETAILS_VERSION, details_from_json, details_to_json
+from swarmdeck.records.codec import (
+    DETAILS_VERSION,
+    details_from_json,
+    details_to_json,
+    finding_from_json,
+    outage_evidence_of,
+    outage_evidence_to_json,
+)
 
 FULL = RunDetails(
     ending=Ending.WORKERS_LOST, locust_requests=1200, locust_failures=3,
@@ -135,3 +143,26 @@ def test_store_outages_round_trip_and_older_runs_had_none() -> None:
     assert "store_outages" not in details_to_json(FULL)  # written only when there were some
     for older in ({**details_to_json(FULL), "version": 2}, VERSION_1):
         assert details_from_json(older).store_outages == ()
+
+
+# An outage finding's evidence as the verdict has stored it since the finding exists.
+OUTAGE_STORED = {"start_s": 7.7, "end_s": 17.7, "start_epoch": 1_700_000_008,
+                 "end_epoch": 1_700_000_018, "duration_s": 10, "requests": 1910,
+                 "failures": 1910, "outage_failures": 1910, "kinds": {"refused": 1910},
+                 "reasons": {"ConnectionRefusedError(111, 'Connection refused')": 1910},
+                 "recovery_s": 0, "recovered_at_s": 17.7, "baseline_failure_share": 0.0,
+                 "baseline_p50_ms": 20.0}
+
+
+def test_an_outage_findings_evidence_reads_typed_and_writes_back_the_same() -> None:
+    finding = finding_from_json({"code": "outage", "severity": "error", "endpoint": None,
+                                 "message": "the target was down", "evidence": OUTAGE_STORED,
+                                 "fix": "find what stopped the target"})
+    outage = outage_evidence_of(finding)
+    assert outage is not None
+    assert (outage.start_s, outage.end_s, outage.outage_failures) == (7.7, 17.7, 1910)
+    assert outage_evidence_to_json(outage) == OUTAGE_STORED
+    partial = replace(finding, evidence={"start_s": 8, "end_s": 18})  # keys missing: defaults
+    assert outage_evidence_of(partial) == OutageEvidence(8.0, 18.0, 0, 0)
+    assert outage_evidence_of(replace(finding, evidence={})) is None  # no window
+    assert outage_evidence_of(replace(finding, code="failing-endpoint")) is None

@@ -1,5 +1,6 @@
 """Dashboard fixtures: a temp SQLite store filled through the store API, the app over it,
-its test client, and a checker of API answers against the app's OpenAPI document."""
+its test client, and a checker of API answers against the app's OpenAPI document; for the
+platform's tests, a store of its own with one user per role (``people``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, update
+from tests.web.platform import People, add_people
 from tests.web.seeding import XSS_IMG, XSS_NAME, XSS_REASON, seed_run
 
 from swarmdeck.store import Store, models
@@ -79,6 +81,12 @@ def app(seeded: Seeded) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def people(tmp_path: Path) -> People:
+    """A platform store of the test's own with an admin, a tester and a viewer."""
+    return add_people(f"sqlite:///{tmp_path / 'platform.db'}")
 
 
 class ApiSchema:

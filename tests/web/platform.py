@@ -28,6 +28,20 @@ class People:
     tokens: dict[str, str]  # role -> a personal API token
 
 
+def visitor(wait_s: float) -> str:
+    """A locustfile: one user class that loads ``/`` every ``wait_s`` seconds."""
+    return f"""from locust import HttpUser, constant, task
+
+
+class Visitor(HttpUser):
+    wait_time = constant({wait_s})
+
+    @task
+    def home(self):
+        self.client.get("/")
+"""
+
+
 def add_people(url: str) -> People:
     with Store.open(url) as store:
         accounts = Accounts(store)

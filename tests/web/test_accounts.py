@@ -15,7 +15,6 @@ from tests.web.platform import (
     PASSWORDS,
     Api,
     People,
-    add_people,
     bearer,
     csrf_of,
     log_in,
@@ -27,11 +26,6 @@ from swarmdeck.store.platform import Accounts
 from swarmdeck.web import Auth, close_app, create_app
 
 BOOTSTRAP = "bootstrap-token-0123456789"
-
-
-@pytest.fixture
-def people(tmp_path: Path) -> People:
-    return add_people(f"sqlite:///{tmp_path / 'platform.db'}")
 
 
 @pytest.fixture

@@ -16,28 +16,14 @@ from typing import Any
 
 import pytest
 from tests.web.liveserver import LiveDashboard
-from tests.web.platform import People, add_people, bearer
+from tests.web.platform import People, bearer, visitor
 from tests.web.receiver import Receiver, receiver
 from tests.web.test_saved_tests import new_test
 
 from swarmdeck.store import Store
 
 pytestmark = pytest.mark.integration
-LOCUSTFILE = """from locust import HttpUser, constant, task
-
-
-class Visitor(HttpUser):
-    wait_time = constant(0.1)
-
-    @task
-    def home(self):
-        self.client.get("/")
-"""
-
-
-@pytest.fixture
-def people(tmp_path: Path) -> People:
-    return add_people(f"sqlite:///{tmp_path / 'platform.db'}")
+LOCUSTFILE = visitor(0.1)
 
 
 @pytest.fixture

@@ -9,14 +9,13 @@ import http.server
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 from flask import Flask
 from tests.integration.conftest import SCENARIOS, shop  # noqa: F401 - the fixture
-from tests.web.platform import Api, People, add_people, log_in
+from tests.web.platform import Api, People, log_in
 from tests.web.test_saved_tests import new_test
 
 from swarmdeck.errors import NotPermitted
@@ -26,11 +25,6 @@ from swarmdeck.web.launcher import launcher
 
 pytestmark = pytest.mark.integration
 PUBLIC_PAGES = (SCENARIOS / "public_pages.py").read_text()
-
-
-@pytest.fixture
-def people(tmp_path: Path) -> People:
-    return add_people(f"sqlite:///{tmp_path / 'platform.db'}")
 
 
 @pytest.fixture

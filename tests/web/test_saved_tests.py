@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from tests.web.platform import Api, People, add_people, csrf_of, log_in
+from tests.web.platform import Api, People, csrf_of, log_in
 
 from swarmdeck.web import close_app, create_app
 
@@ -29,11 +29,6 @@ def new_test(**changes: object) -> dict[str, object]:
             "host": "http://127.0.0.1:8000", "users": 2, "spawn_rate": 2,
             "run_time": "5s", "thresholds": ["p95 < 500ms"], "tags": {"team": "shop"},
             **changes}
-
-
-@pytest.fixture
-def people(tmp_path: Path) -> People:
-    return add_people(f"sqlite:///{tmp_path / 'platform.db'}")
 
 
 @pytest.fixture

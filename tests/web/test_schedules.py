@@ -7,20 +7,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from flask import Flask
-from tests.web.platform import Api, People, add_people, csrf_of, log_in
+from tests.web.platform import Api, People, csrf_of, log_in
 from tests.web.test_saved_tests import new_test
 
 from swarmdeck.web import close_app, create_app
 from swarmdeck.web.scheduler import Scheduler
-
-
-@pytest.fixture
-def people(tmp_path: Path) -> People:
-    return add_people(f"sqlite:///{tmp_path / 'platform.db'}")
 
 
 @pytest.fixture

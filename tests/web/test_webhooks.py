@@ -5,32 +5,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
-from tests.web.platform import Api, People, add_people, csrf_of, log_in
+from tests.web.platform import Api, People, csrf_of, log_in, visitor
 from tests.web.receiver import receiver
 from tests.web.test_saved_tests import new_test
 
 from swarmdeck.web import close_app, create_app
 
 SECRET_PATH = "/services/T000/B000/s3cr3t-webhook-path"
-LOCUSTFILE = """from locust import HttpUser, constant, task
-
-
-class Visitor(HttpUser):
-    wait_time = constant(0.2)
-
-    @task
-    def home(self):
-        self.client.get("/")
-"""
-
-
-@pytest.fixture
-def people(tmp_path: Path) -> People:
-    return add_people(f"sqlite:///{tmp_path / 'platform.db'}")
+LOCUSTFILE = visitor(0.2)
 
 
 @pytest.fixture

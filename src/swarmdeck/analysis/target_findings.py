@@ -25,8 +25,9 @@ from swarmdeck.analysis.outages import (
 )
 from swarmdeck.analysis.summary import EndpointSummary, ErrorCount
 from swarmdeck.labels import endpoint_label as label
+from swarmdeck.records.codec import outage_evidence_to_json
 from swarmdeck.records.evidence import EndpointEvidence
-from swarmdeck.records.verdict import Finding
+from swarmdeck.records.verdict import Finding, OutageEvidence
 
 # failing-endpoint: failures (other than 401/403 and CSRF 400s: auth-failing's and
 # csrf-missing's) at least this share of the endpoint's requests...
@@ -238,16 +239,17 @@ def outage(inputs: FindingInputs) -> list[Finding]:
             f"the target was down from {clock(start_s)} to {clock(end_s)} ({o.seconds} s): "
             f"{o.outage_failures:,} of {o.requests:,} requests failed "
             f"({_kinds_text(o.kinds)}); {after}",
-            {"start_s": start_s, "end_s": end_s, "start_epoch": o.start, "end_epoch": o.end,
-             "duration_s": o.seconds, "requests": o.requests, "failures": o.failures,
-             "outage_failures": o.outage_failures, "kinds": dict(o.kinds),
-             "reasons": dict(o.reasons), "recovery_s": o.recovery_s,
-             "recovered_at_s": None if o.recovered_at is None
-             else series.offset(o.recovered_at),
-             "baseline_failure_share": None if o.baseline_failure_share is None
-             else round(o.baseline_failure_share, 4),
-             "baseline_p50_ms": None if o.baseline_p50_ms is None
-             else round(o.baseline_p50_ms, 2)},
+            outage_evidence_to_json(OutageEvidence(
+                start_s=start_s, end_s=end_s, start_epoch=o.start, end_epoch=o.end,
+                duration_s=o.seconds, requests=o.requests, failures=o.failures,
+                outage_failures=o.outage_failures, kinds=dict(o.kinds),
+                reasons=dict(o.reasons), recovery_s=o.recovery_s,
+                recovered_at_s=None if o.recovered_at is None
+                else series.offset(o.recovered_at),
+                baseline_failure_share=None if o.baseline_failure_share is None
+                else round(o.baseline_failure_share, 4),
+                baseline_p50_ms=None if o.baseline_p50_ms is None
+                else round(o.baseline_p50_ms, 2))),
             f"find what stopped the target {_times(series, o.start, o.end)}: its logs, "
             "restarts or crashes of its processes, a deploy, the proxy's or load balancer's "
             "errors; if the outage was deliberate (a failover test), the recovery time is the "

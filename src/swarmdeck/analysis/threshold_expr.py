@@ -171,14 +171,7 @@ def parse_monitor(text: str) -> Threshold:
     if series is None:
         raise s.fail("a monitor series such as cpu")
     window_s = _window(s, text)
-    op_at = len(text) - len(text[s.pos:].lstrip())
-    op = s.take(_OP_RE)
-    if op is None or op not in OPS:
-        raise s.fail(f"an operator <, <=, > or >= after {text[:op_at].strip()}", at=op_at)
-    number = s.take(_NUMBER_RE)
-    if number is None:
-        raise s.fail(f"a number after {op}")
-    unit_at = len(text) - len(text[s.pos:].lstrip())
+    op, number, unit_at = _comparison(s, text)
     written = s.take(re.compile(r"%|[A-Za-z]+")) or ""
     amount = _decimal(number)
     unit = ""
@@ -214,6 +207,19 @@ def _window(s: _Scanner, text: str) -> float | None:
     return window_s
 
 
+def _comparison(s: _Scanner, text: str) -> tuple[str, str, int]:
+    """The operator, the number after it (as written), and where what follows them (a
+    unit) starts."""
+    op_at = len(text) - len(text[s.pos:].lstrip())
+    op = s.take(_OP_RE)
+    if op is None or op not in OPS:
+        raise s.fail(f"an operator <, <=, > or >= after {text[:op_at].strip()}", at=op_at)
+    number = s.take(_NUMBER_RE)
+    if number is None:
+        raise s.fail(f"a number after {op}")
+    return op, number, len(text) - len(text[s.pos:].lstrip())
+
+
 def _decimal(digits: str) -> Decimal:
     try:
         return Decimal(digits)
@@ -236,14 +242,7 @@ def parse(text: str, endpoint: str | None = None, abort: bool = False,
         raise s.fail(f"a metric ({_METRIC_LIST})", at=s.pos - len(word),
                      found=f"{word!r}{guess}")
     window_s = _window(s, text)
-    op_at = len(text) - len(text[s.pos:].lstrip())
-    op = s.take(_OP_RE)
-    if op is None or op not in OPS:
-        raise s.fail(f"an operator <, <=, > or >= after {text[:op_at].strip()}", at=op_at)
-    number = s.take(_NUMBER_RE)
-    if number is None:
-        raise s.fail(f"a number after {op}")
-    unit_at = len(text) - len(text[s.pos:].lstrip())
+    op, number, unit_at = _comparison(s, text)
     unit = (s.take(_UNIT_RE) or "").lower()
     amount = _decimal(number)
     if metric in LATENCY_METRICS:

@@ -43,7 +43,7 @@ from swarmdeck.records.status import (
     decide,
     errors_reason,
 )
-from swarmdeck.records.verdict import Finding, ThresholdOutcome
+from swarmdeck.records.verdict import Finding, OutageEvidence, ThresholdOutcome
 
 __all__ = [
     "FINAL_STATUSES",
@@ -64,6 +64,7 @@ __all__ = [
     "MonitorMeans",
     "NameGroup",
     "OpenModelRecord",
+    "OutageEvidence",
     "RowVerdict",
     "RunDetails",
     "RunRef",

@@ -53,7 +53,7 @@ from swarmdeck.records.openmodel_codec import (  # the open model's forms
     open_model_to_json,
 )
 from swarmdeck.records.status import Ending
-from swarmdeck.records.verdict import Finding, ThresholdOutcome
+from swarmdeck.records.verdict import Finding, OutageEvidence, ThresholdOutcome
 
 DETAILS_VERSION = 3
 
@@ -94,6 +94,38 @@ def finding_from_json(data: Mapping[str, Any]) -> Finding:
     return Finding(code=str(data.get("code", "")), severity=str(data.get("severity", "info")),
                    endpoint=data.get("endpoint"), message=str(data.get("message", "")),
                    evidence=dict(data.get("evidence") or {}), fix=str(data.get("fix", "")))
+
+
+def outage_evidence_to_json(o: OutageEvidence) -> JSONDict:
+    """An ``outage`` finding's evidence, as stored with the run (the keys it has had since
+    the finding exists: runs stored before the typed record read the same)."""
+    return {"start_s": o.start_s, "end_s": o.end_s, "start_epoch": o.start_epoch,
+            "end_epoch": o.end_epoch, "duration_s": o.duration_s, "requests": o.requests,
+            "failures": o.failures, "outage_failures": o.outage_failures,
+            "kinds": dict(o.kinds), "reasons": dict(o.reasons), "recovery_s": o.recovery_s,
+            "recovered_at_s": o.recovered_at_s,
+            "baseline_failure_share": o.baseline_failure_share,
+            "baseline_p50_ms": o.baseline_p50_ms}
+
+
+def outage_evidence_of(f: Finding) -> OutageEvidence | None:
+    """The evidence of an ``outage`` finding, typed; None for any other finding, or one
+    without its window. Keys missing from the stored evidence read as 0, empty or None."""
+    data = f.evidence
+    start_s, end_s = _optional_float(data.get("start_s")), _optional_float(data.get("end_s"))
+    if f.code != "outage" or start_s is None or end_s is None:
+        return None
+    return OutageEvidence(
+        start_s=start_s, end_s=end_s, start_epoch=_int(data.get("start_epoch")) or 0,
+        end_epoch=_int(data.get("end_epoch")) or 0, duration_s=_int(data.get("duration_s")) or 0,
+        requests=_int(data.get("requests")) or 0, failures=_int(data.get("failures")) or 0,
+        outage_failures=_int(data.get("outage_failures")) or 0,
+        kinds={str(k): int(v) for k, v in (data.get("kinds") or {}).items()},
+        reasons={str(k): int(v) for k, v in (data.get("reasons") or {}).items()},
+        recovery_s=_int(data.get("recovery_s")),
+        recovered_at_s=_optional_float(data.get("recovered_at_s")),
+        baseline_failure_share=_optional_float(data.get("baseline_failure_share")),
+        baseline_p50_ms=_optional_float(data.get("baseline_p50_ms")))
 
 
 # -- comparison and evidence ----------------------------------------------------------------

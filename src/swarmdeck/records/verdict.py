@@ -1,4 +1,5 @@
-"""What the verdict stores with a run: each threshold's result and each finding."""
+"""What the verdict stores with a run: each threshold's result and each finding (and the
+typed evidence of an ``outage`` finding, which the report's charts mark)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,25 @@ class Finding:
     message: str
     evidence: Mapping[str, Any] = field(default_factory=dict)  # JSON-able, per code
     fix: str = ""
+
+
+@dataclass(frozen=True)
+class OutageEvidence:
+    """The evidence of an ``outage`` finding (analysis/target_findings.py): a window in
+    which the target was down, and its recovery. Stored as the finding's evidence
+    (``records.codec.outage_evidence_to_json``); the charts shade its window."""
+
+    start_s: float  # seconds since the run's start, as on the charts
+    end_s: float
+    start_epoch: int  # epoch second of the window's first second
+    end_epoch: int  # epoch second just after its last one
+    duration_s: int = 0
+    requests: int = 0
+    failures: int = 0
+    outage_failures: int = 0  # failures of an outage kind (no response, 502/503/504)
+    kinds: Mapping[str, int] = field(default_factory=dict)  # kind -> count
+    reasons: Mapping[str, int] = field(default_factory=dict)  # the most frequent reasons
+    recovery_s: int | None = None  # after the window; None: not recovered within the run
+    recovered_at_s: float | None = None  # since the run's start
+    baseline_failure_share: float | None = None  # before the window
+    baseline_p50_ms: float | None = None

@@ -40,7 +40,8 @@ from swarmdeck.analysis.summary import TOTAL_NAME, EndpointSummary
 from swarmdeck.labels import endpoint_label
 from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
-from swarmdeck.records.codec import comparison_from_json, comparison_to_json
+from swarmdeck.records.codec import comparison_from_json, comparison_to_json, outage_evidence_of
+from swarmdeck.records.verdict import Finding
 from swarmdeck.report.model import (
     Pairs,
     RunReport,
@@ -124,7 +125,7 @@ def run_document(store: Store, run_id: int, *, max_points: int = MAX_POINTS,
         if len(report.regions) > 1 else {},
         "thresholds": summary["thresholds"],
         "findings": summary["findings"],
-        "outages": outage_marks(summary["findings"]),
+        "outages": outage_marks(report.findings),
         "comparison": _labelled(summary.get("comparison")),
         "script_errors": summary["script_errors"],
         "monitors": monitors_part(report.monitors, report.monitor_sources, timeline,
@@ -132,18 +133,12 @@ def run_document(store: Store, run_id: int, *, max_points: int = MAX_POINTS,
     }
 
 
-def outage_marks(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def outage_marks(findings: Iterable[Finding]) -> list[dict[str, Any]]:
     """The windows of the ``outage`` findings (analysis/target_findings.py), in seconds
     since the run's start as on the charts, with what the charts label them with."""
-    marks = []
-    for finding in findings:
-        evidence = finding.get("evidence") or {}
-        if finding.get("code") != "outage" or "start_s" not in evidence:
-            continue
-        marks.append({"start_s": evidence["start_s"], "end_s": evidence["end_s"],
-                      "failures": evidence.get("outage_failures"),
-                      "recovery_s": evidence.get("recovery_s")})
-    return sorted(marks, key=lambda mark: mark["start_s"])
+    outages = [o for o in map(outage_evidence_of, findings) if o is not None]
+    return [{"start_s": o.start_s, "end_s": o.end_s, "failures": o.outage_failures,
+             "recovery_s": o.recovery_s} for o in sorted(outages, key=lambda o: o.start_s)]
 
 
 def compare_document(store: Store, base_id: int, candidate_id: int) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from swarmdeck.errors import BadInput, Conflict, ItemNotFound
-from swarmdeck.store import models
+from swarmdeck.store import items, models
 from swarmdeck.store.connect import write_connection
 from swarmdeck.store.liveness import db_now
 
@@ -176,15 +176,12 @@ def list_users(connection: Connection) -> list[Account]:
 
 
 def get_user(connection: Connection, user_id: int) -> Account:
-    row = connection.execute(select(users).where(users.c.id == user_id)).first()
-    if row is None:
-        raise ItemNotFound(f"no user {user_id}", "see the users page or `GET /api/users`")
-    return _account(row)
+    return items.get(connection, users, _account, user_id, "user",
+                     "see the users page or `GET /api/users`")
 
 
 def find_user(connection: Connection, name: str) -> Account | None:
-    row = connection.execute(select(users).where(users.c.name == name)).first()
-    return None if row is None else _account(row)
+    return items.find(connection, users, _account, users.c.name == name)
 
 
 def check_login(connection: Connection, name: str, password: str) -> Account | None:
@@ -205,10 +202,8 @@ def add_user(engine: Engine, name: str, password: str, role: str) -> Account:
     with write_connection(engine) as connection:
         if find_user(connection, name) is not None:
             raise Conflict(f"there is already a user {name!r}", "pick another name")
-        user_id = connection.execute(insert(users).values(
-            name=name, password_hash=hashed, role=role,
-            created_at=db_now(connection))).inserted_primary_key
-        new_id = int(user_id[0])  # type: ignore[index]
+        new_id = items.add(connection, users, name=name, password_hash=hashed, role=role,
+                           created_at=db_now(connection))
         return get_user(connection, new_id)
 
 
@@ -258,11 +253,10 @@ def create_token(engine: Engine, user_id: int, name: str) -> tuple[ApiToken, str
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with write_connection(engine) as connection:
         get_user(connection, user_id)
-        token_id = connection.execute(insert(tokens).values(
-            user_id=user_id, name=name, token_sha256=token_digest(secret),
-            prefix=secret[:len(TOKEN_PREFIX) + 4], created_at=db_now(connection),
-            last_used_at=None, revoked_at=None)).inserted_primary_key
-        new_id = int(token_id[0])  # type: ignore[index]
+        new_id = items.add(connection, tokens, user_id=user_id, name=name,
+                           token_sha256=token_digest(secret),
+                           prefix=secret[:len(TOKEN_PREFIX) + 4],
+                           created_at=db_now(connection), last_used_at=None, revoked_at=None)
         row = connection.execute(select(tokens).where(tokens.c.id == new_id)).one()
         return _token(row), secret
 

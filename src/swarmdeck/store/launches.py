@@ -23,17 +23,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    delete,
     func,
-    insert,
     select,
     text,
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from swarmdeck.errors import BadInput, Conflict, ItemNotFound
-from swarmdeck.store import models
+from swarmdeck.errors import BadInput, Conflict
+from swarmdeck.store import items, models
 from swarmdeck.store.connect import write_connection
 from swarmdeck.store.liveness import db_now
 
@@ -133,15 +131,12 @@ def _target(row: Any) -> Target:
 # -- launches ----------------------------------------------------------------------------
 
 def get_launch(connection: Connection, launch_id: int) -> Launch:
-    row = connection.execute(select(launches).where(launches.c.id == launch_id)).first()
-    if row is None:
-        raise ItemNotFound(f"no launch {launch_id}", "see GET /api/launches")
-    return _launch(row)
+    return items.get(connection, launches, _launch, launch_id, "launch",
+                     "see GET /api/launches")
 
 
 def launch_of_run(connection: Connection, run_id: int) -> Launch | None:
-    row = connection.execute(select(launches).where(launches.c.run_id == run_id)).first()
-    return None if row is None else _launch(row)
+    return items.find(connection, launches, _launch, launches.c.run_id == run_id)
 
 
 def list_launches(connection: Connection, limit: int, *, active: bool = False,
@@ -172,12 +167,11 @@ def reserve(engine: Engine, *, test_id: int, version: int, sha256: str, requeste
         if mine >= limits.max_runs_per_user:
             raise Conflict(f"{requested_by} has {mine} runs going on, the most per user",
                            "wait for one to end, or raise serve --max-runs-per-user")
-        key = connection.execute(insert(launches).values(
-            test_id=test_id, version=version, locustfile_sha256=sha256,
+        new_id = items.add(
+            connection, launches, test_id=test_id, version=version, locustfile_sha256=sha256,
             requested_by=requested_by, status="starting", run_id=None, pid=None,
             hostname=hostname, users=users, created_at=db_now(connection), ended_at=None,
-            exit_code=None, stopped_by=None, message=None)).inserted_primary_key
-        new_id = int(key[0])  # type: ignore[index]
+            exit_code=None, stopped_by=None, message=None)
         return get_launch(connection, new_id)
 
 
@@ -197,25 +191,21 @@ def list_targets(connection: Connection) -> list[Target]:
 
 
 def find_target(connection: Connection, origin: str) -> Target | None:
-    row = connection.execute(select(targets).where(targets.c.origin == origin)).first()
-    return None if row is None else _target(row)
+    return items.find(connection, targets, _target, targets.c.origin == origin)
 
 
 def get_target(connection: Connection, target_id: int) -> Target:
-    row = connection.execute(select(targets).where(targets.c.id == target_id)).first()
-    if row is None:
-        raise ItemNotFound(f"no target {target_id}", "see GET /api/targets")
-    return _target(row)
+    return items.get(connection, targets, _target, target_id, "target",
+                     "see GET /api/targets")
 
 
 def add_target(engine: Engine, origin: str, added_by: str) -> Target:
     with write_connection(engine) as connection:
         if find_target(connection, origin) is not None:
             raise Conflict(f"{origin} is already a target", "verify the one listed")
-        key = connection.execute(insert(targets).values(
-            origin=origin, token=secrets.token_hex(16), added_by=added_by,
-            created_at=db_now(connection), verified_at=None)).inserted_primary_key
-        new_id = int(key[0])  # type: ignore[index]
+        new_id = items.add(connection, targets, origin=origin, token=secrets.token_hex(16),
+                           added_by=added_by, created_at=db_now(connection),
+                           verified_at=None)
         return get_target(connection, new_id)
 
 
@@ -227,10 +217,7 @@ def mark_verified(engine: Engine, target_id: int) -> Target:
 
 
 def remove_target(engine: Engine, target_id: int) -> Target:
-    with write_connection(engine) as connection:
-        found = get_target(connection, target_id)
-        connection.execute(delete(targets).where(targets.c.id == target_id))
-        return found
+    return items.remove(engine, targets, target_id, get_target)
 
 
 def check_origin(origin: str) -> str:

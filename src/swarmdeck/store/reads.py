@@ -94,8 +94,10 @@ def _measures(level: int) -> Select[Any]:
     return query if level == RAW else query.where(table.c.level == level)
 
 
-def _rows(connection: Connection, run_id: int, level: int, lo: int | None, hi: int | None,
-          region: str | None) -> Iterable[Any]:
+def _rows_query(run_id: int, level: int, lo: int | None, hi: int | None,
+                region: str | None) -> Select[Any]:
+    """The run's measurement rows of one level, starting in [lo, hi), of one region (None:
+    all)."""
     table = models.intervals if level == RAW else models.rollups
     query = _measures(level).where(table.c.run_id == run_id)
     if lo is not None:
@@ -104,7 +106,12 @@ def _rows(connection: Connection, run_id: int, level: int, lo: int | None, hi: i
         query = query.where(table.c.start < hi)
     if region is not None:
         query = query.where(table.c.region == region)
-    return connection.execute(query)
+    return query
+
+
+def _rows(connection: Connection, run_id: int, level: int, lo: int | None, hi: int | None,
+          region: str | None) -> Iterable[Any]:
+    return connection.execute(_rows_query(run_id, level, lo, hi, region))
 
 
 def _ceil(value: float | None) -> int | None:
@@ -255,14 +262,8 @@ def _ordered_rows(connection: Connection, run_id: int,
     """The rows of each source in start order; sources cover consecutive start ranges."""
     for level, lo, hi in sources:
         table = models.intervals if level == RAW else models.rollups
-        query = (_measures(level).where(table.c.run_id == run_id)
-                 .order_by(table.c.start, table.c.method, table.c.name))
-        if lo is not None:
-            query = query.where(table.c.start >= lo)
-        if hi is not None:
-            query = query.where(table.c.start < hi)
-        if region is not None:
-            query = query.where(table.c.region == region)
+        query = _rows_query(run_id, level, lo, hi, region).order_by(
+            table.c.start, table.c.method, table.c.name)
         yield from connection.execute(query).yield_per(1000)
 
 

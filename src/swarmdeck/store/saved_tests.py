@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from swarmdeck.errors import ItemNotFound
-from swarmdeck.store import models
+from swarmdeck.store import items, models
 from swarmdeck.store.connect import write_connection
 from swarmdeck.store.liveness import db_now
 
@@ -150,10 +150,8 @@ def _add_version(connection: Connection, test_id: int, version: int, actor: str,
 def create_test(engine: Engine, name: str, actor: str, locustfile: StoredLocustfile,
                 settings: dict[str, Any]) -> SavedTest:
     with write_connection(engine) as connection:
-        key = connection.execute(insert(saved_tests).values(
-            name=name, created_by=actor, created_at=db_now(connection), current_version=1,
-            deleted_at=None)).inserted_primary_key
-        test_id = int(key[0])  # type: ignore[index]
+        test_id = items.add(connection, saved_tests, name=name, created_by=actor,
+                            created_at=db_now(connection), current_version=1, deleted_at=None)
         _add_version(connection, test_id, 1, actor, locustfile, settings)
         return get_test(connection, test_id)
 

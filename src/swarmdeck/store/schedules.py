@@ -11,24 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import (
-    JSON,
-    Connection,
-    Engine,
-    ForeignKey,
-    Integer,
-    String,
-    Table,
-    Text,
-    delete,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import JSON, Connection, Engine, Integer, String, Table, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from swarmdeck.errors import ItemNotFound
-from swarmdeck.store import models
+from swarmdeck.store import items, models
 from swarmdeck.store.connect import write_connection
 from swarmdeck.store.liveness import db_now
 
@@ -37,8 +23,7 @@ class ScheduleRow(models.Base):
     __tablename__ = "schedules"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    test_id: Mapped[int] = mapped_column(ForeignKey("saved_tests.id", ondelete="CASCADE"),
-                                         index=True)
+    test_id: Mapped[int] = items.of_saved_test()
     cron: Mapped[str] = mapped_column(String(100))
     # extra `swarmdeck run` gates: compare_to (a run reference) and max_regression budgets
     options: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -77,10 +62,8 @@ def _schedule(row: Any) -> Schedule:
 
 
 def get_schedule(connection: Connection, schedule_id: int) -> Schedule:
-    row = connection.execute(select(schedules).where(schedules.c.id == schedule_id)).first()
-    if row is None:
-        raise ItemNotFound(f"no schedule {schedule_id}", "see GET /api/schedules")
-    return _schedule(row)
+    return items.get(connection, schedules, _schedule, schedule_id, "schedule",
+                     "see GET /api/schedules")
 
 
 def list_schedules(connection: Connection, test_id: int | None = None) -> list[Schedule]:
@@ -93,19 +76,14 @@ def list_schedules(connection: Connection, test_id: int | None = None) -> list[S
 def add_schedule(engine: Engine, test_id: int, cron: str, options: dict[str, Any],
                  actor: str) -> Schedule:
     with write_connection(engine) as connection:
-        key = connection.execute(insert(schedules).values(
-            test_id=test_id, cron=cron, options=options, created_by=actor,
-            created_at=db_now(connection), last_due=None, last_launch_id=None,
-            last_message=None)).inserted_primary_key
-        new_id = int(key[0])  # type: ignore[index]
+        new_id = items.add(connection, schedules, test_id=test_id, cron=cron,
+                           options=options, created_by=actor, created_at=db_now(connection),
+                           last_due=None, last_launch_id=None, last_message=None)
         return get_schedule(connection, new_id)
 
 
 def remove_schedule(engine: Engine, schedule_id: int) -> Schedule:
-    with write_connection(engine) as connection:
-        found = get_schedule(connection, schedule_id)
-        connection.execute(delete(schedules).where(schedules.c.id == schedule_id))
-        return found
+    return items.remove(engine, schedules, schedule_id, get_schedule)
 
 
 def claim(engine: Engine, schedule: Schedule, due: datetime) -> bool:

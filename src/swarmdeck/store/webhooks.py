@@ -21,15 +21,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    delete,
-    insert,
     select,
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from swarmdeck.errors import ItemNotFound
-from swarmdeck.store import models
+from swarmdeck.store import items, models
 from swarmdeck.store.connect import write_connection
 from swarmdeck.store.liveness import db_now
 
@@ -38,8 +35,7 @@ class WebhookRow(models.Base):
     __tablename__ = "webhooks"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    test_id: Mapped[int] = mapped_column(ForeignKey("saved_tests.id", ondelete="CASCADE"),
-                                         index=True)
+    test_id: Mapped[int] = items.of_saved_test()
     url: Mapped[str] = mapped_column(Text)  # a secret: never shown in full
     format: Mapped[str] = mapped_column(String(16))  # json, slack
     events: Mapped[list[str]] = mapped_column(JSON)  # run_end, threshold_failed, regression
@@ -120,10 +116,8 @@ def _delivery(row: Any) -> Delivery:
 
 
 def get_webhook(connection: Connection, webhook_id: int) -> Webhook:
-    row = connection.execute(select(webhooks).where(webhooks.c.id == webhook_id)).first()
-    if row is None:
-        raise ItemNotFound(f"no webhook {webhook_id}", "see the test's page")
-    return _webhook(row)
+    return items.get(connection, webhooks, _webhook, webhook_id, "webhook",
+                     "see the test's page")
 
 
 def list_webhooks(connection: Connection, test_id: int) -> list[Webhook]:
@@ -134,18 +128,14 @@ def list_webhooks(connection: Connection, test_id: int) -> list[Webhook]:
 def add_webhook(engine: Engine, test_id: int, url: str, format_: str, events: list[str],
                 base_url: str | None, actor: str) -> Webhook:
     with write_connection(engine) as connection:
-        key = connection.execute(insert(webhooks).values(
-            test_id=test_id, url=url, format=format_, events=events, base_url=base_url,
-            created_by=actor, created_at=db_now(connection))).inserted_primary_key
-        new_id = int(key[0])  # type: ignore[index]
+        new_id = items.add(connection, webhooks, test_id=test_id, url=url, format=format_,
+                           events=events, base_url=base_url, created_by=actor,
+                           created_at=db_now(connection))
         return get_webhook(connection, new_id)
 
 
 def remove_webhook(engine: Engine, webhook_id: int) -> Webhook:
-    with write_connection(engine) as connection:
-        found = get_webhook(connection, webhook_id)
-        connection.execute(delete(webhooks).where(webhooks.c.id == webhook_id))
-        return found
+    return items.remove(engine, webhooks, webhook_id, get_webhook)
 
 
 def list_deliveries(connection: Connection, webhook_id: int, limit: int) -> list[Delivery]:
@@ -157,11 +147,10 @@ def list_deliveries(connection: Connection, webhook_id: int, limit: int) -> list
 def start_delivery(engine: Engine, webhook_id: int, launch_id: int | None,
                    run_id: int | None, events: list[str]) -> int:
     with write_connection(engine) as connection:
-        key = connection.execute(insert(deliveries).values(
-            webhook_id=webhook_id, launch_id=launch_id, run_id=run_id, events=events,
-            status="pending", attempts=0, response_status=None, error=None,
-            created_at=db_now(connection), finished_at=None)).inserted_primary_key
-        return int(key[0])  # type: ignore[index]
+        return items.add(connection, deliveries, webhook_id=webhook_id, launch_id=launch_id,
+                         run_id=run_id, events=events, status="pending", attempts=0,
+                         response_status=None, error=None, created_at=db_now(connection),
+                         finished_at=None)
 
 
 def record_attempt(engine: Engine, delivery_id: int, *, status: str,
