@@ -107,3 +107,17 @@ def test_naive_shows_its_n_plus_ones_and_tuned_does_not(shops: dict[str, Any]) -
     naive_count = statements(tmp / "naive.db", "naive", "/blog")
     assert (blog_queries["base"], blog_queries["candidate"]) == (naive_count, 2)
     assert f"GET /blog: {naive_count} → 2 queries" in tuned["_stdout"]
+
+
+def test_two_workers_merge_the_server_s_timings_exactly(shops: dict[str, Any]) -> None:
+    tmp: Path = shops["tmp"]
+    summary = swarmdeck_run(tmp, shops["naive"].url, "naive-workers", "--workers", "2")
+    assert len(summary["workers"]) == 2 and summary["status"] in ("passed", "failed")
+    blog = next(e for e in summary["endpoints"] if e["name"] == "GET /blog")
+    server = blog["server"]
+    # every response of both workers carried the header, and each said the same count
+    assert server["responses"] == blog["requests"] - blog["failures"]
+    assert server["coverage"] == 1.0
+    assert server["queries"]["p50"] == server["queries"]["max"] == statements(
+        tmp / "naive.db", "naive", "/blog")
+    assert "GET /blog" in n_plus_one(summary)
