@@ -115,3 +115,29 @@ def test_a_generator_that_cannot_start_the_rate_exits_3(target: str, tmp_path: P
     step = found["steps"][0]  # type: ignore[index]
     assert step["generator_limited"] and step["dropped"] > 0
     assert "the generator could not start 100/s" in found["capacity"]["message"]  # type: ignore[index]
+
+
+def test_two_workers_find_the_knee_between_them(target: str, tmp_path: Path) -> None:
+    # the master decides each half second of the schedule and deals it to its two workers
+    started = time.monotonic()
+    code, found, output = search(
+        tmp_path, target, "--slo", "p95 < 100ms", "--start-rate", "50/s", "--step", "1.5s",
+        "--settle", "0.5s", "--precision", "20%", "--confirm", "1.5s", "--workers", "2")
+    assert code == 0, output[-3000:]
+    capacity = found["capacity"]
+    assert isinstance(capacity, dict) and capacity["found"] and capacity["confirmed"]
+    assert abs(capacity["rate"] - CAPACITY) <= 0.15 * CAPACITY, found
+    elapsed = time.monotonic() - started
+    shown = swarmdeck("show", str(found["run_id"]), "--json", "--db",
+                      f"sqlite:///{tmp_path / 'runs.db'}", cwd=tmp_path)
+    summary = json.loads(shown.stdout)
+    assert summary["open_model"]["generators"] == 2
+    iterations = summary["open_model"]["iterations"]
+    workers = summary["workers"]
+    assert len(workers) == 2 and all(w["lost_at"] is None for w in workers)
+    # both workers started iterations, and between them every one the master scheduled
+    assert all(w["iterations"]["started"] > 0 for w in workers), workers
+    assert sum(w["iterations"]["scheduled"] for w in workers) == iterations["scheduled"]
+    assert sum(w["iterations"]["started"] for w in workers) == iterations["started"]
+    assert iterations["started"] + iterations["dropped"] == iterations["scheduled"]
+    assert elapsed < 60, elapsed
