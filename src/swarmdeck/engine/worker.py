@@ -9,7 +9,9 @@ end of a run.
 from __future__ import annotations
 
 import logging
+import math
 import socket
+import time
 from typing import Any
 
 import gevent
@@ -184,6 +186,20 @@ class WorkerProcess:
         if self.open is not None and self.open.greenlet is None:
             self.open.run_executor(self.runner, on_end=lambda: self.runner.send_message(
                 OPEN_DONE, None))
+            if self.feed is not None:
+                gevent.spawn(self._send_measured, self.open)
+
+    def _send_measured(self, run: OpenModelRun) -> None:
+        """A capacity search: each second, just after it ended, what it measured (the
+        master judges a step on the seconds every worker sent), until the executor ends."""
+        while not run.executor.ended:
+            now = time.time()
+            gevent.sleep(math.floor(now) + 1 + chunks.MEASURED_AFTER_S - now)
+            until = math.floor(time.time())  # the slices taken next end by then
+            self.runner.send_message(chunks.MEASURED, {
+                chunks.UNTIL_KEY: until,
+                REPORT_KEY: [i.to_wire() for i in self.recorder.take_closed()],
+                ITERATIONS_KEY: run.wire()})
 
     def _on_refused(self, environment: Environment, msg: Any, **_: Any) -> None:
         self._leave(str((msg.data or {}).get("reason", "refused")))

@@ -3,8 +3,8 @@
 The master runs the controller (capacity.py) and sends each next half second of the
 schedule to its live workers (chunks.py), ``LEAD_S`` ahead of its start on the common
 clock; each worker's executor starts its share of it. A step is judged on the seconds every
-live worker has reported (a worker reports every 3 s with Locust's worker reports), so
-steps last a few seconds longer than on one process. After a failed step the pause lasts
+live worker has sent (each sends the seconds that just ended every second, besides Locust's
+worker reports every 3 s), so a step lasts about as long as on one process. After a failed step the pause lasts
 until every live worker said it is quiet (or ``PAUSE_S``). When the search ends, the master
 tells the workers; each finishes its iterations under way and says its schedule is over,
 and the run ends (session.MasterOpenModel).
@@ -37,8 +37,8 @@ from swarmdeck.plan.capacity import CapacitySettings
 from swarmdeck.store import Store
 
 LEAD_S = 0.5  # a chunk is sent this long before it starts
-SKEW_S = 0.2  # a report that arrived at R holds the seconds before floor(R - SKEW_S)
-REPORT_EVERY_S = 3.0  # Locust's worker reports (locust.runners.WORKER_REPORT_INTERVAL)
+SKEW_S = 0.2  # a Locust report that arrived at R holds the seconds before floor(R - SKEW_S)
+REPORT_EVERY_S = 1.0  # the workers' MEASURED messages (chunks.py)
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,9 @@ class MasterCapacity(MasterOpenModel):
         self.clock = clock
         self.ready: set[str] = set()
         self.quiet_after: dict[str, float] = {}  # worker: start of the last chunk it was quiet after
-        self._arrived: dict[str, float] = {}  # worker: when its latest report arrived
-        self.measured: dict[str, float] = {}  # ...and the collector has had it
+        # worker: every second before this is in the reports it sent (epoch s)...
+        self._arrived: dict[str, float] = {}
+        self.measured: dict[str, float] = {}  # ...and the collector has had them
         self.next_start: float | None = None  # the start of the chunk being decided
         self.known: set[str] = set()  # the live workers when the search started, or since
         self.loop: Any = None
@@ -81,12 +82,15 @@ class MasterCapacity(MasterOpenModel):
 
     def receive(self, client_id: str, report: Mapping[str, Any]) -> None:
         super().receive(client_id, report)
-        self._arrived[client_id] = self.clock()
+        until = report.get(chunks.UNTIL_KEY)  # a MEASURED message says; a report: about
+        until = float(until) if until is not None else self.clock() - SKEW_S
+        self._arrived[client_id] = max(until, self._arrived.get(client_id, until))
 
     def hand_over(self) -> None:
         """The pump takes the reports received so far (to the collector, and the steps'
         window): the seconds they hold are measured."""
-        self.measured.update(self._arrived)
+        for cid, until in self._arrived.items():
+            self.measured[cid] = max(until, self.measured.get(cid, until))
         self._arrived.clear()
 
     # -- what the controller asks ---------------------------------------------------------
@@ -96,7 +100,7 @@ class MasterCapacity(MasterOpenModel):
         live = self.live_workers()
         if not live:
             return math.floor(now) - 1
-        return min(math.floor(self.measured.get(cid, 0.0) - SKEW_S) for cid in live)
+        return min(math.floor(self.measured.get(cid, 0.0)) for cid in live)
 
     def quiet(self) -> bool:
         """Every live worker was quiet after a chunk that started once the pause began."""
@@ -176,6 +180,7 @@ class DistributedCapacityRun(CapacityRun, MasterRun):
         runner = super()._make_runner(env)
         runner.register_message(chunks.READY, self._on_ready)
         runner.register_message(chunks.QUIET, self._on_quiet)
+        runner.register_message(chunks.MEASURED, self._on_measured)
         return runner
 
     def _live_in_order(self) -> list[str]:
@@ -195,6 +200,11 @@ class DistributedCapacityRun(CapacityRun, MasterRun):
     def _on_ready(self, environment: Any, msg: Any, **_: Any) -> None:
         if msg.node_id in self.welcomed:
             self.master.on_ready(msg.node_id)
+
+    def _on_measured(self, environment: Any, msg: Any, **_: Any) -> None:
+        """A worker's seconds that just ended: merged as a part of its reports."""
+        if isinstance(msg.data, dict):
+            self._on_report(msg.node_id, msg.data)
 
     def _on_quiet(self, environment: Any, msg: Any, **_: Any) -> None:
         if msg.node_id in self.welcomed and isinstance(msg.data, dict):

@@ -9,8 +9,10 @@ worker ``index`` of ``count`` takes the iterations ``k % count == index`` of the
 shares are dealt again for every chunk, over the workers still live (a lost worker's share
 goes to the others from the next chunk on), and rotate from chunk to chunk so that no
 worker always takes the remainder. ``END``: the search is over. A worker says ``READY`` when
-its first users have finished ``on_start`` and ``QUIET`` when, during a pause after a failed
-step, nothing is under way on it any more.
+its first users have finished ``on_start``, ``QUIET`` when, during a pause after a failed
+step, nothing is under way on it any more, and sends what it measured in the seconds that
+just ended every second (``MEASURED``, the same keys as its Locust reports, which come every
+3 s only): the master judges a step once every live worker has sent its seconds.
 
 ``Chunk`` and ``deal`` are pure; ``ChunkFeed`` is the worker's end, fed by the messages and
 read by its executor (``next_schedule`` / ``start_of``).
@@ -32,10 +34,13 @@ CHUNK = "swarmdeck_chunk"  # master -> worker: the next piece of the schedule
 END = "swarmdeck_search_end"  # master -> worker: the search is over
 READY = "swarmdeck_chunks_ready"  # worker -> master: its first users are ready
 QUIET = "swarmdeck_quiet"  # worker -> master: nothing under way after a chunk without load
+MEASURED = "swarmdeck_measured"  # worker -> master: the seconds that just ended, each second
 ORDERS_KEY = "chunks"  # in the worker's orders: its schedule comes in chunks
 WIRE_VERSION = 1
 STALE_S = 1.0  # a chunk that ended longer ago than this is skipped (it arrived too late)
 WAIT_S = 60.0  # a worker that hears nothing for this long ends its part
+MEASURED_AFTER_S = 0.05  # a worker sends a second's measurements this long after its end
+UNTIL_KEY = "until"  # in MEASURED: every second before this (epoch s) is in it or was sent
 
 log = logging.getLogger(__name__)
 
