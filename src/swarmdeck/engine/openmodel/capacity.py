@@ -9,6 +9,10 @@ collector within two seconds of its end), and longer when they hold too few requ
 search then gives the next rate, or ends, and the executor ends the run. After a failed
 step no iteration starts until the ones under way have finished (at most 30 s): what the
 overload queued at the target would otherwise be measured against the next rate.
+
+Over workers (``--workers``, ``--expect-workers``) the same controller runs on the master
+and its schedules go to the workers' executors in chunks (capacity_master.py, chunks.py);
+``measured_before``, ``late_s`` and ``quiet`` are then the master's.
 """
 
 from __future__ import annotations
