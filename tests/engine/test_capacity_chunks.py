@@ -181,11 +181,13 @@ def test_the_pause_after_a_failed_step_ends_when_every_live_worker_is_quiet() ->
 
 
 def test_a_worker_lost_mid_step_starts_the_step_again_on_the_others() -> None:
-    part, controller, clock, _ = master(["a", "b"])
-    part.known = {"a", "b"}
+    live = ["a", "b"]
+    part, controller, clock, _ = master(live)
+    part.ready, part.known, part.started = {"a", "b"}, {"a", "b"}, True
     assert controller.next_schedule() is not None
     assert controller.step is not None and controller.step.start == T0
     clock.now = T0 + 2.5
+    live.remove("b")  # the master declared it lost
     part.check({"a"})
     assert controller.step.start == T0 + 2.5
     clock.now = T0 + 3.0
@@ -212,3 +214,18 @@ def test_a_step_over_workers_waits_for_their_late_reports_before_too_few_request
         controller.next_schedule()
         assert clock.now < T0 + 60
     assert controller.steps[0].passed, controller.steps[0].why
+
+
+def test_only_the_workers_ready_when_the_search_started_and_still_running_take_part() -> None:
+    live = ["a", "b", "c"]
+    part, controller, clock, _ = master(live)
+    part.on_ready("a")
+    part.on_ready("b")
+    assert part.taking_part() == ["a", "b", "c"]  # before the start: all are waited for
+    part.started, part.known = True, {"a", "b"}
+    assert part.taking_part() == ["a", "b"]  # c joined late: Locust gave it no users
+    assert controller.next_schedule() is not None
+    clock.now = T0 + 1.0
+    part.worker_done("b", set(live))  # b's executor ended mid-search
+    assert part.taking_part() == ["a"]
+    assert controller.step is not None and controller.step.start == T0 + 1.0

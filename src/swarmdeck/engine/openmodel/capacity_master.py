@@ -64,6 +64,7 @@ class MasterCapacity(MasterOpenModel):
         self.next_start: float | None = None  # the start of the chunk being decided
         self.known: set[str] = set()  # the live workers when the search started, or since
         self.loop: Any = None
+        self.started = False  # the search has started: the workers taking part are known
         controller.clock = lambda: self.next_start if self.next_start is not None else clock()
         controller.quiet = self.quiet
         controller.measured_before = self.measured_before
@@ -95,9 +96,16 @@ class MasterCapacity(MasterOpenModel):
 
     # -- what the controller asks ---------------------------------------------------------
 
+    def taking_part(self) -> list[str]:
+        """The live workers whose executor runs the search: ready when it started (a
+        worker that joins later has no users: Locust does not start them mid-run), and not
+        ended (one whose executor stopped says so)."""
+        return [cid for cid in self.live_workers()
+                if (cid in self.ready or not self.started) and cid not in self.done]
+
     def measured_before(self, now: float) -> int:
         """The first second some live worker may not have reported yet."""
-        live = self.live_workers()
+        live = self.taking_part()
         if not live:
             return math.floor(now) - 1
         return min(math.floor(self.measured.get(cid, 0.0)) for cid in live)
@@ -106,7 +114,7 @@ class MasterCapacity(MasterOpenModel):
         """Every live worker was quiet after a chunk that started once the pause began."""
         since = self.controller.paused_at
         return since is not None and all(
-            self.quiet_after.get(cid, -math.inf) >= since for cid in self.live_workers())
+            self.quiet_after.get(cid, -math.inf) >= since for cid in self.taking_part())
 
     # -- the search -------------------------------------------------------------------
 
@@ -119,12 +127,13 @@ class MasterCapacity(MasterOpenModel):
             deadline = self.clock() + READY_TIMEOUT_S + 10
             while not set(self.live_workers()) <= self.ready and self.clock() < deadline:
                 gevent.sleep(0.05)
-            self.known = set(self.live_workers())
+            self.started = True
+            self.known = set(self.taking_part())
             start, number = self.clock() + LEAD_S, 0
             while True:
                 self.next_start = start
                 schedule = self.controller.next_schedule()
-                live = self.live_workers()
+                live = self.taking_part()
                 if schedule is None or not live:
                     break
                 for cid, (index, count) in chunks.deal(live, number).items():
@@ -139,11 +148,14 @@ class MasterCapacity(MasterOpenModel):
             self._end()
 
     def check(self, live: set[str]) -> None:
-        lost = self.known - live
-        if lost and not self.controller.done:
+        """A worker lost (or whose executor ended before the search did): the step under
+        way starts again on the others."""
+        taking_part = set(self.taking_part())
+        lost = self.known - taking_part
+        if lost and self.started and not self.controller.done:
             self.controller.restart_step(
                 f"worker {', '.join(sorted(lost))} was lost (its last seconds are missing)")
-        self.known = set(live)
+        self.known = taking_part
         super().check(live)
 
     def finish(self, store: Store, run_id: int) -> None:
