@@ -133,7 +133,7 @@ def _write_outputs(plan: Plan, store: Store, report: RunReport) -> None:
 def cmd_capacity(settings: CapacitySettings, locust_args: list[str], console: Console) -> int:
     from swarmdeck.store import Store  # noqa: I001 - SQLAlchemy before gevent's patching
 
-    from swarmdeck.engine.openmodel.capacity import CapacityRun  # imports Locust
+    from swarmdeck.engine.openmodel.capacity_master import capacity_run  # imports Locust
     from swarmdeck.records import Ending
     from swarmdeck.report.capacity_view import capacity_json, result_lines, steps_table
     from swarmdeck.report.live import LiveView, QuietView
@@ -142,7 +142,7 @@ def cmd_capacity(settings: CapacitySettings, locust_args: list[str], console: Co
     plan = settings.plan
     with Store.open(plan.db_url) as store:
         view = QuietView(console) if plan.quiet else LiveView(console)
-        outcome = CapacityRun(settings, store, view, locust_args).execute()
+        outcome = capacity_run(settings, store, view, locust_args).execute()
         verdict = judge(store, outcome.run_id, plan)  # the findings; the status
         details = store.get_run(outcome.run_id).details
         searched = details.open_model

@@ -2,11 +2,12 @@
 on 127.0.0.1 whose 4 workers each take 25 ms per request (160 requests/s at most). The
 search finds the knee within 15%, stores every step as a stage of one run, and exits 1
 when the SLO fails at the lowest rate and 3 when the generator, not the target, is the
-limit."""
+limit. Over workers it finds the same knee, and goes on when a worker is lost (exit 4)."""
 
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from .test_distributed import free_port, start
 from .test_run import swarmdeck
 
 pytestmark = pytest.mark.integration
@@ -27,6 +29,7 @@ class Target(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024
     workers = threading.Semaphore(WORKERS)
+    served = 0
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -35,6 +38,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         with Target.workers:  # N workers: a request beyond them queues
             time.sleep(SERVICE_S)
+            Target.served += 1
         self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 
     def log_message(self, *args: object) -> None:
@@ -53,13 +57,18 @@ def target() -> Iterator[str]:
         server.server_close()
 
 
-def search(tmp_path: Path, target: str, *args: str) -> tuple[int, dict[str, object], str]:
+def write_locustfile(tmp_path: Path) -> Path:
     locustfile = tmp_path / "capacity_locustfile.py"
     locustfile.write_text("from locust import HttpUser, task\n\n\n"
                           "class Visitor(HttpUser):\n"
                           "    @task\n"
                           "    def page(self):\n"
                           "        self.client.get('/')\n")
+    return locustfile
+
+
+def search(tmp_path: Path, target: str, *args: str) -> tuple[int, dict[str, object], str]:
+    locustfile = write_locustfile(tmp_path)
     result = swarmdeck("capacity", "-f", str(locustfile), "--host", target,
                        "--db", f"sqlite:///{tmp_path / 'runs.db'}", "-q", "--json",
                        "capacity.json", "--slo", "error_rate < 1%", *args, cwd=tmp_path,
@@ -115,3 +124,63 @@ def test_a_generator_that_cannot_start_the_rate_exits_3(target: str, tmp_path: P
     step = found["steps"][0]  # type: ignore[index]
     assert step["generator_limited"] and step["dropped"] > 0
     assert "the generator could not start 100/s" in found["capacity"]["message"]  # type: ignore[index]
+
+
+def test_two_workers_find_the_knee_between_them(target: str, tmp_path: Path) -> None:
+    # the master decides each half second of the schedule and deals it to its two workers
+    started = time.monotonic()
+    code, found, output = search(
+        tmp_path, target, "--slo", "p95 < 100ms", "--start-rate", "50/s", "--step", "1.5s",
+        "--settle", "0.5s", "--precision", "20%", "--confirm", "1.5s", "--workers", "2")
+    assert code == 0, output[-3000:]
+    capacity = found["capacity"]
+    assert isinstance(capacity, dict) and capacity["found"] and capacity["confirmed"]
+    assert abs(capacity["rate"] - CAPACITY) <= 0.15 * CAPACITY, found
+    elapsed = time.monotonic() - started
+    shown = swarmdeck("show", str(found["run_id"]), "--json", "--db",
+                      f"sqlite:///{tmp_path / 'runs.db'}", cwd=tmp_path)
+    summary = json.loads(shown.stdout)
+    assert summary["open_model"]["generators"] == 2
+    iterations = summary["open_model"]["iterations"]
+    workers = summary["workers"]
+    assert len(workers) == 2 and all(w["lost_at"] is None for w in workers)
+    # both workers started iterations, and between them every one the master scheduled
+    assert all(w["iterations"]["started"] > 0 for w in workers), workers
+    assert sum(w["iterations"]["scheduled"] for w in workers) == iterations["scheduled"]
+    assert sum(w["iterations"]["started"] for w in workers) == iterations["started"]
+    assert iterations["started"] + iterations["dropped"] == iterations["scheduled"]
+    assert elapsed < 60, elapsed
+
+
+def test_a_worker_lost_mid_search_restarts_the_step_on_the_other_and_degrades(
+        target: str, tmp_path: Path) -> None:
+    port, locustfile = free_port(), str(write_locustfile(tmp_path))
+    token = {"SWARMDECK_TOKEN": "s3cret"}
+    run = start("capacity", "-f", locustfile, "--host", target, "-q", "--json", "c.json",
+                "--db", f"sqlite:///{tmp_path / 'runs.db'}", "--slo", "p95 < 500ms",
+                "--start-rate", "100/s", "--max-rate", "100/s", "--step", "6s", "--settle",
+                "0.5s", "--confirm", "1.5s", "--expect-workers", "2", "--master-bind",
+                f"127.0.0.1:{port}", cwd=tmp_path, env=token)
+    victim, survivor = (start("worker", "--master", f"127.0.0.1:{port}", "-f", locustfile,
+                              cwd=tmp_path, env=token) for _ in range(2))
+    served, deadline = Target.served, time.monotonic() + 60
+    while Target.served < served + 50:  # the first step is under way on both
+        assert time.monotonic() < deadline and run.poll() is None, "no load"
+        time.sleep(0.1)
+    victim.send_signal(signal.SIGKILL)
+    out, err = run.communicate(timeout=120)
+    survivor.communicate(timeout=30)
+    victim.communicate(timeout=10)
+    output = out + err
+    assert run.returncode == 4, output[-3000:]  # degraded: a worker was lost
+    # lost within 5 s of the kill, well within the 6-s step: it started again on the other
+    assert "was lost (its last seconds are missing); the step starts again" in output, output
+    found = json.loads((tmp_path / "c.json").read_text())
+    # the step and its confirmation, on the other worker
+    assert [(s["rate"], s["passed"]) for s in found["steps"]] == [(100, True)] * 2, output
+    assert found["capacity"]["found"] and found["capacity"]["rate"] == 100, output
+    shown = json.loads(swarmdeck("show", str(found["run_id"]), "--json", "--db",
+                                 f"sqlite:///{tmp_path / 'runs.db'}", cwd=tmp_path).stdout)
+    assert shown["status"] == "degraded"
+    lost = [w for w in shown["workers"] if w["lost_at"]]
+    assert len(lost) == 1 and lost[0]["id"] in shown["message"]

@@ -128,9 +128,14 @@ class MasterRun(LocalRun):
             "swarmdeck": VERSIONS.swarmdeck, "locust": VERSIONS.locust,
             "interval_s": int(self.plan.interval_s), "max_names": self.plan.max_names,
             "group_names": self.plan.group_names,
-            **({ORDERS_KEY: orders(self.plan, index, max(self.expected, index + 1))}
+            **({ORDERS_KEY: self._orders(index, max(self.expected, index + 1))}
                if self.plan.open_model else {}),
         }, client_id=msg.node_id)
+
+    def _orders(self, index: int, count: int) -> dict[str, Any]:
+        """An open-model run: worker ``index``'s part of it (a capacity search adds its
+        chunks: capacity_master.py)."""
+        return orders(self.plan, index, count)
 
     def _live_workers(self) -> set[str]:
         return {cid for cid in self.welcomed if cid not in self.lost}
@@ -150,7 +155,7 @@ class MasterRun(LocalRun):
         if NAMES_KEY in data:
             self.names.add_remote(client_id, data[NAMES_KEY])
         if isinstance(self.open, MasterOpenModel):
-            self.open.log.receive(data)
+            self.open.receive(client_id, data)
         self.reports.receive(data)
 
     def _on_final(self, environment: Environment, msg: Any, **_: Any) -> None:
@@ -283,7 +288,9 @@ class MasterRun(LocalRun):
         return replace(details, refused=dict(self.refused), workers=tuple(
             WorkerRecord(id=cid, region=str(w["region"]), hostname=str(w["hostname"]),
                          joined_at=float(w["joined_at"]), lost_at=self.lost.get(cid),
-                         absent=tuple(self.absent.get(cid, ())))
+                         absent=tuple(self.absent.get(cid, ())),
+                         iterations=(self.open.by_worker.get(cid, (0, 0, 0))
+                                     if isinstance(self.open, MasterOpenModel) else None))
             for cid, w in self.welcomed.items()))
 
     def _cleanup(self) -> None:

@@ -214,6 +214,10 @@ class LocalRun:
         """An open-model run's executor, recorder and counts (a capacity search: its own)."""
         return OpenModelRun.from_plan(self.plan, self.user_classes)
 
+    def _new_master_open_model(self) -> MasterOpenModel:
+        """A master's part of an open-model run (a capacity search: its own)."""
+        return MasterOpenModel(self.plan)
+
     def _subscribers(self) -> list[Subscriber]:
         """What else gets every interval the run measures (a capacity search: its steps)."""
         return []
@@ -264,7 +268,7 @@ class LocalRun:
             self.recorder: Recorder = local.make_recorder(**recording)
         else:
             if plan.open_model:  # the workers run the executor: engine/distributed.py
-                self.open = MasterOpenModel(plan)
+                self.open = self._new_master_open_model()
             self.recorder = Recorder(**recording)
         self.source = self._make_source()
         # tracebacks go to the run's log file, not over the live view (--debug keeps them)

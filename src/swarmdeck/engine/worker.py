@@ -9,7 +9,9 @@ end of a run.
 from __future__ import annotations
 
 import logging
+import math
 import socket
+import time
 from typing import Any
 
 import gevent
@@ -37,6 +39,7 @@ from swarmdeck.engine.handshake import (
 )
 from swarmdeck.engine.heap import freeze_startup_heap
 from swarmdeck.engine.hooks import fire, listen
+from swarmdeck.engine.openmodel import chunks
 from swarmdeck.engine.openmodel.session import DONE as OPEN_DONE
 from swarmdeck.engine.openmodel.session import ORDERS_KEY, OpenModelRun
 from swarmdeck.engine.openmodel.session import REPORT_KEY as ITERATIONS_KEY
@@ -59,6 +62,7 @@ class WorkerProcess:
         self.refusal: str | None = None
         self.welcomed = False
         self.open: OpenModelRun | None = None  # an open-model run: this worker's executor
+        self.feed: chunks.ChunkFeed | None = None  # a capacity search: its schedule's chunks
 
     def run(self) -> None:
         host, port = self.settings.master.host, self.settings.master.port
@@ -98,6 +102,8 @@ class WorkerProcess:
         runner.register_message(WELCOME, self._on_welcome)
         runner.register_message(REFUSED, self._on_refused)
         runner.register_message(FLUSH, self._on_flush)
+        runner.register_message(chunks.CHUNK, self._on_chunk)
+        runner.register_message(chunks.END, self._on_search_end)
         runner.send_message(HELLO, {
             "token": self.settings.token, "swarmdeck": VERSIONS.swarmdeck,
             "locust": VERSIONS.locust, "region": self.settings.region,
@@ -153,12 +159,47 @@ class WorkerProcess:
             interval_s=old.interval_s, region=old.region, names=self.names,
             describe_error=StatsError.parse_error, observer=self.evidence)
         self.recorder.attach(env.events)
+        if orders.get(chunks.ORDERS_KEY):  # a capacity search: the master decides online
+            self.feed = self._chunk_feed(self.open)
         listen(env.events.test_start, self._start_open_model)
+
+    def _chunk_feed(self, run: OpenModelRun) -> chunks.ChunkFeed:
+        executor = run.executor
+
+        def assign(index: int, count: int) -> None:
+            executor.index, executor.count = index, count
+
+        feed = chunks.ChunkFeed(lambda kind, data: self.runner.send_message(kind, data),
+                                assign=assign, quiet=executor.quiet)
+        executor.next_schedule, executor.start_of = feed.next_schedule, feed.start_of
+        return feed
+
+    def _on_chunk(self, environment: Environment, msg: Any, **_: Any) -> None:
+        if self.feed is not None and isinstance(msg.data, dict):
+            self.feed.on_chunk(msg.data)
+
+    def _on_search_end(self, environment: Environment, msg: Any, **_: Any) -> None:
+        if self.feed is not None:
+            self.feed.on_end()
 
     def _start_open_model(self, **_: Any) -> None:
         if self.open is not None and self.open.greenlet is None:
             self.open.run_executor(self.runner, on_end=lambda: self.runner.send_message(
                 OPEN_DONE, None))
+            if self.feed is not None:
+                gevent.spawn(self._send_measured, self.open)
+
+    def _send_measured(self, run: OpenModelRun) -> None:
+        """A capacity search: each second, just after it ended, what it measured (the
+        master judges a step on the seconds every worker sent), until the executor ends."""
+        while not run.executor.ended:
+            now = time.time()
+            gevent.sleep(math.floor(now) + 1 + chunks.MEASURED_AFTER_S - now)
+            until = math.floor(time.time())  # the slices taken next end by then
+            self.runner.send_message(chunks.MEASURED, {
+                chunks.UNTIL_KEY: until,
+                REPORT_KEY: [i.to_wire() for i in self.recorder.take_closed()],
+                ITERATIONS_KEY: run.wire()})
 
     def _on_refused(self, environment: Environment, msg: Any, **_: Any) -> None:
         self._leave(str((msg.data or {}).get("reason", "refused")))

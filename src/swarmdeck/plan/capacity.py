@@ -56,7 +56,8 @@ def capacity_settings(values: Mapping[str, Any], fields: Mapping[str, str],
     shared = {key: given[key] for key in (
         "locustfile", "host", "users", "max_users", "max_lag_s", "plan_path", "db_url",
         "json_path", "classes", "quiet", "interval_s", "max_names", "group_names", "debug",
-        "stop_timeout_s", "html_path", "monitor_required")}
+        "stop_timeout_s", "html_path", "monitor_required", "workers", "expect_workers",
+        "expect_workers_timeout_s", "master_bind", "token", "region")}
     shared["tags"] = given["tags"] or {}
     shared["classes"] = given["classes"] or ()
     shared["monitors"] = given["monitors"] or ()

@@ -329,7 +329,10 @@ SETTINGS: tuple[Setting, ...] = (
 # (-t, --shape, --arrival-rate) and the gates (--threshold: its --slo instead) are its own.
 CAPACITY_SHARES = ("locustfile", "host", "users", "max_users", "max_lag", "plan", "db",
                    "json", "tags", "classes", "quiet", "interval", "max_names", "group_names",
-                   "stop_timeout", "html", "monitors", "monitor_required")
+                   "stop_timeout", "html", "monitors", "monitor_required",
+                   # over workers, as a distributed run (engine/openmodel/capacity_master.py)
+                   "workers", "expect_workers", "expect_workers_timeout", "master_bind",
+                   "token", "region")
 SETTINGS = tuple(
     replace(s, commands=s.commands | CAPACITY, file_commands=s.file_commands | CAPACITY)
     if s.name in CAPACITY_SHARES and "run" in s.commands else s for s in SETTINGS) + (

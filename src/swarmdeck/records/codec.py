@@ -335,21 +335,29 @@ def evidence_from_json(data: Mapping[str, Any]) -> EvidenceRecord:
 # -- workers and script errors --------------------------------------------------------------
 
 def worker_to_json(w: WorkerRecord) -> JSONDict:
-    """``absent`` (added within version 2, optional): only when the worker was away."""
+    """``absent`` (added within version 2, optional): only when the worker was away;
+    ``iterations`` (added within version 2, optional): an open-model run's only."""
     data: JSONDict = {"id": w.id, "region": w.region, "hostname": w.hostname,
                       "joined_at": w.joined_at, "lost_at": w.lost_at}
     if w.absent:
         data["absent"] = [[start, end] for start, end in w.absent]
+    if w.iterations is not None:
+        scheduled, started, dropped = w.iterations
+        data["iterations"] = {"scheduled": scheduled, "started": started, "dropped": dropped}
     return data
 
 
 def worker_from_json(data: Mapping[str, Any]) -> WorkerRecord:
     lost = data.get("lost_at")
+    counts = data.get("iterations")
+    iterations = ((int(counts.get("scheduled", 0)), int(counts.get("started", 0)),
+                   int(counts.get("dropped", 0))) if isinstance(counts, Mapping) else None)
     return WorkerRecord(id=str(data.get("id", "")), region=str(data.get("region", "")),
                         hostname=str(data.get("hostname", "")),
                         joined_at=float(data.get("joined_at") or 0.0),
                         lost_at=float(lost) if lost is not None else None,
-                        absent=tuple((float(a), float(b)) for a, b in _seq(data, "absent")))
+                        absent=tuple((float(a), float(b)) for a, b in _seq(data, "absent")),
+                        iterations=iterations)
 
 
 def error_to_json(e: LocustError) -> JSONDict:

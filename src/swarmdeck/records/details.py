@@ -58,6 +58,8 @@ class WorkerRecord:
     # (from, to) epoch seconds: silent, then heard from again (a partition that healed);
     # its reports of those seconds arrived late and were merged
     absent: tuple[tuple[float, float], ...] = ()
+    # an open-model run: (scheduled, started, dropped) iterations, as its reports said
+    iterations: tuple[int, int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,10 @@ collector within two seconds of its end), and longer when they hold too few requ
 search then gives the next rate, or ends, and the executor ends the run. After a failed
 step no iteration starts until the ones under way have finished (at most 30 s): what the
 overload queued at the target would otherwise be measured against the next rate.
+
+Over workers (``--workers``, ``--expect-workers``) the same controller runs on the master
+and its schedules go to the workers' executors in chunks (capacity_master.py, chunks.py);
+``measured_before``, ``late_s`` and ``quiet`` are then the master's.
 """
 
 from __future__ import annotations
@@ -81,7 +85,13 @@ class Controller:
         self.step: _Step | None = None
         self.done = False
         self.paused_until: float | None = None  # after a failed step: the longest pause
+        self.paused_at: float | None = None  # when that pause began
         self.quiet: Callable[[], bool] = lambda: True  # no iteration under way any more
+        # the first second whose slices may still be on their way to the collector at a
+        # time: here within 2 s of its end (the pump's tick); a master's: from its workers'
+        # reports (capacity_master.py)
+        self.measured_before: Callable[[float], int] = lambda now: math.floor(now) - 1
+        self.late_s = 0.0  # how much later than that its seconds may arrive (a master's)
         self.steps: list[CapacityStep] = []
         self.judgements: list[Judgement] = []
 
@@ -106,7 +116,7 @@ class Controller:
         if self.paused_until is not None:  # after a failed step: until the target is quiet
             if now < self.paused_until and not self.quiet():
                 return ArrivalSchedule.constant(0.0, EXTEND_S)
-            self.paused_until = None
+            self.paused_until = self.paused_at = None
             return self._begin(self.search.next_rate(), now)
         step = self.step
         if step is None:
@@ -114,7 +124,7 @@ class Controller:
         # the rate goes on until the seconds judged are all measured: a slice reaches the
         # collector within 2 s of its end (the pump's tick)
         lo = math.ceil(step.start + self.settings.settle_s)
-        hi = math.floor(now) - 1
+        hi = self.measured_before(now)
         length = self.settings.confirm_s if step.confirm else self.settings.step_s
         wanted = max(1, round(length - self.settings.settle_s))
         if hi - lo < wanted:
@@ -122,7 +132,7 @@ class Controller:
         intervals, iterations = self.window.take(lo, hi)
         requests = sum(i.requests for i in intervals)
         if (requests < self.settings.min_requests
-                and now - step.start < self.settings.hold_s(step.rate, length)):
+                and now - step.start < self.settings.hold_s(step.rate, length) + self.late_s):
             return ArrivalSchedule.constant(step.rate, EXTEND_S)
         verdict = judge(self.settings.slo, intervals, iterations, self.interval_s)
         if requests < self.settings.min_requests and not verdict.generator_limited:
@@ -133,9 +143,17 @@ class Controller:
         self._record(step, lo, hi, verdict)
         self.step = None
         if not verdict.passed:  # let what the failed rate queued drain before the next
-            self.paused_until = now + PAUSE_S
+            self.paused_at, self.paused_until = now, now + PAUSE_S
             return ArrivalSchedule.constant(0.0, EXTEND_S)
         return self._begin(self.search.next_rate(), now)
+
+    def restart_step(self, why: str) -> None:
+        """The step under way starts again from now (a worker was lost: the seconds it
+        measured are incomplete); nothing happens during a pause."""
+        step = self.step
+        if step is not None:
+            step.start = self.clock()
+            self.say(f"{format_rate(step.rate)}: {why}; the step starts again")
 
     def _record(self, step: _Step, lo: int, hi: int, verdict: Judgement) -> None:
         span = max(hi - lo, 1)
@@ -166,7 +184,8 @@ class Controller:
                 first_broken=broken, exit_code=int(ExitCode.COULD_NOT_RUN),
                 message=f"the generator could not start {rate} while the target kept the "
                         "SLO (its users were late, or iterations were dropped): raise "
-                        "--max-users, or run the search from a faster machine")
+                        "--max-users, or spread the load over more workers (--workers N, "
+                        "--expect-workers N)")
         if search.good is None:
             return CapacityResult(
                 found=False, rate=None, upper=search.bad, confirmed=False,

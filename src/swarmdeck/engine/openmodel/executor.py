@@ -71,6 +71,9 @@ class ArrivalExecutor:
         self.started_at: float | None = None  # epoch s: when iteration 0 was due
         # a capacity search: the schedules one after another (engine/openmodel/capacity.py)
         self.next_schedule: Callable[[], ArrivalSchedule | None] | None = None
+        # when the schedule it just gave starts: now, or (a worker of a distributed search)
+        # the time the master gave it (engine/openmodel/chunks.py)
+        self.start_of: Callable[[], float] | None = None
         self.ended = False
 
     def bind(self, runner: Any) -> None:
@@ -128,7 +131,8 @@ class ArrivalExecutor:
                 self._release(self.schedule, self.started_at)
             else:
                 while (schedule := self.next_schedule()) is not None:
-                    self._release(schedule, self.clock())
+                    self._release(schedule, self.clock() if self.start_of is None
+                                  else self.start_of())
             self._drain()
         finally:
             self.close()

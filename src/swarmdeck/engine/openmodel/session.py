@@ -88,11 +88,13 @@ class IterationLog:
         while self._recent and self._recent[0].start < horizon:
             self._recent.popleft()
 
-    def receive(self, report: Mapping[str, Any]) -> None:
-        """A worker's report or final flush."""
+    def receive(self, report: Mapping[str, Any]) -> list[IterationInterval]:
+        """A worker's report or final flush; what it held."""
         wire = report.get(REPORT_KEY)
-        if wire:
-            self.add([IterationInterval.from_wire(i) for i in wire])
+        intervals = [IterationInterval.from_wire(i) for i in wire] if wire else []
+        if intervals:
+            self.add(intervals)
+        return intervals
 
     def flush(self, store: Store, run_id: int) -> None:
         """Store the iterations counted so far; kept for the next flush when the store does
@@ -226,6 +228,8 @@ class MasterOpenModel:
         self.log = IterationLog(schedule, clock)
         self.schedule = schedule
         self.done: set[str] = set()
+        # per worker: (scheduled, started, dropped) iterations, as its reports said
+        self.by_worker: dict[str, tuple[int, int, int]] = {}
         self._on_end: Callable[[], None] = lambda: None
         self._ended = False
 
@@ -252,8 +256,16 @@ class MasterOpenModel:
         if live <= self.done:
             self._end()
 
+    def receive(self, client_id: str, report: Mapping[str, Any]) -> None:
+        """A welcomed worker's report or final flush: its iteration counts."""
+        scheduled, started, dropped = self.by_worker.get(client_id, (0, 0, 0))
+        for i in self.log.receive(report):
+            scheduled, started, dropped = (scheduled + i.scheduled, started + i.started,
+                                           dropped + i.dropped)
+        self.by_worker[client_id] = (scheduled, started, dropped)
+
     def tick(self) -> None:
-        """The workers' counts arrive with their reports (``log.receive``)."""
+        """The workers' counts arrive with their reports (``receive``)."""
 
     def flush(self, store: Store, run_id: int) -> None:
         self.log.flush(store, run_id)
