@@ -118,6 +118,15 @@ def test_late_users_with_a_healthy_target_are_the_generator_s_limit() -> None:
     assert not verdict.passed and verdict.generator_limited
 
 
+def test_a_target_at_its_limit_failing_both_nearly_alike_is_the_target_s_limit() -> None:
+    # a step at 94% of the target's capacity: p95 101.8 ms from the due time, 99.6 ms from
+    # the send (a few ms of start lag): the target broke the SLO, not the users
+    step = [interval(s, [20.0] * 45 + [101.8] * 5, [20.0] * 45 + [99.6] * 5)
+            for s in range(3)]
+    verdict = judge(SLO, step, iterations(150))
+    assert not verdict.passed and not verdict.generator_limited
+
+
 def test_dropped_iterations_mean_the_rate_was_not_started() -> None:
     step = [interval(s, [20.0] * 50, [20.0] * 50) for s in range(3)]
     verdict = judge(SLO, step, iterations(300, dropped=150))

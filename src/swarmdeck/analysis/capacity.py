@@ -10,8 +10,10 @@ once). Nighthawk's adaptive load controller does the same in spirit: step, measu
 A step is judged on its window after the settle time: every SLO threshold over the
 intervals of that window, with at least ``min_requests`` requests. A failing step is the
 *generator's* limit rather than the target's when the SLO held on the time measured from the
-send (``service.*``) and it failed only counted from the due time, or when iterations were
-dropped while it held: the users, not the target, were late.
+send (``service.*``) and it failed only counted from the due time — by at least
+``LATE_MARGIN`` of the limit, so that a target at its limit, failing both nearly alike, is
+the target's — or when iterations were dropped while it held: the users, not the target,
+were late.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from swarmdeck.metrics.iterations import IterationInterval, merged
 
 GROWTH = 2.0
 DROPPED_SHARE = 0.01  # a step that dropped more of its iterations did not start its rate
+# a latency threshold failed from the due time is the generator's doing only when counted
+# from the send it is at least this share of its limit lower (the users were that late)
+LATE_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,8 @@ def judge(slo: Sequence[Threshold], intervals: Sequence[EndpointInterval],
         held_as_sent = all(r.passed for r in as_sent)
         dropped_many = it.scheduled and it.dropped > DROPPED_SHARE * it.scheduled
         generator = held_as_sent and (dropped_many or any(
-            r.threshold.metric in LATENCY_METRICS for r in failed))
+            r.threshold.metric in LATENCY_METRICS for r in failed)) and all(
+            _late_by_much(due, sent) for due, sent in zip(failed, as_sent, strict=True))
     elif it.scheduled and it.dropped > DROPPED_SHARE * it.scheduled:
         generator = True  # the SLO held on what was started, but the rate was not started
     why = "; ".join(f"{r.threshold.label}: {_observed(r)}" for r in failed)
@@ -85,6 +91,18 @@ def judge(slo: Sequence[Threshold], intervals: Sequence[EndpointInterval],
                      dropped=it.dropped, p50_ms=p50, p95_ms=p95, why=why,
                      generator_limited=generator,
                      broken=_worst_endpoint(failed, intervals, interval_s) if failed else None)
+
+
+def _late_by_much(due: ThresholdResult, sent: ThresholdResult) -> bool:
+    """Whether a latency threshold failed from the due time *because* the users were late:
+    counted from the send it is at least LATE_MARGIN of its limit lower. A target at its
+    limit fails both nearly alike (a step at 94% of its capacity: 101.8 ms from the due
+    time against 99.6 ms from the send, for a limit of 100 ms): the target's limit."""
+    metric = due.threshold.metric
+    if metric not in LATENCY_METRICS or due.observed is None or sent.observed is None:
+        return True
+    limit = due.threshold.value or 0.0
+    return due.observed - sent.observed >= LATE_MARGIN * limit
 
 
 def _as_sent(threshold: Threshold) -> Threshold:
