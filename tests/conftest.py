@@ -2,9 +2,17 @@
 and a private PostgreSQL cluster that tests may stop and start.
 
 Under CI (``CI=true``) a missing server is a failure, never a skip.
+
+gevent patches the standard library first thing, as Locust does when it is imported: a
+test module that imports Locust after another imported ssl would otherwise break the
+patching (and gevent's warning is an error here).
 """
 
 from __future__ import annotations
+
+from gevent import monkey
+
+monkey.patch_all()
 
 import glob
 import os

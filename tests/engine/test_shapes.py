@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import warnings
 from itertools import pairwise
 
 import pytest
-from gevent.monkey import MonkeyPatchWarning
+from locust import HttpUser, LoadTestShape, task
+from locust.env import Environment
+from locust.util.load_locustfile import is_shape_class
 
-with warnings.catch_warnings():
-    # Importing Locust monkey-patches with gevent. When other tests ran first, ssl is
-    # already imported and gevent warns (an error under filterwarnings=error). The lasting
-    # fix is to patch first thing in tests/conftest.py; until then, tolerate it here.
-    warnings.simplefilter("ignore", MonkeyPatchWarning)
-    from locust import HttpUser, LoadTestShape, task
-    from locust.env import Environment
-    from locust.util.load_locustfile import is_shape_class
-
-    from swarmdeck.engine.shapes import (
-        SHAPES,
-        BuiltinShape,
-        RampShape,
-        SoakShape,
-        SpikeShape,
-        StepShape,
-        build_shape,
-    )
+from swarmdeck.engine.shapes import (
+    SHAPES,
+    BuiltinShape,
+    RampShape,
+    SoakShape,
+    SpikeShape,
+    StepShape,
+    build_shape,
+)
 from swarmdeck.plan import SHAPE_NAMES, Defaults, ShapeSpec
 
 

@@ -83,7 +83,7 @@ def test_the_search_finds_the_knee_of_a_target_of_known_capacity(target: str,
     started = time.monotonic()
     code, found, output = search(
         tmp_path, target, "--slo", "p95 < 100ms", "--start-rate", "50/s", "--step", "1.5s",
-        "--settle", "0.5s", "--precision", "20%", "--confirm", "1.5s")
+        "--settle", "0.5s", "--precision", "10%", "--confirm", "1.5s")
     assert code == 0, output[-3000:]
     capacity = found["capacity"]
     assert isinstance(capacity, dict) and capacity["found"] and capacity["confirmed"]
@@ -131,7 +131,7 @@ def test_two_workers_find_the_knee_between_them(target: str, tmp_path: Path) -> 
     started = time.monotonic()
     code, found, output = search(
         tmp_path, target, "--slo", "p95 < 100ms", "--start-rate", "50/s", "--step", "1.5s",
-        "--settle", "0.5s", "--precision", "20%", "--confirm", "1.5s", "--workers", "2")
+        "--settle", "0.5s", "--precision", "10%", "--confirm", "1.5s", "--workers", "2")
     assert code == 0, output[-3000:]
     capacity = found["capacity"]
     assert isinstance(capacity, dict) and capacity["found"] and capacity["confirmed"]
