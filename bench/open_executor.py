@@ -13,20 +13,23 @@ same users (``--users``; the open side: ``-u N --max-users N``, its default ``--
    not growing towards drops). f* is the highest sustained factor, searched upwards until
    one is not: the open model's highest sustained rate is f* times the closed model's, each
    open rate set from the closed run just before it (the machine's slow drifts cancel).
-2. **rounds**: plain locust (closed, max rate) and the open model at f* times the last
-   closed rate, alternating, ``--rounds`` times: requests/s, CPU time per 1,000 requests
-   over the measured window (as bench/generator.py measures it), and per round the ratio
-   of the two; the figures are medians over rounds.
+2. **rounds**: plain locust (closed, max rate), the open model at f* times the last closed
+   rate, and plain locust *paced* to that same rate (bench/paced_user.py: Locust's own
+   ``constant_throughput`` timers), the order rotating, ``--rounds`` times: requests/s,
+   CPU time per 1,000 requests over the measured window (as bench/generator.py measures
+   it), and per round the ratios to the closed run and of the open to the paced run (the
+   executor's own cost at one rate: both send on a schedule); medians over rounds.
 
 Run (hold the machine's bench lock):
 
-    flock /work/bench.lock .venv/bin/python bench/open_executor.py --rounds 5 --seconds 15 --users 50
+    flock /work/bench.lock .venv/bin/python bench/open_executor.py --rounds 4 --seconds 15 --users 50
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -46,6 +49,7 @@ from generator import (
 from nginx_target import NginxTarget
 
 SCRIPT = HERE / "fast_user.py"
+PACED = HERE / "paced_user.py"
 
 
 @dataclass(frozen=True)
@@ -117,11 +121,11 @@ def search(target: NginxTarget, args: argparse.Namespace, tmp: Path
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--factors", type=float, nargs="+",
-                        default=[0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3],
+                        default=[0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
                         help="the search's rates, times the closed model's rate")
     parser.add_argument("--max-lag-p95", type=float, default=250.0, metavar="MS",
                         help="a sustained rate's start lag p95 at most (ms)")
@@ -131,6 +135,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-open-executor-"))
     closed: list[Measured] = []
     opened: list[OpenMeasured] = []
+    paced: list[Measured] = []
     with NginxTarget(cpu=0) as target:
         tried: list[tuple[Measured, OpenMeasured]] = []
         factor = args.factor
@@ -139,18 +144,29 @@ def main() -> int:
             if not factor:
                 print("the open model sustained none of the rates tried", flush=True)
                 factor = args.factors[0]
-        latest = tried[-1][0].rps if tried else None
+        latest = (tried[-1][0] if tried else plain_locust(
+            target, SCRIPT, args.users, args.users, args.seconds, tmp)).rps
+        sides = ("closed", "open", "paced")
         for rnd in range(args.rounds):
-            for side in (("closed", "open") if rnd % 2 == 0 else ("open", "closed")):
-                if side == "closed" or latest is None:
+            order = sides[rnd % 3:] + sides[:rnd % 3]
+            for side in order:
+                if side == "closed":
                     closed.append(plain_locust(target, SCRIPT, args.users, args.users,
                                                args.seconds, tmp))
                     latest = closed[-1].rps
                     print(f"round {rnd + 1} {closed_line(closed[-1])}", flush=True)
+                    continue
+                rate = round(latest * factor, -1)
                 if side == "open":
-                    opened.append(open_model(target, args.users, round(latest * factor, -1),
-                                             args.seconds, tmp))
+                    opened.append(open_model(target, args.users, rate, args.seconds, tmp))
                     print(f"round {rnd + 1} {opened[-1].line()}", flush=True)
+                else:
+                    os.environ["PACED_PER_USER"] = f"{rate / args.users:g}"
+                    paced.append(plain_locust(target, PACED, args.users, args.users,
+                                              args.seconds, tmp))
+                    cpu = paced[-1].cpu_per_1000
+                    print(f"round {rnd + 1} paced {rate:7.0f}/s  {paced[-1].rps:8.1f} req/s  "
+                          f"{'-' if cpu is None else f'{cpu:.4f}'} CPU s per 1,000", flush=True)
     rps = [o.measured.rps / c.rps for o, c in zip(opened, closed)]
     cpu = [o.measured.cpu_per_1000 / c.cpu_per_1000 for o, c in zip(opened, closed)
            if o.measured.cpu_per_1000 is not None and c.cpu_per_1000]
@@ -171,6 +187,15 @@ def main() -> int:
     if cpu:
         print(f"open / closed: CPU per request ratio {statistics.median(cpu):.3f} (rounds: "
               f"{', '.join(f'{x:.3f}' for x in cpu)})")
+    paced_cpu = [p.cpu_per_1000 for p in paced if p.cpu_per_1000 is not None]
+    at_rate = [o.measured.cpu_per_1000 / p.cpu_per_1000 for o, p in zip(opened, paced)
+               if o.measured.cpu_per_1000 is not None and p.cpu_per_1000]
+    print(f"paced (locust, constant_throughput, same rate) "
+          f"{statistics.median(p.rps for p in paced):8.1f} req/s  "
+          f"{statistics.median(paced_cpu):.4f} CPU s per 1,000 requests")
+    if at_rate:
+        print(f"open / paced: CPU per request ratio {statistics.median(at_rate):.3f} (rounds: "
+              f"{', '.join(f'{x:.3f}' for x in at_rate)})")
     _save("open-executor.json", {
         "args": vars(args), "factor": factor,
         "search": [{"closed_rps": c.rps, "closed_cpu_s_per_1000": c.cpu_per_1000,
@@ -182,7 +207,8 @@ def main() -> int:
         "open": {"rps": [o.measured.rps for o in opened], "cpu_s_per_1000": open_cpu,
                  "dropped": [o.dropped for o in opened],
                  "lag_p95_ms": [o.lag_p95_ms for o in opened]},
-        "rps_ratios": rps, "cpu_ratios": cpu})
+        "paced": {"rps": [p.rps for p in paced], "cpu_s_per_1000": paced_cpu},
+        "rps_ratios": rps, "cpu_ratios": cpu, "open_paced_cpu_ratios": at_rate})
     return 0
 
 
