@@ -121,3 +121,25 @@ def test_workers_merge_into_what_one_process_records() -> None:
     merged.merge(other)
     assert merged.server_timing == whole.server_timing
     assert whole.server_timing is not None and whole.server_timing.responses == 300
+
+
+def test_an_open_model_run_keeps_every_header_split_against_the_time_from_the_send() -> None:
+    """The open model's recorder (from the due time) keeps the header of every response,
+    by its hot path too, and splits it against the service time: the server cannot see
+    how long an iteration waited for a user."""
+    from gevent import getcurrent
+
+    from swarmdeck.engine.openmodel.recorder import OpenRecorder
+
+    clock = Clock(100.0)
+    recorder = OpenRecorder(clock=clock)
+    for i in range(200):
+        clock.now = 100.0 + i * 0.004  # 200 responses within the second
+        recorder._due[getcurrent()] = clock.now - 0.5  # each iteration 500 ms late
+        recorder.on_request("GET", "/x", 10.0, 5, response=FastResponse(200, ["app;dur=8"]),
+                            start_time=clock.now - 0.01)
+    (interval,) = recorder.take_all()
+    timing = interval.server_timing
+    assert timing is not None and timing.responses == 200
+    assert timing.client_us == 200 * 10_000  # the 10 ms from the send, not 510 from the due
+    assert interval.histogram.percentiles([50])[0] >= 499_000  # the latency: from the due

@@ -1,6 +1,8 @@
 """`swarmdeck capacity` end to end against a target of known capacity: a threaded server
-on 127.0.0.1 whose 4 workers each take 25 ms per request (160 requests/s at most). The
-search finds the knee within 15%, stores every step as a stage of one run, and exits 1
+on 127.0.0.1 whose 4 workers each take 25 ms per request (160 requests/s at most). Its
+responses say how long each waited for a worker (Server-Timing ``queue``). The search finds
+the knee within 15%, names the worker queue as what saturated first, stores every step as a
+stage of one run, and exits 1
 when the SLO fails at the lowest rate and 3 when the generator, not the target, is the
 limit. Over workers it finds the same knee, and goes on when a worker is lost (exit 4)."""
 
@@ -36,10 +38,16 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
+        arrived = time.perf_counter()
         with Target.workers:  # N workers: a request beyond them queues
+            began = time.perf_counter()
             time.sleep(SERVICE_S)
             Target.served += 1
-        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        # what a proxy in front would tell: the wait for a worker, then the app's own time
+        timing = (f"queue;dur={(began - arrived) * 1000:.2f}, "
+                  f"app;dur={(time.perf_counter() - began) * 1000:.2f}")
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nServer-Timing: "
+                         + timing.encode() + b"\r\n\r\nok")
 
     def log_message(self, *args: object) -> None:
         pass
@@ -104,6 +112,14 @@ def test_the_search_finds_the_knee_of_a_target_of_known_capacity(target: str,
     assert summary["latency"] == "from_due"
     assert [st["rate"] for st in summary["stages"]] == rates
     assert summary["open_model"]["capacity"]["rate"] == capacity["rate"]
+    # what saturated first, from the Server-Timing its responses carried: the wait for one
+    # of the 4 workers grew past the app's own 25 ms while that stayed flat, near the knee
+    first = capacity["saturated_first"]
+    assert first is not None and first["series"] == "server-timing.queue", (
+        capacity["saturation"], steps)
+    assert first["source"] == "Server-Timing" and first["value"] >= first["limit"] >= 25
+    assert first["rate"] in rates and first["rate"] > 100, (first, rates)  # 62% busy at 100
+    assert "Saturated first: server-timing.queue" in output
 
 
 def test_a_slo_broken_at_the_lowest_rate_exits_1(target: str, tmp_path: Path) -> None:

@@ -8,9 +8,11 @@ from typing import Any
 
 from tests.store.factories import make_interval, make_meta, record_verdict
 
+from swarmdeck.metrics.histogram import LatencyHistogram
+from swarmdeck.metrics.iterations import IterationInterval
 from swarmdeck.metrics.server_timing import ServerTiming
 from swarmdeck.plan.shape_spec import Defaults, ShapeSpec
-from swarmdeck.records import RunStatus
+from swarmdeck.records import OpenModelRecord, RunDetails, RunStatus
 from swarmdeck.records.codec import details_from_json
 from swarmdeck.store import Store
 
@@ -20,6 +22,7 @@ IMG_NAME = '/<img src=x onerror="window.__pwned = 1">'
 CLOSING_NAME = '/x</script><script>window.__pwned = 2</script>'
 HOSTILE_REASON = '<img src=x onerror="window.__pwned = 3"> & </script>'
 HOSTILE_TAG = '<script>window.__pwned = 4</script>'
+OPEN_SECONDS = 20
 
 
 def make_run(store: Store, *, seconds: int = 120, names: tuple[str, ...] = ("/a", "/b"),
@@ -99,3 +102,32 @@ OUTAGE = {"code": "outage", "severity": "error", "endpoint": None,
           "evidence": {"start_s": 8, "end_s": 18, "start_epoch": T0 + 8, "end_epoch": T0 + 18,
                        "outage_failures": 600, "recovery_s": 2},
           "fix": "find what stopped the target"}
+
+
+def make_open_run(store: Store, start: int = T0) -> int:
+    """An open-model run: 100 iterations/s for 20 s (OPEN_SECONDS); in seconds 10 and 11
+    twenty waited 300 ms for a user (sent quickly once they had one), five of them were
+    dropped (in second 11)."""
+    meta = make_meta(started_at=datetime.fromtimestamp(start, UTC), shape="arrival",
+                     plan={"shape": None, "arrival_rate": 100.0, "run_time_s": OPEN_SECONDS},
+                     users=200)
+    run_id = store.create_run(meta)
+    for second in range(OPEN_SECONDS):
+        stalled = second in (10, 11)
+        due = [2_000] * (80 if stalled else 100) + ([300_000] * 20 if stalled else [])
+        interval = make_interval(start + second, "/", due)
+        service = LatencyHistogram()
+        for _ in due:
+            service.record(2_000)
+        interval.service_histogram = service
+        store.add_intervals(run_id, [interval])
+        it = IterationInterval(start=start + second, scheduled=100, started=100, dropped=0)
+        for value in due:
+            it.lag.record(value - 2_000 + 100)
+        store.add_iterations(run_id, [it])
+    store.add_iterations(run_id, [IterationInterval(start=start + 11, scheduled=5, dropped=5)])
+    details = RunDetails(open_model=OpenModelRecord(first_users=10, max_users=20,
+                                                    max_lag_s=1.0))
+    store.finish_run(run_id, RunStatus.PASSED, datetime.fromtimestamp(start + OPEN_SECONDS, UTC),
+                     message=None, details=details)
+    return run_id

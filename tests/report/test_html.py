@@ -92,7 +92,7 @@ def test_every_inline_script_is_allowed_by_the_policy_and_no_other(store: Store,
     code = [text for attrs, text in page.scripts if attrs.get("type") is None]
     hashes = {"sha256-" + base64.b64encode(hashlib.sha256(t.encode()).digest()).decode()
               for t in code}
-    assert len(code) == 4 and hashes == allowed
+    assert len(code) == 5 and hashes == allowed  # uPlot, report, monitors, iterations, boot
     assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
 
 
@@ -101,7 +101,7 @@ def test_run_text_cannot_close_the_data_script(store: Store, hostile_run: int) -
     html = render_html(document)
     page = Page(html)
     data = [text for attrs, text in page.scripts if attrs.get("id") == "swarmdeck-data"]
-    assert len(data) == 1 and len(page.scripts) == 5  # the data and our four scripts
+    assert len(data) == 1 and len(page.scripts) == 6  # the data and our five scripts
     assert "</script" not in data[0] and "<" not in data[0]
     assert json.loads(data[0]) == json.loads(json.dumps(document))  # intact
     names = {row["name"] for row in json.loads(data[0])["endpoints"]}

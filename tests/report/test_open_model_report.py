@@ -5,57 +5,19 @@ when each iteration was due, and show the service time and the iterations beside
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from rich.console import Console
-from tests.report.runs import make_run
-from tests.store.factories import make_interval, make_meta
+from tests.report.runs import OPEN_SECONDS as SECONDS
+from tests.report.runs import make_open_run, make_run
 
-from swarmdeck.metrics.histogram import LatencyHistogram
-from swarmdeck.metrics.iterations import IterationInterval
-from swarmdeck.plan.arrival import ArrivalSchedule
-from swarmdeck.records import OpenModelRecord, RunDetails, RunStatus
 from swarmdeck.report.document import run_document
 from swarmdeck.report.markdown import markdown_summary
 from swarmdeck.report.model import load_report
 from swarmdeck.report.terminal import summary
 from swarmdeck.store import Store
 from swarmdeck.verdict.comparison import compare_runs
-
-T0 = 1_714_564_800
-SECONDS = 20
-
-
-def make_open_run(store: Store) -> int:
-    """100 iterations/s for 20 s; in seconds 10 and 11 twenty waited 300 ms for a user
-    (sent quickly once they had one), five of them were dropped."""
-    schedule = ArrivalSchedule.constant(100.0, SECONDS)
-    meta = make_meta(started_at=datetime.fromtimestamp(T0, UTC), shape="arrival",
-                     plan={"shape": None, "arrival_rate": 100.0, "run_time_s": SECONDS},
-                     users=200)
-    run_id = store.create_run(meta)
-    for second in range(SECONDS):
-        stalled = second in (10, 11)
-        due = [2_000] * (80 if stalled else 100) + ([300_000] * 20 if stalled else [])
-        interval = make_interval(T0 + second, "/", due)
-        service = LatencyHistogram()
-        for _ in due:
-            service.record(2_000)
-        interval.service_histogram = service
-        store.add_intervals(run_id, [interval])
-        it = IterationInterval(start=T0 + second, scheduled=100, started=100, dropped=0)
-        for value in due:
-            it.lag.record(value - 2_000 + 100)
-        store.add_iterations(run_id, [it])
-    store.add_iterations(run_id, [IterationInterval(start=T0 + 11, scheduled=5, dropped=5)])
-    details = RunDetails(open_model=OpenModelRecord(first_users=10, max_users=20,
-                                                    max_lag_s=1.0))
-    store.finish_run(run_id, RunStatus.PASSED, datetime.fromtimestamp(T0 + SECONDS, UTC),
-                     message=None, details=details)
-    assert schedule.total == 2000
-    return run_id
 
 
 @pytest.fixture
@@ -109,3 +71,17 @@ def test_the_run_document_and_a_comparison_say_which_latency(store: Store) -> No
     assert compare_runs(store, opened, opened).latency == "from_due"
     assert compare_runs(store, closed, opened).latency == "mixed"
     assert compare_runs(store, closed, closed).latency == "from_send"
+
+
+def test_the_run_document_has_the_iterations_per_second_on_the_timeline_s_grid(
+        store: Store) -> None:
+    doc = run_document(store, make_open_run(store))
+    its = doc["iterations"]
+    assert its["t"] == doc["timeline"]["t"] and its["step_s"] == doc["timeline"]["step_s"] == 1
+    assert len(its["t"]) == SECONDS
+    assert its["scheduled"][0] == its["started"][0] == 100 and its["dropped"][0] == 0
+    assert (its["scheduled"][11], its["started"][11], its["dropped"][11]) == (105, 100, 5)
+    assert its["lag_p95_ms"][0] == pytest.approx(0.1, rel=0.05)
+    assert its["lag_p95_ms"][10] == pytest.approx(298.1, rel=0.01)  # the stall
+    closed = run_document(store, make_run(store, seconds=SECONDS))
+    assert closed["iterations"] is None

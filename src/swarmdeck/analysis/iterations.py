@@ -1,10 +1,10 @@
 """An open-model run's iterations, summarised (pure): how many fell due, started and were
 dropped, the achieved rate against the target, and the start lag's percentiles (from the
-exactly merged lag histograms)."""
+exactly merged lag histograms); and the same per step of a chart's time grid."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from swarmdeck.metrics.histogram import LatencyHistogram, bucket_values
@@ -61,3 +61,41 @@ def count_below(histogram: LatencyHistogram, value_us: int) -> int:
     lo, counts = histogram.bucket_counts()
     values = bucket_values()[lo:lo + len(counts)]
     return int(counts[values < value_us].sum())
+
+
+@dataclass(frozen=True)
+class IterationPoint:
+    """One step of a chart's grid: iterations per second over the step, and the start lag's
+    p95 of those started in it (None when none started)."""
+
+    scheduled: float
+    started: float
+    dropped: float
+    lag_p95_ms: float | None
+
+
+def iterations_on_grid(intervals: Sequence[IterationInterval], t0: float,
+                       grid: Sequence[float], step: int) -> list[IterationPoint | None]:
+    """Per grid point ``t`` (seconds since the run's start ``t0``, as the report's timeline),
+    the slices starting in ``[t, t + step)`` (and before the next point) merged (None: no
+    slice there). ``intervals`` in
+    time order, regions merged (``Store.iteration_series``); a slice starting before ``t0``
+    counts in the first step, as the timeline's intervals do."""
+    result: list[IterationPoint | None] = []
+    i = 0
+    for k, t in enumerate(grid):
+        end = min(t + step, grid[k + 1]) if k + 1 < len(grid) else t + step
+        while i < len(intervals) and max(intervals[i].start - t0, 0.0) < t - 1e-6:
+            i += 1
+        j = i
+        while j < len(intervals) and max(intervals[j].start - t0, 0.0) < end - 1e-6:
+            j += 1
+        if j == i:
+            result.append(None)
+            continue
+        total = merged(list(intervals[i:j]))
+        lag = total.lag.percentiles([95])[0] / 1000.0 if total.lag.count else None
+        result.append(IterationPoint(total.scheduled / step, total.started / step,
+                                     total.dropped / step, lag))
+        i = j
+    return result

@@ -15,6 +15,11 @@ A series *reached* its limit at the lowest rate whose judged seconds had it ther
 average; the one that reached it at the lowest rate saturated first (at the same rate: the
 one furthest past its limit). The other limits are those of the monitor findings
 (analysis/monitor_findings.py).
+
+What the server said (Server-Timing, analysis/server_saturation.py) is read the same way
+when the steps' responses carried it: requests queued for a worker (the time in front of the
+app rising while the app's own stayed flat) and the database (db's share rising), as
+``server-timing.queue`` (or ``.wait``) and ``server-timing.db``.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from swarmdeck.analysis.monitor_findings import (
     named_series,
 )
 from swarmdeck.analysis.monitor_series import mean_peak
+from swarmdeck.analysis.server_saturation import StepTiming, timing_saturation
 from swarmdeck.records.monitors import MonitorSeries
 from swarmdeck.records.openmodel import CapacityStep, Saturation
 
@@ -55,13 +61,13 @@ def _limits(series: Sequence[MonitorSeries]) -> list[tuple[MonitorSeries, str, f
     return watched
 
 
-def saturation(series: Sequence[MonitorSeries],
-               steps: Sequence[CapacityStep]) -> tuple[Saturation, ...]:
-    """Every watched series against its limit over the search: those that reached it, the
-    first (lowest rate) first, then the others, closest to their limit first."""
+def saturation(series: Sequence[MonitorSeries], steps: Sequence[CapacityStep],
+               timings: Sequence[StepTiming | None] = ()) -> tuple[Saturation, ...]:
+    """Every watched series against its limit over the search, and what the server said
+    (``timings``: each step's, in the order of ``steps``): those that reached it, the first
+    (lowest rate) first, then the others, closest to their limit first."""
     order = sorted(range(len(steps)), key=lambda i: (steps[i].rate, steps[i].start_s))
-    reached: list[tuple[float, float, Saturation]] = []
-    short: list[tuple[float, Saturation]] = []
+    reached, short = timing_saturation(timings, steps)
     for s, what, limit in _limits(series):
         closest: tuple[float, Saturation] | None = None
         for i in order:

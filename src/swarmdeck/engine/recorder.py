@@ -124,8 +124,11 @@ class Recorder:
 
     def _record(self, request_type: str, name: str, response_time: float | None,
                 response_length: int | None, response: Any,
-                exception: BaseException | None) -> EndpointInterval:
-        """The full path: one request recorded directly (into the interval returned)."""
+                exception: BaseException | None,
+                sent_ms: float | None = None) -> EndpointInterval:
+        """The full path: one request recorded directly (into the interval returned).
+        ``sent_ms``: the time from the send, for the Server-Timing split, when
+        ``response_time`` counts from elsewhere (the open model's due time)."""
         now = self.clock()
         if now >= self._fold_at:
             self._fold(now)
@@ -145,7 +148,8 @@ class Recorder:
             reader = self._timing_of.get(response.__class__)
             value = timing_headers.header_value(reader(response)) if reader else None
             if value is not None:
-                _server_timing(interval).add_headers([value], response_time or 0.0)
+                _server_timing(interval).add_headers(
+                    [value], (response_time if sent_ms is None else sent_ms) or 0.0)
         else:  # failures have their own histogram (a refused connection answers in 1 ms)
             interval.failures += 1
             interval.errors[self.describe_error(exception)] += 1

@@ -14,7 +14,9 @@ all endpoints, possibly coarser than the overall one to bound the work), ``distr
 (grouped by reason), ``stages``, ``regions``, ``thresholds``, ``findings``, ``outages``
 (the ``outage`` findings' windows, for the charts to mark), ``comparison``,
 ``script_errors`` (as in the JSON summary), ``monitors`` (the target side's series on the
-timeline's grid, report/monitor_document.py; null without monitors). Latency (percentiles,
+timeline's grid, report/monitor_document.py; null without monitors), ``iterations`` (an
+open-model run's scheduled, started and dropped iterations per second and start lag p95 on
+the timeline's grid, report/iterations_document.py; null in a closed-model run). Latency (percentiles,
 charts, distributions) is of the successful requests; in an open-model run
 (``header.latency`` ``"from_due"``) it counts from when each iteration was due, and
 ``header.open_model`` holds its iterations.
@@ -42,6 +44,7 @@ from swarmdeck.metrics.histogram import LatencyHistogram
 from swarmdeck.metrics.interval import EndpointInterval, EndpointKey
 from swarmdeck.records.codec import comparison_from_json, comparison_to_json, outage_evidence_of
 from swarmdeck.records.verdict import Finding
+from swarmdeck.report.iterations_document import iterations_part
 from swarmdeck.report.model import (
     Pairs,
     RunReport,
@@ -130,6 +133,8 @@ def run_document(store: Store, run_id: int, *, max_points: int = MAX_POINTS,
         "script_errors": summary["script_errors"],
         "monitors": monitors_part(report.monitors, report.monitor_sources, timeline,
                                   duration, _num),
+        "iterations": iterations_part(store.iteration_series(run_id) if report.open else [],
+                                      timeline, t0, duration, _num),
     }
 
 

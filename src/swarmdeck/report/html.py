@@ -29,7 +29,8 @@ from swarmdeck.errors import BadInput
 from swarmdeck.report.document import compare_document, run_document
 from swarmdeck.store import Store
 
-SCRIPTS = ("vendor/uPlot.iife.min.js", "report.js", "monitors.js", "boot.js")
+SCRIPTS = ("vendor/uPlot.iife.min.js", "report.js", "monitors.js", "iterations.js",
+           "boot.js")
 STYLES = ("vendor/uPlot.min.css", "report.css")
 _JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
                  0x2028: "\\u2028", 0x2029: "\\u2029"}

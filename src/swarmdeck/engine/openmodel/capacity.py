@@ -25,12 +25,14 @@ from dataclasses import dataclass, replace
 
 from swarmdeck.analysis.capacity import Judgement, Search, judge
 from swarmdeck.analysis.saturation import saturation
+from swarmdeck.analysis.server_saturation import StepTiming, step_timing
 from swarmdeck.engine.collector import Subscriber
 from swarmdeck.engine.openmodel.session import OpenModelRun
 from swarmdeck.engine.run import LocalRun, RunView
 from swarmdeck.errors import ExitCode, StoreError
 from swarmdeck.metrics.interval import EndpointInterval
 from swarmdeck.metrics.iterations import IterationInterval
+from swarmdeck.metrics.server_timing import ServerTiming
 from swarmdeck.plan.arrival import ArrivalSchedule, format_rate
 from swarmdeck.plan.capacity import PAUSE_S, CapacitySettings
 from swarmdeck.records import CapacityResult, CapacityStep, RunDetails
@@ -244,13 +246,32 @@ class CapacityRun(LocalRun):
             return details
         steps = tuple(self.controller.steps)
         result = self.controller.result()
-        if self.plan.monitors and steps:  # what saturated first: the monitors' series,
-            try:  # stored when the monitors stopped, before the run's details
-                series = self.store.monitor_series(self.storing.run_id)
+        if steps:  # what saturated first: the monitors' series (stored when the monitors
+            try:  # stopped, before the run's details) and what the server said
+                run_id = self.storing.run_id
+                series = self.store.monitor_series(run_id) if self.plan.monitors else []
+                timings = step_timings(self.store, run_id, self.controller.run_started,
+                                       steps)
             except StoreError as exc:  # the store is down: the result without it
                 self.view.message(f"what saturated first is not known: {exc}")
             else:
-                result = replace(result, saturation=saturation(series, steps))
+                result = replace(result, saturation=saturation(series, steps, timings))
         return replace(details, open_model=replace(details.open_model, steps=steps,
                                                    capacity=result))
 
+
+
+def step_timings(store: Store, run_id: int, run_started: float,
+                 steps: tuple[CapacityStep, ...]) -> list[StepTiming | None]:
+    """Each step's Server-Timing over its judged seconds, every endpoint merged (None: no
+    response in them carried the header)."""
+    gathered: list[list[ServerTiming]] = [[] for _ in steps]
+    for interval in store.iter_series(run_id, 1):
+        timing = interval.server_timing
+        if timing is None or not timing.responses:
+            continue
+        at = interval.start - run_started
+        for i, step in enumerate(steps):
+            if step.judged_from_s - 0.01 <= at < step.judged_to_s - 0.01:
+                gathered[i].append(timing)
+    return [step_timing(timings) for timings in gathered]

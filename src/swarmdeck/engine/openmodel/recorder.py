@@ -6,7 +6,9 @@ Locust measured; for the others, the time Locust measured (the iteration was alr
 way) — and ``service_histogram`` the time Locust measured, from when the request was sent.
 A closed model hides a stall because busy users send late and time only from the send
 (coordinated omission); counting from when the iteration was due does not. Failed
-requests' times (``failed_histogram``) are counted from the due time too.
+requests' times (``failed_histogram``) are counted from the due time too. What the server
+said (``Server-Timing``) is split against the time from the send: the server cannot see
+how long an iteration waited for a user.
 
 Which request is an iteration's first: the pool tells the recorder, in the user's greenlet,
 when that user's iteration was due (``begin_iteration``); the next request recorded in that
@@ -75,9 +77,13 @@ class OpenRecorder(Recorder):
                     if response_length:
                         batch.bytes += response_length
                     batch.last = response
+                    timing = self._timing_of[response.__class__](response)
+                    if timing is not None:  # the server's split: of the time from the send
+                        batch.timings.append(timing)
+                        batch.timed_ms += measured
                     return
         interval = self._record(request_type, name, total, response_length, response,
-                                exception)
+                                exception, measured)
         if exception is None:
             _service_of(interval).record(int(measured * 1000 + 0.5))
 

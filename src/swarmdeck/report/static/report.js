@@ -504,12 +504,17 @@
                 { label: "p99", data: lines.p99 || [], color: COLORS.p99 }] });
     });
     var monitors = global.SwarmdeckMonitors;  // monitors.js: the target side's series
-    var helpers = { mk: mk, width: width, stages: stages, outages: outages, lineChart: lineChart,
-                    fmt: fmt, el: el, section: section, table: table, badge: badge };
+    var iterations = global.SwarmdeckIterations;  // iterations.js: an open-model run's
+    var helpers = { mk: mk, width: width, half: half, stages: stages, outages: outages,
+                    lineChart: lineChart, fmt: fmt, el: el, section: section, table: table,
+                    badge: badge };
+    if (doc.iterations && iterations) iterations.charts(doc, helpers);
     if (doc.monitors && monitors) monitors.charts(doc, helpers);
     nodes.push(section("Over time", "sd-over-time",
       [el("div", { className: "sd-toolbar" }, this._picker(this._endpointKeys([doc]), [doc])), charts],
-      note + (doc.monitors && monitors ? " The server's charts (below the response times) " +
+      note + (doc.iterations && iterations ? " Iterations/s and start lag (the open model's " +
+        "schedule against what was started, and how late) are of all endpoints." : "") +
+      (doc.monitors && monitors ? " The server's charts (below the response times) " +
         "share the time axis; the endpoint picked does not change them." : "")));
     if (doc.monitors && monitors) nodes.push(monitors.section(doc, helpers));
 

@@ -1,0 +1,216 @@
+"""Benchmark: the open model's executor against Locust's closed model, per generator core.
+
+The issue's question: the arrival-rate executor's highest sustained rate on one generator
+core against plain ``locust --headless`` running the same FastHttpUser script
+(bench/fast_user.py: no think time, one small page) as fast as it can, on the same fast
+target (Debian's nginx, pinned to core 0); both sides are pinned to core 1 and have the
+same users (``--users``; the open side: ``-u N --max-users N``, its default ``--max-lag``).
+
+1. **search**: for each factor f (``--factors``, rising in tenths), one plain locust run
+   (its rate C) and then ``swarmdeck run --arrival-rate f*C``: f is *sustained* when at most
+   0.1 % of the iterations were dropped, started >= 99.9 % of scheduled and the start lag's
+   p95 stays under ``--max-lag-p95`` (a quarter of the default ``--max-lag``: the backlog is
+   not growing towards drops). f* is the highest sustained factor, searched upwards until
+   one is not: the open model's highest sustained rate is f* times the closed model's, each
+   open rate set from the closed run just before it (the machine's slow drifts cancel).
+2. **rounds**: plain locust (closed, max rate), the open model at f* times the last closed
+   rate, and plain locust *paced* to that same rate (bench/paced_user.py: Locust's own
+   ``constant_throughput`` timers), the order rotating, ``--rounds`` times: requests/s,
+   CPU time per 1,000 requests over the measured window (as bench/generator.py measures
+   it), and per round the ratios to the closed run and of the open to the paced run (the
+   executor's own cost at one rate: both send on a schedule); medians over rounds.
+
+Run (hold the machine's bench lock):
+
+    flock /work/bench.lock .venv/bin/python bench/open_executor.py --rounds 4 --seconds 15 --users 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator import (
+    GEN_CPU,
+    HERE,
+    Measured,
+    _check_served,
+    _run,
+    _save,
+    plain_locust,
+    window_cpu_per_1000,
+)
+from nginx_target import NginxTarget
+
+SCRIPT = HERE / "fast_user.py"
+PACED = HERE / "paced_user.py"
+
+
+@dataclass(frozen=True)
+class OpenMeasured:
+    rate: float  # iterations/s scheduled
+    measured: Measured
+    scheduled: int
+    started: int
+    dropped: int
+    lag_p95_ms: float
+    lag_p99_ms: float
+
+    def sustained(self, max_lag_p95_ms: float) -> bool:
+        return (self.dropped <= self.scheduled / 1000
+                and self.started >= 0.999 * self.scheduled
+                and self.lag_p95_ms <= max_lag_p95_ms)
+
+    def line(self) -> str:
+        cpu = self.measured.cpu_per_1000
+        return (f"open {self.rate:7.0f}/s  {self.measured.rps:8.1f} req/s  "
+                f"{'-' if cpu is None else f'{cpu:.4f}'} CPU s per 1,000  "
+                f"scheduled {self.scheduled:,} started {self.started:,} dropped "
+                f"{self.dropped:,}  lag p95 {self.lag_p95_ms:.2f} ms p99 {self.lag_p99_ms:.2f} ms")
+
+
+def open_model(target: NginxTarget, users: int, rate: float, seconds: int,
+               tmp: Path) -> OpenMeasured:
+    """``swarmdeck run --arrival-rate RATE -u USERS --max-users USERS``, pinned to core 1."""
+    result, peak, samples = _run(
+        ["taskset", "-c", GEN_CPU, sys.executable, "-m", "swarmdeck", "run", "-f",
+         str(SCRIPT), "--host", target.url, "--arrival-rate", f"{rate:g}/s", "-u", str(users),
+         "--max-users", str(users), "-t", f"{seconds}s", "-q", "--db",
+         f"sqlite:///{tmp / 'bench.db'}", "--json", str(tmp / "summary.json")],
+        tmp, seconds + 120, target)
+    if result.returncode != 0:
+        raise SystemExit(f"swarmdeck run failed ({result.returncode}): {result.stderr[-2000:]}")
+    summary = json.loads((tmp / "summary.json").read_text())
+    _check_served(summary["totals"]["requests"], summary["totals"]["failures"])
+    its = summary["open_model"]["iterations"]
+    return OpenMeasured(rate, Measured(int(summary["totals"]["requests"]), seconds, peak,
+                                       window_cpu_per_1000(samples)),
+                        its["scheduled"], its["started"], its["dropped"],
+                        its["lag_p95_ms"] or 0.0, its["lag_p99_ms"] or 0.0)
+
+
+def closed_line(measured: Measured) -> str:
+    cpu = measured.cpu_per_1000
+    return (f"closed          {measured.rps:8.1f} req/s  "
+            f"{'-' if cpu is None else f'{cpu:.4f}'} CPU s per 1,000")
+
+
+def search(target: NginxTarget, args: argparse.Namespace, tmp: Path
+           ) -> tuple[float, list[tuple[Measured, OpenMeasured]]]:
+    """The highest sustained factor, upwards until one is not (0 when even the first is
+    not), with each (closed, open) pair run."""
+    best, tried = 0.0, []
+    for factor in args.factors:
+        closed = plain_locust(target, SCRIPT, args.users, args.users, args.seconds, tmp)
+        run = open_model(target, args.users, round(closed.rps * factor, -1), args.seconds, tmp)
+        tried.append((closed, run))
+        ok = run.sustained(args.max_lag_p95)
+        print(f"search x{factor:<4} {closed_line(closed)}\n          {run.line()}  "
+              f"{'sustained' if ok else 'NOT sustained'}", flush=True)
+        if not ok:
+            break
+        best = factor
+    return best, tried
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--factors", type=float, nargs="+",
+                        default=[0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
+                        help="the search's rates, times the closed model's rate")
+    parser.add_argument("--max-lag-p95", type=float, default=250.0, metavar="MS",
+                        help="a sustained rate's start lag p95 at most (ms)")
+    parser.add_argument("--factor", type=float,
+                        help="skip the search: the rounds' open-model rate, times the closed")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-open-executor-"))
+    closed: list[Measured] = []
+    opened: list[OpenMeasured] = []
+    paced: list[Measured] = []
+    with NginxTarget(cpu=0) as target:
+        tried: list[tuple[Measured, OpenMeasured]] = []
+        factor = args.factor
+        if factor is None:
+            factor, tried = search(target, args, tmp)
+            if not factor:
+                print("the open model sustained none of the rates tried", flush=True)
+                factor = args.factors[0]
+        latest = (tried[-1][0] if tried else plain_locust(
+            target, SCRIPT, args.users, args.users, args.seconds, tmp)).rps
+        sides = ("closed", "open", "paced")
+        for rnd in range(args.rounds):
+            order = sides[rnd % 3:] + sides[:rnd % 3]
+            for side in order:
+                if side == "closed":
+                    closed.append(plain_locust(target, SCRIPT, args.users, args.users,
+                                               args.seconds, tmp))
+                    latest = closed[-1].rps
+                    print(f"round {rnd + 1} {closed_line(closed[-1])}", flush=True)
+                    continue
+                rate = round(latest * factor, -1)
+                if side == "open":
+                    opened.append(open_model(target, args.users, rate, args.seconds, tmp))
+                    print(f"round {rnd + 1} {opened[-1].line()}", flush=True)
+                else:
+                    os.environ["PACED_PER_USER"] = f"{rate / args.users:g}"
+                    paced.append(plain_locust(target, PACED, args.users, args.users,
+                                              args.seconds, tmp))
+                    cpu = paced[-1].cpu_per_1000
+                    print(f"round {rnd + 1} paced {rate:7.0f}/s  {paced[-1].rps:8.1f} req/s  "
+                          f"{'-' if cpu is None else f'{cpu:.4f}'} CPU s per 1,000", flush=True)
+    rps = [o.measured.rps / c.rps for o, c in zip(opened, closed)]
+    cpu = [o.measured.cpu_per_1000 / c.cpu_per_1000 for o, c in zip(opened, closed)
+           if o.measured.cpu_per_1000 is not None and c.cpu_per_1000]
+    closed_cpu = [c.cpu_per_1000 for c in closed if c.cpu_per_1000 is not None]
+    open_cpu = [o.measured.cpu_per_1000 for o in opened if o.measured.cpu_per_1000 is not None]
+    print(f"\n{args.users} FastHttpUsers (open: -u {args.users} --max-users {args.users}), "
+          f"{args.rounds} alternating rounds x {args.seconds}s, nginx on core 0, generator on "
+          f"core 1 (medians)")
+    print(f"closed (locust, max rate)  {statistics.median(c.rps for c in closed):8.1f} req/s  "
+          f"{statistics.median(closed_cpu):.4f} CPU s per 1,000 requests")
+    print(f"open (x{factor:g}: {opened[0].rate:g}/s...) "
+          f"{statistics.median(o.measured.rps for o in opened):8.1f}"
+          f" req/s  {statistics.median(open_cpu):.4f} CPU s per 1,000 requests; dropped "
+          f"{sum(o.dropped for o in opened):,} of {sum(o.scheduled for o in opened):,}, lag p95 "
+          f"median {statistics.median(o.lag_p95_ms for o in opened):.2f} ms")
+    print(f"open / closed: req/s ratio {statistics.median(rps):.3f} (rounds: "
+          f"{', '.join(f'{x:.3f}' for x in rps)})")
+    if cpu:
+        print(f"open / closed: CPU per request ratio {statistics.median(cpu):.3f} (rounds: "
+              f"{', '.join(f'{x:.3f}' for x in cpu)})")
+    paced_cpu = [p.cpu_per_1000 for p in paced if p.cpu_per_1000 is not None]
+    at_rate = [o.measured.cpu_per_1000 / p.cpu_per_1000 for o, p in zip(opened, paced)
+               if o.measured.cpu_per_1000 is not None and p.cpu_per_1000]
+    print(f"paced (locust, constant_throughput, same rate) "
+          f"{statistics.median(p.rps for p in paced):8.1f} req/s  "
+          f"{statistics.median(paced_cpu):.4f} CPU s per 1,000 requests")
+    if at_rate:
+        print(f"open / paced: CPU per request ratio {statistics.median(at_rate):.3f} (rounds: "
+              f"{', '.join(f'{x:.3f}' for x in at_rate)})")
+    _save("open-executor.json", {
+        "args": vars(args), "factor": factor,
+        "search": [{"closed_rps": c.rps, "closed_cpu_s_per_1000": c.cpu_per_1000,
+                    "rate": t.rate, "rps": t.measured.rps, "dropped": t.dropped,
+                    "scheduled": t.scheduled, "started": t.started,
+                    "lag_p95_ms": t.lag_p95_ms, "cpu_s_per_1000": t.measured.cpu_per_1000}
+                   for c, t in tried],
+        "closed": {"rps": [c.rps for c in closed], "cpu_s_per_1000": closed_cpu},
+        "open": {"rps": [o.measured.rps for o in opened], "cpu_s_per_1000": open_cpu,
+                 "dropped": [o.dropped for o in opened],
+                 "lag_p95_ms": [o.lag_p95_ms for o in opened]},
+        "paced": {"rps": [p.rps for p in paced], "cpu_s_per_1000": paced_cpu},
+        "rps_ratios": rps, "cpu_ratios": cpu, "open_paced_cpu_ratios": at_rate})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
