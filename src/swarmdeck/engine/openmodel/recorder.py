@@ -75,6 +75,10 @@ class OpenRecorder(Recorder):
                     if response_length:
                         batch.bytes += response_length
                     batch.last = response
+                    timing = self._timing_of[response.__class__](response)
+                    if timing is not None:  # as the closed model's hot path keeps it
+                        batch.timings.append(timing)
+                        batch.timed_ms += total
                     return
         interval = self._record(request_type, name, total, response_length, response,
                                 exception)
