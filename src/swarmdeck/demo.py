@@ -19,6 +19,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -78,8 +79,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+STARTED = time.monotonic()
+
+
 def say(text: str) -> None:
-    print(f"\n==> {text}", flush=True)
+    """A step of the demo, with the time since it started (its budget is 5 minutes)."""
+    elapsed = int(time.monotonic() - STARTED)
+    print(f"\n==> [{elapsed // 60}:{elapsed % 60:02d}] {text}", flush=True)
 
 
 def seed(path: Path, scale: int, secret: str, uploads: Path) -> None:
