@@ -1,6 +1,7 @@
 """generator-cannot-keep-up: dropped (or late) iterations, told apart by their cause: too
-few users (drops from the start, the target's latency flat) or a target that slowed down
-(drops growing with its latency)."""
+few users (drops from the start, the target's latency flat), a target that slowed down
+(drops growing with its latency), or the generator's own lateness (none dropped, users to
+spare)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,18 @@ def test_late_iterations_without_drops_are_said_too() -> None:
     (finding,) = generator_cannot_keep_up(seconds, {T0 + t: 2.0 for t in range(9)},
                                           totals(2.0, 900), POOL)
     assert finding.severity == "info" and "started 10 ms or more late" in finding.message
+
+
+def test_late_iterations_with_users_to_spare_are_the_generator_s_own() -> None:
+    """None dropped, and 10 users where 100/s x 20 ms kept about 3 busy: a user was free
+    when each was due, the generator's loop was late (a CPU shared with the target)."""
+    seconds = [second(t, late=20) for t in range(10)]
+    (finding,) = generator_cannot_keep_up(seconds, {T0 + t: 20.0 for t in range(10)},
+                                          totals(20.0, 1000), POOL)
+    assert finding.severity == "info" and finding.evidence["cause"] == "generator"
+    assert "10 users were more than the 3 the rate kept busy" in finding.message
+    assert "the generator itself started them late" in finding.message
+    assert "--max-users" not in finding.fix
 
 
 def test_a_run_that_kept_up_has_no_finding() -> None:

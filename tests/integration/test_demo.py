@@ -64,7 +64,7 @@ def test_the_demo_searches_both_profiles_runs_them_at_one_rate_and_compares_them
                if s["metric"] == "queries"}
     assert ("GET /blog", 30.0, 2.0) in queries, queries
     # the summary at the end: the capacities and the queries, naive -> tuned
-    tail = out[out.rindex("==> in short"):]
+    tail = out[out.rindex("] in short"):]
     assert "naive sustains " in tail and " within p95 < 500 ms" in tail
     assert "GET /blog 30 -> 2" in tail
     report = work / "report.html"

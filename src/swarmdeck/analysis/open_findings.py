@@ -92,9 +92,22 @@ def generator_cannot_keep_up(iterations: Sequence[IterationInterval],
             evidence,
             "lower the rate to what the target sustains (swarmdeck capacity finds it); more "
             "users would only queue more requests at it")]
-    evidence["cause"] = "users"
     early = onset <= max(EARLY_SHARE * span, 2)
     when = "from the start" if early else f"from {onset} s into the run"
+    if not dropped and pool is not None and needed is not None and needed <= pool.max_users:
+        # late, none dropped, and more users than the latency kept busy: a user was free,
+        # the generator's own loop started the iteration late
+        evidence["cause"] = "generator"
+        return [Finding(
+            CODE, severity, None,
+            f"{what} {when} while the target's latency held (p50 from the send "
+            f"{_show(baseline)} → {_show(stressed)}) and {users} were more than the "
+            f"{needed} the rate kept busy: the generator itself started them late (its CPU, "
+            "or other processes on its cores)",
+            evidence,
+            "give the generator cores of its own (run it on another machine than the "
+            "target), or split the load over more processes (--workers)")]
+    evidence["cause"] = "users"
     more = f" (about {needed} for {rate:.0f}/s)" if needed else ""
     return [Finding(
         CODE, severity, None,
