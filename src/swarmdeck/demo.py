@@ -180,13 +180,15 @@ def search(shop: Shop, args: argparse.Namespace, workdir: Path,
 
 
 def sustains(capacity: dict[str, Any] | None, start_rate: str) -> str:
-    """``320 req/s``, ``at least 320 req/s`` or ``under 40/s req/s`` (one request per
+    """``320 req/s``, ``at least 320 req/s`` or ``under 40 req/s`` (one request per
     iteration in the public pages: an iteration is a request)."""
     if capacity is None:
         return "? req/s (no result)"
-    if not capacity.get("found"):
+    if capacity.get("rate") is None:  # the SLO failed at the start rate
         return f"under {start_rate.removesuffix('/s')} req/s"
     rate = f"{capacity['rate']:g} req/s"
+    if not capacity.get("found"):  # the generator could not start a higher rate
+        return f"at least {rate} (then the generator's limit)"
     return rate if capacity.get("upper") is not None else f"at least {rate}"
 
 
@@ -198,16 +200,19 @@ def capacity_line(capacities: dict[str, dict[str, Any] | None], start_rate: str)
 
 
 def rate_between(capacities: dict[str, dict[str, Any] | None], given: str | None) -> str:
-    """The fixed rate: --rate, or the geometric mean of the two capacities, at least the
-    rate at which the naive one broke, rounded to 10/s."""
+    """The fixed rate: --rate, or the geometric mean of the two capacities (the naive one's
+    start rate when it failed even there), at least the rate at which the naive one broke,
+    at most the tuned one's, rounded to 10/s."""
     if given:
         return given
     naive, tuned = capacities.get("naive"), capacities.get("tuned")
-    if not (naive and tuned and naive.get("found") and tuned.get("found")):
+    low = (naive.get("rate") or naive.get("upper")) if naive else None
+    high = tuned.get("rate") if tuned else None
+    if not (low and high):
         return f"{FALLBACK_RATE:g}/s"
-    low, high = float(naive["rate"]), float(tuned["rate"])
-    rate = max(math.sqrt(low * high), float(naive.get("upper") or 0))
-    return f"{max(10, round(min(rate, high) / 10) * 10):g}/s"
+    assert naive is not None
+    rate = max(math.sqrt(float(low) * float(high)), float(naive.get("upper") or 0))
+    return f"{max(10, round(min(rate, float(high)) / 10) * 10):g}/s"
 
 
 def fixed_rate_run(shop: Shop, args: argparse.Namespace, rate: str, workdir: Path,
