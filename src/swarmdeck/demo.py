@@ -155,8 +155,9 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 
 def search(shop: Shop, args: argparse.Namespace, workdir: Path,
-           db_args: list[str]) -> dict[str, Any] | None:
-    """``swarmdeck capacity`` of one profile; its JSON's ``capacity`` (None: no result)."""
+           db_args: list[str]) -> tuple[int, dict[str, Any] | None]:
+    """``swarmdeck capacity`` of one profile: its exit code and its JSON's ``capacity``
+    (None: no result)."""
     out = workdir / f"{shop.profile}-capacity.json"
     out.unlink(missing_ok=True)
     slo = [a for s in SLO for a in ("--slo", s)]
@@ -174,9 +175,9 @@ def search(shop: Shop, args: argparse.Namespace, workdir: Path,
     if code not in (0, 1, 3) or found is None:  # 1: fails even at the start; 3: generator
         print(f"demo: the capacity search of {shop.profile} ended with exit {code}",
               file=sys.stderr)
-        return None
+        return code, None
     capacity: dict[str, Any] = found["capacity"]
-    return capacity
+    return 0, capacity  # 1 and 3 are results here: "under N", "at least N"
 
 
 def sustains(capacity: dict[str, Any] | None, start_rate: str) -> str:
@@ -288,7 +289,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 3
         if not args.no_capacity:
             for shop in shops:
-                capacities[shop.profile] = search(shop, args, workdir, db_args)
+                code, capacities[shop.profile] = search(shop, args, workdir, db_args)
+                if code:
+                    codes[f"{shop.profile} capacity"] = code
         rate = rate_between(capacities, args.rate)
         if capacities:
             say(capacity_line(capacities, args.start_rate) + f"; now each at {rate} for "
