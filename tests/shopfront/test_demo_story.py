@@ -10,7 +10,7 @@ NAIVE = {"found": True, "rate": 60.0, "upper": 70.0}
 
 def test_the_rate_is_between_the_capacities_and_past_where_naive_broke() -> None:
     at_most = {"found": True, "rate": 320.0, "upper": None}  # held up to --max-rate
-    assert rate_between({"naive": NAIVE, "tuned": at_most}, None) == "140/s"  # √(60·320)
+    assert rate_between({"naive": NAIVE, "tuned": at_most}, None) == "190/s"  # halfway
     assert capacity_line({"naive": NAIVE, "tuned": at_most}, "40/s") == (
         "naive sustains 60 req/s, tuned at least 320 req/s within p95 < 500 ms")
     close = {"found": True, "rate": 80.0, "upper": 90.0}
@@ -24,6 +24,6 @@ def test_a_search_without_a_capacity_still_tells_its_part() -> None:
     assert capacity_line({"naive": failed, "tuned": generator}, "40/s") == (
         "naive sustains under 40 req/s, tuned at least 160 req/s (then the generator's "
         "limit) within p95 < 500 ms")
-    assert rate_between({"naive": failed, "tuned": generator}, None) == "80/s"
+    assert rate_between({"naive": failed, "tuned": generator}, None) == "100/s"
     assert rate_between({"naive": None, "tuned": generator}, None) == "120/s"  # fallback
     assert rate_between({}, None) == "120/s"  # --no-capacity
