@@ -25,6 +25,9 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from swarmdeck.plan.arrival import parse_rate
+from swarmdeck.plan.values import Invalid
+
 try:
     from shopfront import create_app
     from shopfront.extensions import db
@@ -61,12 +64,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--start-rate", default="40/s", help="the searches' first rate (40/s)")
     parser.add_argument("--max-rate", default="320/s",
                         help="the searches' top rate (320/s): above it the generator, on "
-                        "the same 2 cores as both servers, is the limit on this machine")
+                        "the same 2 cores as both servers, is the limit on this machine; "
+                        "the fixed rate is at most half of it")
     parser.add_argument("--step", default="2s", help="how long the searches hold a rate (2s)")
     parser.add_argument("--precision", default="25%", help="the searches' precision (25%%)")
     parser.add_argument("--rate", default=None,
                         help="the fixed-rate runs' rate (default: halfway between the "
-                        "capacities, rounded to 10/s)")
+                        "capacities, at most half --max-rate, rounded to 10/s)")
     parser.add_argument("-t", "--rate-time", default="15s",
                         help="how long each fixed-rate run lasts (15s)")
     parser.add_argument("--workdir", default=".swarmdeck/demo",
@@ -199,11 +203,14 @@ def capacity_line(capacities: dict[str, dict[str, Any] | None], start_rate: str)
     return ", ".join(parts) + " within p95 < 500 ms"
 
 
-def rate_between(capacities: dict[str, dict[str, Any] | None], given: str | None) -> str:
+def rate_between(capacities: dict[str, dict[str, Any] | None], given: str | None,
+                 ceiling: float) -> str:
     """The fixed rate: --rate, or halfway between the two capacities (the naive one's
-    start rate when it failed even there), at least the rate at which the naive one broke,
-    at most the tuned one's, rounded to 10/s. Halfway, not nearer the naive one: short
-    steps on a shared machine can find it well below what it takes in a longer run."""
+    start rate when it failed even there), at most ``ceiling`` and the tuned one's, at
+    least the rate at which the naive one broke, rounded to 10/s. Halfway, not nearer the
+    naive one: short steps on a shared machine can find it well below what it takes in a
+    longer run. The ceiling (half the searches' top rate): a 15-s run holds its rate
+    longer than a 2-s step, and the generator sharing the target's cores stalls sooner."""
     if given:
         return given
     naive, tuned = capacities.get("naive"), capacities.get("tuned")
@@ -212,8 +219,9 @@ def rate_between(capacities: dict[str, dict[str, Any] | None], given: str | None
     if not (low and high):
         return f"{FALLBACK_RATE:g}/s"
     assert naive is not None
-    rate = max((float(low) + float(high)) / 2, float(naive.get("upper") or 0))
-    return f"{max(10, round(min(rate, float(high)) / 10) * 10):g}/s"
+    rate = min((float(low) + float(high)) / 2, ceiling, float(high))
+    rate = max(rate, float(naive.get("upper") or 0))
+    return f"{max(10, round(rate / 10) * 10):g}/s"
 
 
 def fixed_rate_run(shop: Shop, args: argparse.Namespace, rate: str, workdir: Path,
@@ -264,6 +272,11 @@ def story(capacities: dict[str, dict[str, Any] | None], start_rate: str, rate: s
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        parse_rate(args.max_rate)
+    except Invalid as exc:
+        print(f"demo: --max-rate {exc}", file=sys.stderr)
+        return 2
     if not Path(args.locustfile).is_file():
         print(f"demo: locustfile {args.locustfile} not found; run from the repository root",
               file=sys.stderr)
@@ -292,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 code, capacities[shop.profile] = search(shop, args, workdir, db_args)
                 if code:
                     codes[f"{shop.profile} capacity"] = code
-        rate = rate_between(capacities, args.rate)
+        rate = rate_between(capacities, args.rate, parse_rate(args.max_rate) / 2)
         if capacities:
             say(capacity_line(capacities, args.start_rate) + f"; now each at {rate} for "
                 f"{args.rate_time}, the open model (iterations at a rate whatever the "
