@@ -1,6 +1,7 @@
 """generator-cannot-keep-up: dropped (or late) iterations, told apart by their cause: too
-few users (drops from the start, the target's latency flat) or a target that slowed down
-(drops growing with its latency)."""
+few users (drops from the start, the target's latency flat), a target that slowed down
+(drops growing with its latency), or the generator's own lateness (none dropped, users to
+spare)."""
 
 from __future__ import annotations
 
@@ -48,11 +49,36 @@ def test_a_target_that_slows_down_drops_as_its_latency_grows() -> None:
     assert "capacity" in finding.fix
 
 
+def test_a_target_past_its_capacity_from_the_start_is_the_target() -> None:
+    """The demo's naive run: 180/s at a target that takes about 120/s. Its queue grows from
+    the first second, so by the end of the first fifth its latency is already 1.4 s; the
+    drops start at 4 s, when the users are all waiting, at 3.3 s. Against its lowest second
+    before the drops (40 ms), that is the target, not too few users."""
+    seconds = [second(t, dropped=0 if t < 4 else 60, rate=180) for t in range(20)]
+    latency = {T0 + t: 3300.0 for t in range(20)} | {T0: 40.0, T0 + 1: 1200.0,
+                                                     T0 + 2: 1440.0, T0 + 3: 1700.0}
+    (finding,) = generator_cannot_keep_up(seconds, latency, totals(3300.0, 2100), POOL)
+    assert finding.evidence["cause"] == "target" and finding.evidence["latency_before_ms"] == 40
+    assert "the target slowed down" in finding.message
+
+
 def test_late_iterations_without_drops_are_said_too() -> None:
     seconds = [second(t, late=20 if t % 3 == 0 else 0) for t in range(9)]
     (finding,) = generator_cannot_keep_up(seconds, {T0 + t: 2.0 for t in range(9)},
                                           totals(2.0, 900), POOL)
     assert finding.severity == "info" and "started 10 ms or more late" in finding.message
+
+
+def test_late_iterations_with_users_to_spare_are_the_generator_s_own() -> None:
+    """None dropped, and 10 users where 100/s x 20 ms kept about 3 busy: a user was free
+    when each was due, the generator's loop was late (a CPU shared with the target)."""
+    seconds = [second(t, late=20) for t in range(10)]
+    (finding,) = generator_cannot_keep_up(seconds, {T0 + t: 20.0 for t in range(10)},
+                                          totals(20.0, 1000), POOL)
+    assert finding.severity == "info" and finding.evidence["cause"] == "generator"
+    assert "10 users were more than the 3 the rate kept busy" in finding.message
+    assert "the generator itself started them late" in finding.message
+    assert "--max-users" not in finding.fix
 
 
 def test_a_run_that_kept_up_has_no_finding() -> None:

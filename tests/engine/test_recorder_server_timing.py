@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from swarmdeck.engine.openmodel.recorder import OpenRecorder
 from swarmdeck.engine.recorder import Recorder
 from swarmdeck.metrics.server_timing import ServerTiming
 
@@ -66,11 +68,14 @@ request = st.tuples(
 )
 
 
+# the open model's recorder (--arrival-rate) has its own hot path: it keeps them too
+@pytest.mark.parametrize("recorder_class", [Recorder, OpenRecorder])
 @given(st.lists(request, max_size=100))
 @settings(max_examples=150, deadline=None)
-def test_every_successful_response_s_header_is_kept_once(steps: list[Any]) -> None:
+def test_every_successful_response_s_header_is_kept_once(recorder_class: type[Recorder],
+                                                         steps: list[Any]) -> None:
     clock = Clock(1000.0)
-    recorder = Recorder(clock=clock, describe_error=str)
+    recorder = recorder_class(clock=clock, describe_error=str)
     expected: dict[tuple[int, str], tuple[list[str], float]] = {}
     intervals = []
     for advance, name, status, kind, which, failed, ms, take in steps:

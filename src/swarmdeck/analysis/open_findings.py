@@ -29,7 +29,7 @@ CODE = "generator-cannot-keep-up"
 LATE_SHARE = 0.05  # without drops: at least this share of iterations started late...
 LATE_MS = 10.0  # ...(a user was free only this long or more after it was due)
 ERROR_SHARE = 0.05  # dropped: error at this share of the iterations due, else warning
-BASELINE_SHARE = 0.2  # the latency before: the median over this first share of the seconds
+BASELINE_SHARE = 0.2  # without a second before the trouble: the median over this first share
 DEGRADED = 3.0  # the target degraded: the latency while dropping is this many times higher
 EARLY_SHARE = 0.1  # drops that start within this first share of the run start "early"
 HEADROOM = 1.5  # users suggested: the concurrency measured times this
@@ -60,9 +60,13 @@ def generator_cannot_keep_up(iterations: Sequence[IterationInterval],
     span = max(last - first + 1, 1)
     latency = dict(service_p50)
     ordered = [latency[t] for t in sorted(latency)]
-    head = ordered[:max(1, math.ceil(len(ordered) * BASELINE_SHARE))]
-    baseline = statistics.median(head) if head else None
     troubled = [i for i in seconds if i.dropped] or [i for i in seconds if _late(i)]
+    # the latency before: its lowest second before the trouble began (a target past its
+    # capacity from the first second has a queue by the end of the run's first fifth), or,
+    # trouble from the first second, the median over the first fifth
+    before = [latency[t] for t in sorted(latency) if t < troubled[0].start]
+    head = ordered[:max(1, math.ceil(len(ordered) * BASELINE_SHARE))]
+    baseline = min(before) if before else statistics.median(head) if head else None
     during = [latency[i.start] for i in troubled if i.start in latency]
     stressed = statistics.median(during) if during else None
     onset = troubled[0].start - first
@@ -92,9 +96,22 @@ def generator_cannot_keep_up(iterations: Sequence[IterationInterval],
             evidence,
             "lower the rate to what the target sustains (swarmdeck capacity finds it); more "
             "users would only queue more requests at it")]
-    evidence["cause"] = "users"
     early = onset <= max(EARLY_SHARE * span, 2)
     when = "from the start" if early else f"from {onset} s into the run"
+    if not dropped and pool is not None and needed is not None and needed <= pool.max_users:
+        # late, none dropped, and more users than the latency kept busy: a user was free,
+        # the generator's own loop started the iteration late
+        evidence["cause"] = "generator"
+        return [Finding(
+            CODE, severity, None,
+            f"{what} {when} while the target's latency held (p50 from the send "
+            f"{_show(baseline)} → {_show(stressed)}) and {users} were more than the "
+            f"{needed} the rate kept busy: the generator itself started them late (its CPU, "
+            "or other processes on its cores)",
+            evidence,
+            "give the generator cores of its own (run it on another machine than the "
+            "target), or split the load over more processes (--workers)")]
+    evidence["cause"] = "users"
     more = f" (about {needed} for {rate:.0f}/s)" if needed else ""
     return [Finding(
         CODE, severity, None,
