@@ -12,6 +12,14 @@ INVOICES = (b"Invoice ID,Customer,Amount,Date\n1001,Acme Corp,1499.00,2025-01-10
             b"1002,Globex,799.00,2025-01-11\n")
 
 
+def monthly_report(user):
+    """The January report, checked for content (also scenarios/monthly_report.py's task)."""
+    with user.client.get("/reports/monthly-summary?month=2025-01&format=json",
+                         name="GET /reports/monthly-summary", catch_response=True) as response:
+        if response.status_code == 200 and response.json().get("orders", 0) <= 0:
+            response.failure("the January 2025 report has no orders")
+
+
 class FlaskFileWorkflowUser(HttpUser):
     wait_time = between(3, 6)
     weight = 1
@@ -31,10 +39,7 @@ class FlaskFileWorkflowUser(HttpUser):
 
     @task(1)
     def monthly_report(self):
-        with self.client.get("/reports/monthly-summary?month=2025-01&format=json",
-                             name="GET /reports/monthly-summary", catch_response=True) as response:
-            if response.status_code == 200 and response.json().get("orders", 0) <= 0:
-                response.failure("the January 2025 report has no orders")
+        monthly_report(self)
 
     @task(1)
     def import_customers(self):

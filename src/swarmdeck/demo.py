@@ -4,8 +4,9 @@ side (each its own copy of the data, its own port); ``swarmdeck capacity`` searc
 the highest arrival rate that keeps p95 < 500 ms, with Gunicorn's process tree and StatsD
 metrics monitored (what saturated first); then one fixed-rate open-model ``swarmdeck run``
 of each at a rate between the two capacities, with thresholds, the live view, findings and
-Server-Timing's split, the tuned run compared with the naive one; the HTML report of both
-and the command that opens the dashboard. ``make demo`` runs ``python -m swarmdeck.demo``.
+Server-Timing's split, the tuned run compared with the naive one; then the guide's heavy
+endpoint, three admins asking for the monthly report of each profile (closed model); the
+HTML report of both and the command that opens the dashboard. ``make demo`` runs ``python -m swarmdeck.demo``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from swarmdeck.plan.arrival import parse_rate
+from swarmdeck.plan.durations import DurationError, parse_duration
 from swarmdeck.plan.values import Invalid
 
 try:
@@ -73,6 +75,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         "capacities, at most half --max-rate, rounded to 10/s)")
     parser.add_argument("-t", "--rate-time", default="15s",
                         help="how long each fixed-rate run lasts (15s)")
+    parser.add_argument("--admin-time", default="25s",
+                        help="how long the admins' monthly-report run of each profile lasts "
+                        "(25s; 0 skips it)")
     parser.add_argument("--workdir", default=".swarmdeck/demo",
                         help="where shopfront's demo databases live")
     parser.add_argument("--db", default=None, help="swarmdeck's results database "
@@ -243,6 +248,39 @@ def fixed_rate_run(shop: Shop, args: argparse.Namespace, rate: str, workdir: Pat
     return code, (int(run["run_id"]) if run else None)
 
 
+ADMIN_LOCUSTFILE = "scenarios/monthly_report.py"
+# admins at once: naive's report takes seconds of CPU at scale 10, and its findings need
+# at least 5 timed responses (analysis/server_findings.py's MIN_TIMED)
+ADMIN_USERS = 3
+
+
+def admin_runs(shops: Sequence[Shop], args: argparse.Namespace, workdir: Path,
+               db_args: list[str]) -> dict[str, int]:
+    """The guide's heavy endpoint: admins asking for the monthly report, on each
+    profile at once (closed model: the report holds a worker for seconds on naive), each
+    run's summary printed after both ended. Their exit codes by profile."""
+    runs = {}
+    for shop in shops:
+        result = workdir / f"{shop.profile}-admin.json"
+        result.unlink(missing_ok=True)
+        runs[shop.profile] = subprocess.Popen(
+            [sys.executable, "-m", "swarmdeck", "run", "-f", ADMIN_LOCUSTFILE, "--host",
+             shop.server.url, "-u", str(ADMIN_USERS), "-r", str(ADMIN_USERS), "-t",
+             args.admin_time, "--tag",
+             f"profile={shop.profile}", "--tag", "demo=admin", *shop.monitors, "--json",
+             str(result), *db_args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ})
+    codes = {}
+    for shop in shops:
+        output, _ = runs[shop.profile].communicate()
+        codes[shop.profile] = runs[shop.profile].returncode
+        say(f"swarmdeck run -f {ADMIN_LOCUSTFILE} -u {ADMIN_USERS} -t {args.admin_time} "
+            f"--tag profile={shop.profile} --monitor process:{shop.pid} --monitor "
+            f"statsd://{shop.statsd}   (the admin's monthly report, {shop.profile})")
+        print(output, end="", flush=True)
+    return codes
+
+
 def ms(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
@@ -276,6 +314,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parse_rate(args.max_rate)
     except Invalid as exc:
         print(f"demo: --max-rate {exc}", file=sys.stderr)
+        return 2
+    try:
+        parse_duration(args.admin_time)
+    except DurationError as exc:
+        print(f"demo: --admin-time {exc}", file=sys.stderr)
         return 2
     if not Path(args.locustfile).is_file():
         print(f"demo: locustfile {args.locustfile} not found; run from the repository root",
@@ -316,7 +359,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                          compare_to)
             if run_id is not None:
                 run_ids[shop.profile] = run_id
-    swarmdeck(["runs", "-n", str(2 * len(profiles)), *db_args], "stored runs (swarmdeck runs)")
+        if parse_duration(args.admin_time) > 0:
+            say(f"the guide's heavy endpoint: {ADMIN_USERS} admins asking for the monthly "
+                f"report, on each profile at once, for {args.admin_time}")
+            for profile, code in admin_runs(shops, args, workdir, db_args).items():
+                codes[f"{profile} admin"] = code
+    swarmdeck(["runs", "-n", str(3 * len(profiles)), *db_args], "stored runs (swarmdeck runs)")
     if {"naive", "tuned"} <= run_ids.keys():
         naive, tuned = run_ids["naive"], run_ids["tuned"]
         report = workdir / "report.html"

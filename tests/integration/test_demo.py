@@ -24,6 +24,7 @@ def test_the_demo_searches_both_profiles_runs_them_at_one_rate_and_compares_them
     result = subprocess.run(
         [sys.executable, "-m", "swarmdeck.demo", "--scale", "1", "--workers", "2",
          "--start-rate", "20/s", "--max-rate", "40/s", "--step", "1s", "-t", "6s",
+         "--admin-time", "6s",
          "--workdir", str(work), "--db", db],
         cwd=REPO, text=True, capture_output=True, timeout=400, env=ENV, check=False)
     out = result.stdout + result.stderr
@@ -67,6 +68,12 @@ def test_the_demo_searches_both_profiles_runs_them_at_one_rate_and_compares_them
     tail = out[out.rindex("] in short"):]
     assert "naive sustains " in tail and " within p95 < 500 ms" in tail
     assert "GET /blog 30 -> 2" in tail
+    # the guide's heavy endpoint: naive's monthly report runs a query per row, tuned's not
+    for profile in ("naive", "tuned"):
+        admin = json.loads((work / f"{profile}-admin.json").read_text())
+        found = {(f["code"], f["endpoint"]) for f in admin["findings"]}
+        assert (("n-plus-one", "GET /reports/monthly-summary") in found) == (
+            profile == "naive"), (profile, admin["findings"])
     report = work / "report.html"
     assert report.is_file() and report.stat().st_size > 10_000
     assert f"file://{report}" in out
