@@ -121,3 +121,15 @@ def test_workers_merge_into_what_one_process_records() -> None:
     merged.merge(other)
     assert merged.server_timing == whole.server_timing
     assert whole.server_timing is not None and whole.server_timing.responses == 300
+
+
+def test_the_fold_reads_every_kind_of_raw_entry() -> None:
+    """The fold turns the hot path's raw entries into header values, the common case (one
+    (name, value) pair each) at C speed, any other as header_value reads it."""
+    from swarmdeck.engine.timing_headers import header_value, header_values
+
+    pairs = [("Server-Timing", "a;dur=1"), ("Server-Timing", ""), ("server-timing", "b")]
+    assert header_values(pairs) == ["a;dur=1", "b"]
+    mixed = [*pairs, None, [("Server-Timing", "c"), ("Server-Timing", "d")], "e"]
+    expected = [value for value in map(header_value, mixed) if value]
+    assert header_values(mixed) == expected == ["a;dur=1", "b", "c, d", "e"]
