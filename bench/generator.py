@@ -16,10 +16,13 @@ their ratio cancels the machine's slow drifts); the figures are medians over rou
   last one, so start-up (imports, spawning) and finish (the final flush, the summary) are
   left out. Far steadier than requests/s on a shared machine.
 
-With ``--server-timing``, instead: this tree's ``swarmdeck run`` against two nginx targets,
-one answering with a ``Server-Timing`` header like the one swarmdeck's Flask extension
-sends (SERVER_TIMING: five metrics, four quoted descs, 330 characters) and one without:
-what reading and recording the header costs the generator.
+With ``--server-timing``, instead: four sides against two nginx targets, one answering
+with a ``Server-Timing`` header like the one swarmdeck's Flask extension sends
+(SERVER_TIMING: five metrics, four quoted descs, 330 characters) and one without: plain
+``locust --headless`` and this tree's ``swarmdeck run``, each without and with the header.
+Plain Locust's own ratio (with / without) is the floor: what the bigger responses cost
+geventhttpclient and Locust, which swarmdeck cannot save; swarmdeck's ratio over that floor
+(per round) is what reading and recording the header costs swarmdeck itself.
 
 Then (vs locust, unless --skip-memory) the peak RSS of one process running 5,000 HttpUsers
 with ``wait_time = between(1, 3)`` (bench/many_users.py), for both. Run:
@@ -36,10 +39,13 @@ SPEC is nginx's master pid, e.g.:
         --monitor 'process:{target_pid}' --monitor statsd://127.0.0.1:8125 \
         --monitor postgresql://postgres@127.0.0.1/postgres
 
-With ``--server-timing`` the two sides are this tree's ``swarmdeck run`` against nginx
-answering without and with a Server-Timing header:
+With ``--server-timing`` the four sides are plain Locust and this tree's ``swarmdeck run``,
+each against nginx answering without and with a Server-Timing header:
 
-    .venv/bin/python bench/generator.py --server-timing --rounds 6 --seconds 20
+    .venv/bin/python bench/generator.py --server-timing --rounds 6 --seconds 12 --skip-memory
+
+(``--against SRC`` too: the swarmdeck sides run the one in that source tree, e.g. the last
+release's, to compare with this tree's figures.)
 """
 
 from __future__ import annotations
@@ -189,51 +195,75 @@ def alternate(sides: dict[str, Side], args: argparse.Namespace, target: NginxTar
                                    args.seconds, tmp)
             results[name].append(measured)
             cpu = measured.cpu_per_1000
-            print(f"round {rnd + 1} {name:10} {measured.rps:9.1f} req/s  "
+            print(f"round {rnd + 1} {name:12} {measured.rps:9.1f} req/s  "
                   f"{'-' if cpu is None else f'{cpu:.4f}'} CPU s per 1,000 requests",
                   flush=True)
     return results
 
 
-def report(results: dict[str, list[Measured]], reference: str, args: argparse.Namespace,
-           what: str) -> dict[str, object]:
-    """Medians of each side, and each measure's per-round ratio to the reference side."""
+def report(results: dict[str, list[Measured]], reference: str | dict[str, str],
+           args: argparse.Namespace, what: str) -> dict[str, object]:
+    """Medians of each side, and each measure's per-round ratio to its reference side
+    (``reference``: one side for all, or side -> its reference)."""
     print(f"\n{args.users} FastHttpUsers, {args.rounds} alternating rounds x {args.seconds}s, "
           f"nginx on core 0, generator on core 1; {what} (medians)")
     summary: dict[str, object] = {}
     for name, runs in results.items():
         cpus = [m.cpu_per_1000 for m in runs if m.cpu_per_1000 is not None]
-        print(f"{name:10} {statistics.median(m.rps for m in runs):9.1f} req/s  "
+        print(f"{name:12} {statistics.median(m.rps for m in runs):9.1f} req/s  "
               f"{statistics.median(cpus) if cpus else float('nan'):.4f} CPU s per 1,000 requests")
         summary[name] = {"rps": [m.rps for m in runs], "cpu_s_per_1000": [
             m.cpu_per_1000 for m in runs]}
-    for name, runs in results.items():
-        if name == reference:
-            continue
-        pairs = list(zip(runs, results[reference]))
-        rps = [m.rps / r.rps for m, r in pairs]
-        cpu = [m.cpu_per_1000 / r.cpu_per_1000 for m, r in pairs
-               if m.cpu_per_1000 is not None and r.cpu_per_1000]
-        print(f"{name} / {reference}: req/s ratio {statistics.median(rps):.3f} (rounds: "
+    references = reference if isinstance(reference, dict) else {
+        name: reference for name in results if name != reference}
+    for name, ref in references.items():
+        rps, cpu = ratios(results[name], results[ref])
+        print(f"{name} / {ref}: req/s ratio {statistics.median(rps):.3f} (rounds: "
               f"{', '.join(f'{x:.3f}' for x in rps)})")
-        if cpu:
-            print(f"{name} / {reference}: CPU per request ratio {statistics.median(cpu):.3f} "
-                  f"(rounds: {', '.join(f'{x:.3f}' for x in cpu)})")
-        summary[f"{name}/{reference}"] = {"rps_ratios": rps, "cpu_ratios": cpu}
+        if any(x is not None for x in cpu):
+            print(f"{name} / {ref}: CPU per request ratio "
+                  f"{statistics.median(x for x in cpu if x is not None):.3f} "
+                  f"(rounds: {', '.join('-' if x is None else f'{x:.3f}' for x in cpu)})")
+        summary[f"{name}/{ref}"] = {"rps_ratios": rps, "cpu_ratios": cpu}
     return summary
 
 
+def ratios(runs: list[Measured], reference: list[Measured]
+           ) -> tuple[list[float], list[float | None]]:
+    """Per round: requests/s and CPU per request of ``runs`` over ``reference``'s."""
+    pairs = list(zip(runs, reference))
+    return ([m.rps / r.rps for m, r in pairs],
+            [m.cpu_per_1000 / r.cpu_per_1000 if m.cpu_per_1000 is not None and r.cpu_per_1000
+             else None for m, r in pairs])
+
+
 def server_timing(args: argparse.Namespace, tmp: Path) -> int:
-    """This tree's swarmdeck run against nginx without and with a Server-Timing header."""
-    run = swarmdeck_side()
+    """Plain Locust and this tree's swarmdeck run (or, with --against, the one in that
+    source tree), each against nginx without and with a Server-Timing header; swarmdeck's
+    ratio over Locust's, round by round."""
+    run = swarmdeck_side(Path(args.against).resolve() if args.against else None)
     with NginxTarget(cpu=0) as plain, \
             NginxTarget(cpu=0, headers={"Server-Timing": SERVER_TIMING}) as timed:
         sides: dict[str, Side] = {
-            "plain": lambda _, *rest: run(plain, *rest),
-            "timed": lambda _, *rest: run(timed, *rest)}
+            "locust": lambda _, *rest: plain_locust(plain, *rest),
+            "locust+st": lambda _, *rest: plain_locust(timed, *rest),
+            "swarmdeck": lambda _, *rest: run(plain, *rest),
+            "swarmdeck+st": lambda _, *rest: run(timed, *rest)}
         results = alternate(sides, args, plain, tmp)
-    _save("generator-server-timing.json", {"args": vars(args), **report(
-        results, "plain", args, "responses without and with a Server-Timing header")})
+    summary = report(results, {"locust+st": "locust", "swarmdeck+st": "swarmdeck"}, args,
+                     "responses without and with a Server-Timing header")
+    (rps_l, cpu_l), (rps_s, cpu_s) = (ratios(results[f"{side}+st"], results[side])
+                                      for side in ("locust", "swarmdeck"))
+    rps = [s / lo for s, lo in zip(rps_s, rps_l)]
+    cpu = [s / lo for s, lo in zip(cpu_s, cpu_l) if s is not None and lo is not None]
+    print(f"swarmdeck's loss over Locust's own (per round, (swarmdeck+st / swarmdeck) / "
+          f"(locust+st / locust)): req/s {statistics.median(rps):.3f} "
+          f"(rounds: {', '.join(f'{x:.3f}' for x in rps)})")
+    if cpu:
+        print(f"  CPU per request {statistics.median(cpu):.3f} "
+              f"(rounds: {', '.join(f'{x:.3f}' for x in cpu)})")
+    _save("generator-server-timing.json", {"args": vars(args), **summary,
+                                           "over_locust": {"rps": rps, "cpu": cpu}})
     return 0
 
 

@@ -148,3 +148,15 @@ def test_an_open_model_run_keeps_every_header_split_against_the_time_from_the_se
     assert timing is not None and timing.responses == 200
     assert timing.client_us == 200 * 10_000  # the 10 ms from the send, not 510 from the due
     assert interval.histogram.percentiles([50])[0] >= 499_000  # the latency: from the due
+
+
+def test_the_fold_reads_every_kind_of_raw_entry() -> None:
+    """The fold turns the hot path's raw entries into header values, the common case (one
+    (name, value) pair each) at C speed, any other as header_value reads it."""
+    from swarmdeck.engine.timing_headers import header_value, header_values
+
+    pairs = [("Server-Timing", "a;dur=1"), ("Server-Timing", ""), ("server-timing", "b")]
+    assert header_values(pairs) == ["a;dur=1", "b"]
+    mixed = [*pairs, None, [("Server-Timing", "c"), ("Server-Timing", "d")], "e"]
+    expected = [value for value in map(header_value, mixed) if value]
+    assert header_values(mixed) == expected == ["a;dur=1", "b", "c, d", "e"]

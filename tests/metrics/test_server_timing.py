@@ -11,14 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from swarmdeck.metrics import EndpointInterval
+from swarmdeck.metrics.histogram import HIGHEST_US
 from swarmdeck.metrics.server_timing import (
     MAX_LABELS,
     MAX_NAMES,
     OTHER_LABEL,
     ServerTiming,
-    split_desc,
 )
 from swarmdeck.metrics.timing_header import parse
+from swarmdeck.metrics.timing_layouts import split_desc
 
 
 def header(rng: random.Random) -> str:
@@ -166,3 +167,12 @@ def test_layouts_record_what_parsing_each_value_records(values: list[str]) -> No
     timing = ServerTiming()
     timing.add_headers(values + values[:3], 0.0)  # layouts seen twice come from the cache
     assert timing == reference(values + values[:3])
+
+
+def test_a_huge_duration_is_recorded_as_the_histogram_s_highest() -> None:
+    """1e20 ms in µs does not fit an int64: it is kept as the histogram keeps any duration
+    past an hour (it once came out as a garbage negative, clamped to 1 µs)."""
+    timing = timing_of(["a;dur=99999999999999999999", "a;dur=5"])
+    histogram = timing.metrics["a"].dur
+    assert histogram is not None and histogram.count == 2
+    assert (histogram.min_us, histogram.max_us) == (5000, HIGHEST_US)

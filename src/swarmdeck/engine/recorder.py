@@ -199,8 +199,7 @@ class Recorder:
             interval.histogram.record_many(_micros(times))
             if batch.timings:
                 _server_timing(interval).add_headers(
-                    [v for v in map(timing_headers.header_value, batch.timings) if v],
-                    batch.timed_ms)
+                    timing_headers.header_values(batch.timings), batch.timed_ms)
                 batch.timings, batch.timed_ms = [], 0.0
             if self.observer is not None:
                 self.observer.observe_ok(batch.method, batch.endpoint, len(times), batch.last)

@@ -12,6 +12,7 @@ it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 NAME = "server-timing"
@@ -59,3 +60,17 @@ def header_value(raw: Any) -> str | None:
     if isinstance(raw, list):
         return ", ".join(str(item[1] if isinstance(item, tuple) else item) for item in raw)
     return None
+
+
+def header_values(raws: list[Any]) -> list[str]:
+    """``header_value`` of each raw entry, the ones without a value (None, empty) left out;
+    the common case (each entry one ``(name, value)`` pair: a header sent once) at C
+    speed."""
+    if set(map(type, raws)) == {tuple}:
+        values = list(map(_VALUE, raws))
+        if set(map(type, values)) == {str}:
+            return list(filter(None, values))
+    return [value for value in map(header_value, raws) if value]
+
+
+_VALUE = itemgetter(1)

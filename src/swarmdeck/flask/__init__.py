@@ -1,5 +1,5 @@
 """swarmdeck's Flask extension: every response says where its time went, in a W3C
-``Server-Timing`` header that ``swarmdeck run`` reads (docs/server-timing.md).
+``Server-Timing`` header that ``swarmdeck run`` reads (docs/flask.md, docs/server-timing.md).
 
     from swarmdeck.flask import ServerTiming
     ServerTiming(app)    # on with SWARMDECK_SERVER_TIMING=1 (or app.config)

@@ -22,7 +22,7 @@ environment, and then costs nothing (no listener is connected). On, per request:
                ``cache-miss``: the reads that found a value (``desc="N hits"``) and that
                did not (``desc="N misses"``).
 
-Settings (``app.config``, prefix ``SWARMDECK_SERVER_TIMING``; docs/server-timing.md):
+Settings (``app.config``, prefix ``SWARMDECK_SERVER_TIMING``; docs/flask.md):
 ``SWARMDECK_SERVER_TIMING`` (on/off), ``_SQL`` (time statements: True), ``_SQL_TEXT``
 (send statement shapes, not only fingerprints: True), ``_QUEUE_HEADERS`` (the headers read
 for the queue time). Per-request state lives on ``flask.g``.

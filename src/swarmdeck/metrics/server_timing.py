@@ -19,126 +19,38 @@ its server timing.
 from __future__ import annotations
 
 import json
-import re
 import struct
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from swarmdeck.metrics import timing_header
+from swarmdeck.metrics import timing_layouts
 from swarmdeck.metrics.sparse_histogram import SparseHistogram
 from swarmdeck.metrics.timing_header import TimingMetric
+from swarmdeck.metrics.timing_layouts import Entry, entries_of
 
 MAX_NAMES = 16  # metric names kept per endpoint
 MAX_LABELS = 8  # desc texts kept per metric
-MAX_LABEL_LENGTH = 200
 OTHER_LABEL = "(other)"
 VERSION = 1
 _LENGTH = struct.Struct("<I")
-# a desc stating a count: "23 queries", "20x 3f2a9c1b SELECT ...", "3 hits", "7"
-_COUNT = re.compile(r"\s*(\d{1,9})x?(?=\s|$)\s*(.*)", re.DOTALL)
+MAX_MS = 1e12  # a duration's µs must fit an int64 (any past HIGHEST_US is recorded as it)
+Durations = dict[str, list[npt.NDArray[np.float64] | Sequence[Any]]]  # name -> chunks
 
 
-def split_desc(desc: str) -> tuple[int | None, str]:
-    """(the count a desc starts with, or None; the rest of its text)."""
-    match = _COUNT.fullmatch(desc)
-    if match is None:
-        return None, desc.strip()
-    return int(match.group(1)), match.group(2).strip()
-
-
-# a metric of a layout: (name, the index of its dur among the layout's dur values, or its
-# dur when it is not one of them, the count its desc stated, its desc's text)
-Entry = tuple[str, int | None, float | None, int | None, str | None]
-# a dur parameter and its raw value: the layout of a header is the header without them.
-# Quotes, escapes and marks stay in the layout: a value holding one is read otherwise
-_DUR = re.compile(r'(;\s*dur\s*=)([^;,"\\\x00]*)', re.IGNORECASE)
-_LAYOUTS: dict[tuple[str, ...], tuple[Entry, ...] | None] = {}
-MAX_LAYOUTS = 4096  # layouts remembered (then forgotten all at once)
-
-
-def _first(metrics: Sequence[TimingMetric]) -> list[TimingMetric]:
-    """The first metric of each name (of a repeated one, the first counts)."""
-    seen: set[str] = set()
-    first = []
-    for metric in metrics:
-        if metric.name not in seen:
-            seen.add(metric.name)
-            first.append(metric)
-    return first
-
-
-def _entry(metric: TimingMetric, index: int | None, literal: float | None) -> Entry:
-    count, label = split_desc(metric.desc) if metric.desc is not None else (None, None)
-    return (metric.name, index, literal, count,
-            None if label is None else label[:MAX_LABEL_LENGTH])
-
-
-def _entries(metrics: Sequence[TimingMetric]) -> tuple[Entry, ...]:
-    """A response's metrics as entries, their durations as they are."""
-    return tuple(_entry(metric, None, metric.dur_ms) for metric in _first(metrics))
-
-
-def _layout(value: str) -> tuple[Any, tuple[Entry, ...], Sequence[str]]:
-    """(the value's layout key, its entries, its raw dur values). The layout is the value
-    with its dur values taken out: the responses of one page share it (the same metrics
-    and descs, other durations). Its entries come from ``parse`` once, of the value with
-    each dur replaced by its index, checked against the value's own parse; a layout that
-    fails the check (a ";dur=" inside a quoted desc, a quoted dur) is parsed apart: None as
-    the key, the entries holding the durations."""
-    value = timing_header.cap(value)
-    parts = _DUR.split(value)  # [text, ";dur=", value, text, ";dur=", value, ..., text]
-    numbers = parts[2::3]
-    del parts[2::3]
-    key = tuple(parts)
-    if key in _LAYOUTS:
-        entries = _LAYOUTS[key]
-    else:
-        if len(_LAYOUTS) >= MAX_LAYOUTS:
-            _LAYOUTS.clear()
-        entries = _LAYOUTS[key] = _indexed(value, parts, numbers)
-    if entries is None:
-        return None, _entries(timing_header.parse(value)), ()
-    return key, entries, numbers
-
-
-def _indexed(value: str, parts: list[str], numbers: list[str]) -> tuple[Entry, ...] | None:
-    """A layout's entries, each dur as the index of its raw value: the value parsed with
-    the i-th dur value replaced by i, checked against the value's own parse; None when
-    they disagree."""
-    pieces = [parts[i] + parts[i + 1] for i in range(0, len(parts) - 1, 2)]  # up to "dur="
-    marked = "".join(f"{piece}{i}" for i, piece in enumerate(pieces)) + parts[-1]
-    indexed = _first(timing_header.parse(marked))
-    real = _first(timing_header.parse(value))
-    if len(indexed) != len(real):
-        return None
-    entries = []
-    for mine, theirs in zip(indexed, real):
-        if (mine.name, mine.desc) != (theirs.name, theirs.desc):
-            return None
-        index = None
-        if mine.dur_ms is not None:
-            index = int(mine.dur_ms)
-            if index != mine.dur_ms or not 0 <= index < len(numbers) or \
-                    timing_header.duration(numbers[index].strip()) != theirs.dur_ms:
-                return None
-        elif theirs.dur_ms is not None:
-            return None
-        entries.append(_entry(mine, index, None))
-    return tuple(entries)
-
-
-def _micros(values: list[Any]) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """Durations (ms; raw header text or floats) as whole µs; the ones that are not
-    finite, non-negative numbers left out (as ``timing_header`` leaves them out)."""
+def _micros(values: npt.NDArray[np.float64] | Sequence[Any]) -> npt.NDArray[np.int64]:
+    """Durations (ms; doubles, or raw header text) as whole µs; the ones that are not
+    finite, non-negative numbers left out (as ``timing_header`` leaves them out), the
+    ones past MAX_MS taken as MAX_MS (the histograms keep at most an hour: the same)."""
     try:
         ms = np.asarray(values, dtype=np.float64)
     except ValueError:
         ms = np.asarray([d for d in (_float(v) for v in values) if d is not None],
                         dtype=np.float64)
-    ms = ms[np.isfinite(ms) & (ms >= 0)]
+    ms = np.minimum(ms[np.isfinite(ms) & (ms >= 0)], MAX_MS)
     return (ms * 1000.0 + 0.5).astype(np.int64)
 
 
@@ -231,44 +143,32 @@ class ServerTiming:
     def add_many(self, responses: Sequence[Sequence[TimingMetric]], client_ms: float) -> None:
         """Several responses' metrics; ``client_ms``: the sum of their client latencies."""
         self._load()
-        durations: dict[str, list[Any]] = {}
-        timed = sum(self._record(_entries(metrics), [()], durations)
+        durations: Durations = {}
+        timed = sum(self._record(entries_of(metrics), 1, (), durations)
                     for metrics in responses)
         self._finish(durations, timed, client_ms)
 
-    def add_headers(self, values: Iterable[str], client_ms: float) -> None:
+    def add_headers(self, values: Sequence[str], client_ms: float) -> None:
         """Responses' raw header values; ``client_ms``: the sum of their client latencies
         (of all of them: a value without a single valid metric is not counted in
         ``responses`` but its latency is in ``client_us``, a bias only servers sending
         broken headers and valid ones to one endpoint would see).
         The same as ``add`` of each ``parse``d value, faster: values of one layout (the
         same metrics and descs, other durations: what one page sends request after
-        request) are parsed once (``_layout``) and recorded together, their durations per
-        metric at once (``record_many``)."""
+        request) are parsed once and recorded together, their durations read in bulk
+        (metrics/timing_layouts.py) and recorded per metric at once (``record_many``)."""
         self._load()
-        groups: dict[Any, tuple[tuple[Entry, ...], list[Sequence[str]]]] = {}
-        durations: dict[str, list[Any]] = {}
-        timed = 0
-        for value in values:
-            key, entries, numbers = _layout(value)
-            if key is None:
-                timed += self._record(entries, [numbers], durations)
-                continue
-            group = groups.get(key)
-            if group is None:
-                groups[key] = (entries, [numbers])
-            else:
-                group[1].append(numbers)
-        for entries, numbers_of in groups.values():
-            timed += self._record(entries, numbers_of, durations)
+        durations: Durations = {}
+        timed = sum(self._record(group.entries, group.responses, group.durations, durations)
+                    for group in timing_layouts.read(values))
         self._finish(durations, timed, client_ms)
 
-    def _record(self, entries: tuple[Entry, ...], numbers_of: list[Sequence[str]],
-                durations: dict[str, list[Any]]) -> int:
-        """Responses of one layout: ``numbers_of`` holds each one's raw dur values."""
+    def _record(self, entries: tuple[Entry, ...], n: int,
+                columns: Sequence[npt.NDArray[np.float64] | Sequence[str]],
+                durations: Durations) -> int:
+        """``n`` responses of one layout: ``columns[i]`` holds their i-th dur values."""
         if not entries:
             return 0
-        n = len(numbers_of)
         metrics = self._metrics
         for name, index, literal, count, label in entries:
             metric = metrics.get(name)
@@ -279,18 +179,18 @@ class ServerTiming:
                 metric = metrics[name] = MetricTiming()
             metric.responses += n
             if index is not None:
-                durations.setdefault(name, []).extend(numbers[index] for numbers in numbers_of)
+                durations.setdefault(name, []).append(columns[index])
             elif literal is not None:
-                durations.setdefault(name, []).extend([literal] * n)
+                durations.setdefault(name, []).append([literal] * n)
             if count is not None:
                 metric.counts[count] += n
             if label is not None:
                 _add_labels(metric.labels, ((label, n),))
         return n
 
-    def _finish(self, durations: dict[str, list[Any]], timed: int, client_ms: float) -> None:
-        for name, values in durations.items():
-            us = _micros(values)
+    def _finish(self, durations: Durations, timed: int, client_ms: float) -> None:
+        for name, chunks in durations.items():
+            us = np.concatenate([_micros(chunk) for chunk in chunks])
             if len(us):
                 metric = self._metrics[name]
                 if metric.dur is None:
