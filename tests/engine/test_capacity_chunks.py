@@ -6,46 +6,22 @@ worker was lost)."""
 from __future__ import annotations
 
 import math
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.engine.capacity_steps import T0, Clock, second
+from tests.engine.capacity_steps import settings as shared_settings
 
 from swarmdeck.engine.openmodel import chunks
 from swarmdeck.engine.openmodel.capacity import Controller
 from swarmdeck.engine.openmodel.capacity_master import MasterCapacity
-from swarmdeck.metrics import EndpointInterval, LatencyHistogram
 from swarmdeck.metrics.iterations import IterationInterval
 from swarmdeck.plan.arrival import ArrivalSchedule
 from swarmdeck.plan.capacity import CapacitySettings
-from swarmdeck.plan.resolve import resolve_command
-
-T0 = 1_700_000_000.0
 
 
 def settings(**changes: object) -> CapacitySettings:
-    resolved = resolve_command("capacity", {"locustfile": "locustfile.py",
-                                            "host": "http://127.0.0.1:1",
-                                            "slo": ["p95 < 100ms"], "workers": 2}, {},
-                               Path.cwd())
-    return replace(resolved, **changes)  # type: ignore[arg-type]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def second(start: float, requests: int) -> EndpointInterval:
-    histogram = LatencyHistogram()
-    for _ in range(requests):
-        histogram.record_ms(20.0)
-    return EndpointInterval(start=int(start), method="GET", name="/", requests=requests,
-                            histogram=histogram, service_histogram=histogram)
+    return shared_settings(workers=2, **changes)
 
 
 def test_a_chunk_travels_as_plain_types_and_comes_back_equal() -> None:
