@@ -28,7 +28,7 @@ class Clock:
 def pool_of(clock: Clock, *, max_users: int = 2, max_lag_s: float = 1.0) -> tuple[Pool, list[str]]:
     grown: list[str] = []
     pool = Pool("Visitor", max_users=max_users, max_lag_s=max_lag_s,
-                counter=IterationCounter(clock=clock), grow=grown.append, clock=clock)
+                counter=IterationCounter(clock=clock), grow=lambda name, n: grown.extend([name] * n), clock=clock)
     return pool, grown
 
 

@@ -140,3 +140,23 @@ def test_a_bad_open_model_plan_says_where_and_how(tmp_path: Path, toml: str,
     with pytest.raises(PlanError) as caught:
         plan_of(tmp_path, toml, **cli)
     assert message in caught.value.message
+
+
+@settings(max_examples=80, deadline=None)
+@given(spec=stages, count=st.integers(min_value=1, max_value=5),
+       size=st.integers(min_value=1, max_value=50))
+def test_the_due_times_in_chunks_are_the_formula_s_value_for_value(
+        spec: list[tuple[float, float]], count: int, size: int) -> None:
+    schedule = ArrivalSchedule(spec[0][1], tuple(RateStage(f"s{i}", d, r)
+                                                 for i, (d, r) in enumerate(spec)))
+    for index in range(count):
+        expected = []  # k by k, as the scalar formula gives it
+        k = index
+        for piece in schedule._pieces():
+            while k < piece.area_before + piece.area - 1e-9:
+                expected.append((k, piece.start_s + piece.offset_of(k - piece.area_before)))
+                k += count
+        chunked = [(int(k), float(t)) for ks, offsets in schedule.chunks(index, count, size)
+                   for k, t in zip(ks, offsets)]
+        assert chunked == expected
+        assert all(len(ks) <= size for ks, _ in schedule.chunks(index, count, size))

@@ -1,11 +1,14 @@
 """The iterations of one generator, per slice: scheduled, started (with their start lag),
-dropped. Like the recorder's intervals, a slice is handed out once it has ended. Free of
-Locust and gevent imports."""
+dropped. Like the recorder's intervals, a slice is handed out once it has ended. Start lags
+are kept as a list, recorded into the slice's histogram at once when it is handed out
+(``record_many``). Free of Locust and gevent imports."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+
+import numpy as np
 
 from swarmdeck.metrics.interval import DEFAULT_REGION
 from swarmdeck.metrics.iterations import IterationInterval
@@ -18,6 +21,7 @@ class IterationCounter:
         self.region = region
         self.clock = clock
         self._open: dict[int, IterationInterval] = {}
+        self._lags: dict[int, list[int]] = {}  # slice start -> its start lags (µs), unrecorded
         # whole-run totals, for the pool's and the live view's questions
         self.scheduled_total = 0
         self.started_total = 0
@@ -31,14 +35,17 @@ class IterationCounter:
             current = self._open[start] = IterationInterval(start=start, region=self.region)
         return current
 
-    def scheduled(self) -> None:
-        self._slice(self.clock()).scheduled += 1
-        self.scheduled_total += 1
+    def scheduled(self, count: int = 1) -> None:
+        self._slice(self.clock()).scheduled += count
+        self.scheduled_total += count
 
     def started(self, due: float, at: float) -> None:
         current = self._slice(at)
         current.started += 1
-        current.lag.record(int(max(at - due, 0.0) * 1_000_000 + 0.5))
+        lags = self._lags.get(current.start)
+        if lags is None:
+            lags = self._lags[current.start] = []
+        lags.append(int(max(at - due, 0.0) * 1_000_000 + 0.5))
         self.started_total += 1
 
     def dropped(self, count: int = 1) -> None:
@@ -51,9 +58,15 @@ class IterationCounter:
         now = self.clock()
         current = int(now) - int(now) % self.interval_s
         closed = [start for start in self._open if start < current]
-        return [self._open.pop(start) for start in closed]
+        return [self._handed(self._open.pop(start)) for start in closed]
 
     def take_all(self) -> list[IterationInterval]:
-        taken = list(self._open.values())
+        taken = [self._handed(i) for i in self._open.values()]
         self._open.clear()
         return taken
+
+    def _handed(self, interval: IterationInterval) -> IterationInterval:
+        lags = self._lags.pop(interval.start, None)
+        if lags:
+            interval.lag.record_many(np.asarray(lags, dtype=np.int64))
+        return interval

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import gevent
+import numpy as np
 from locust import User
 from locust.runners import STATE_RUNNING
 
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 SLACK_S = 0.001  # an iteration due within this is released now (sleeping costs more)
 EXPIRE_EVERY_S = 0.1  # while sleeping, drop waiting iterations this often
+MAX_BATCH = 256  # iterations released at once at most (far behind: the users run between)
 READY_TIMEOUT_S = 60.0  # the longest wait for the first users' on_start
 _GOLDEN = 0.6180339887498949
 
@@ -51,7 +53,6 @@ def _shares(classes: list[type[User]]) -> list[tuple[str, float]]:
 class ArrivalExecutor:
     def __init__(self, schedule: ArrivalSchedule, classes: list[type[User]], *,
                  max_users: int, max_lag_s: float, counter: IterationCounter,
-                 on_iteration: Callable[[float], None] = lambda due: None,
                  clock: Callable[[], float] = time.time, index: int = 0,
                  count: int = 1) -> None:
         self.schedule = schedule
@@ -64,7 +65,7 @@ class ArrivalExecutor:
         self.pools: dict[str, Pool] = {
             name: Pool(name, max_users=max(1, round(max_users * share / total)),
                        max_lag_s=max_lag_s, counter=counter, grow=self._grow,
-                       on_iteration=on_iteration, clock=clock)
+                       clock=clock)
             for name, share in shares.items()}
         self.classes = [adapt(cls, self.pools.__getitem__) for cls in classes]
         self.runner: Any = None
@@ -79,15 +80,8 @@ class ArrivalExecutor:
     def bind(self, runner: Any) -> None:
         self.runner = runner
 
-    def _grow(self, name: str) -> None:
-        self.runner.spawn_users({name: 1})
-
-    def pool_for(self, k: int) -> Pool:
-        if len(self._shares) == 1:
-            return self.pools[self._shares[0][0]]
-        u = (k * _GOLDEN + 0.5) % 1.0
-        name = next((n for n, top in self._shares if u < top), self._shares[-1][0])
-        return self.pools[name]
+    def _grow(self, name: str, count: int) -> None:
+        self.runner.spawn_users({name: count})
 
     @property
     def idle(self) -> int:
@@ -139,13 +133,33 @@ class ArrivalExecutor:
         on_end()
 
     def _release(self, schedule: ArrivalSchedule, start: float) -> None:
-        times = schedule.times(self.index, self.count)
-        for released, (k, offset) in enumerate(times, 1):
-            due = start + offset
-            self._sleep_until(due)
-            self.pool_for(k).release(due)
-            if released % 64 == 0:  # far behind: let the users run meanwhile
-                gevent.sleep(0)
+        """Release each iteration when it falls due (within ``SLACK_S``): all those due by
+        then at once, in a batch per pool."""
+        tops = np.array([top for _, top in self._shares])
+        pools = [self.pools[name] for name, _ in self._shares]
+        for ks, offsets in schedule.chunks(self.index, self.count):
+            dues = start + offsets
+            # iteration k's pool: the first whose share's top is above (k * golden + 0.5) % 1
+            which = None if len(pools) == 1 else np.minimum(
+                np.searchsorted(tops, (ks * _GOLDEN + 0.5) % 1.0, side="right"),
+                len(pools) - 1)
+            first, total = 0, len(dues)
+            while first < total:
+                self._sleep_until(float(dues[first]))
+                last = min(int(np.searchsorted(dues, self.clock() + SLACK_S, side="right")),
+                           first + MAX_BATCH, total)
+                last = max(last, first + 1)
+                if which is None:
+                    pools[0].release_many(dues[first:last].tolist())
+                else:
+                    part = which[first:last]
+                    for i, pool in enumerate(pools):
+                        mine = dues[first:last][part == i]
+                        if len(mine):
+                            pool.release_many(mine.tolist())
+                if last - first == MAX_BATCH:  # far behind: let the users run meanwhile
+                    gevent.sleep(0)
+                first = last
         self._sleep_until(start + schedule.total_s)
 
     def _drain(self) -> None:

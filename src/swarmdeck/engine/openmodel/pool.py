@@ -17,31 +17,34 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-import gevent.event
+from gevent import get_hub
+from gevent.hub import Waiter
 
 from swarmdeck.engine.openmodel.counter import IterationCounter
 
 
 class Slot:
-    """One user's place in the pool: where an iteration is handed to it while it is idle."""
+    """One user's place in the pool: where an iteration is handed to it while it is idle
+    (the executor sets ``due`` and has the hub switch to the user's ``waiter``)."""
 
-    __slots__ = ("due", "event")
+    __slots__ = ("due", "waited", "waiter")
 
     def __init__(self) -> None:
-        self.event = gevent.event.Event()
+        self.waiter: Waiter[float] | None = None
         self.due: float | None = None
+        self.waited = False  # whether its last ``take`` waited (yielded to the hub)
 
 
 class Pool:
     def __init__(self, name: str, *, max_users: int, max_lag_s: float,
-                 counter: IterationCounter, grow: Callable[[str], None],
+                 counter: IterationCounter, grow: Callable[[str, int], None],
                  on_iteration: Callable[[float], None] = lambda due: None,
                  clock: Callable[[], float] = time.time) -> None:
         self.name = name  # the User class
         self.max_users = max_users
         self.max_lag_s = max_lag_s
         self.counter = counter
-        self.grow = grow  # start one more user of this class
+        self.grow = grow  # start this many more users of this class
         self.on_iteration = on_iteration  # in the user's greenlet, before its iteration
         self.clock = clock
         self.backlog: deque[float] = deque()  # due times of iterations waiting for a user
@@ -49,28 +52,41 @@ class Pool:
         self.size = 0  # users that joined (started their on_start) and have not left
         self.growing = 0  # users asked for that have not joined yet
         self.closed = False
+        self._later = get_hub().loop.run_callback  # (in the hub, right after this greenlet)
 
     # -- the executor's side -------------------------------------------------------------
 
     def release(self, due: float) -> None:
         """An iteration falls due."""
-        self.counter.scheduled()
+        self.release_many([due])
+
+    def release_many(self, dues: list[float]) -> None:
+        """Iterations fall due (in order): each to an idle user, the rest wait for one (or,
+        with ``max_lag`` 0, are dropped); the pool asks for a user for each that waits,
+        while it may grow."""
+        self.counter.scheduled(len(dues))
         self.expire()
         if self.closed:
-            self.counter.dropped()
+            self.counter.dropped(len(dues))
             return
-        if self.idle:
-            slot = self.idle.popleft()
-            slot.due = due
-            slot.event.set()
+        idle, handed = self.idle, 0
+        while idle and handed < len(dues):
+            slot = idle.popleft()
+            slot.due = dues[handed]
+            assert slot.waiter is not None
+            self._later(slot.waiter.switch, slot.due)
+            handed += 1
+        if handed == len(dues):
             return
-        if self.size + self.growing < self.max_users:
-            self.growing += 1
-            self.grow(self.name)
+        waiting = dues[handed:] if handed else dues
+        more = min(len(waiting), self.max_users - self.size - self.growing)
+        if more > 0:
+            self.growing += more
+            self.grow(self.name, more)
         if self.max_lag_s <= 0:
-            self.counter.dropped()
+            self.counter.dropped(len(waiting))
         else:
-            self.backlog.append(due)
+            self.backlog.extend(waiting)
 
     def expire(self) -> None:
         """Drop the iterations that have waited too long."""
@@ -107,12 +123,14 @@ class Pool:
         self.expire()
         if self.backlog:
             due = self.backlog.popleft()
+            slot.waited = False
         else:
             slot.due = None
-            slot.event.clear()
+            slot.waited = True
+            waiter = slot.waiter = Waiter()
             self.idle.append(slot)
             try:
-                slot.event.wait()
+                due = waiter.get()
             except BaseException:
                 if slot.due is not None:
                     self.counter.dropped()
@@ -122,8 +140,8 @@ class Pool:
                     except ValueError:
                         pass
                 raise
-            assert slot.due is not None
-            due = slot.due
+            finally:
+                slot.waiter = None
         now = self.clock()
         self.counter.started(due, now)
         self.on_iteration(due)

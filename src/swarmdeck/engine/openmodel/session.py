@@ -131,7 +131,7 @@ class OpenModelRun:
         self.recorder: OpenRecorder | None = None
         self.executor = ArrivalExecutor(
             schedule, classes, max_users=max_users, max_lag_s=max_lag_s,
-            counter=self.counter, on_iteration=self._on_iteration, clock=clock,
+            counter=self.counter, clock=clock,
             index=index, count=count)
         self.log = IterationLog(schedule, clock)
         self.greenlet: Any = None
@@ -161,11 +161,9 @@ class OpenModelRun:
 
     def make_recorder(self, **kwargs: Any) -> OpenRecorder:
         self.recorder = OpenRecorder(**kwargs)
+        for pool in self.executor.pools.values():  # told in each user's greenlet
+            pool.on_iteration = self.recorder.begin_iteration
         return self.recorder
-
-    def _on_iteration(self, due: float) -> None:
-        if self.recorder is not None:
-            self.recorder.begin_iteration(due)
 
     # -- the run ----------------------------------------------------------------------
 

@@ -10,6 +10,12 @@ marked as waiting, so that stopping the run stops an idle user at once.
 
 A TaskSet with its own ``wait_time`` keeps it between its own tasks (its tasks are then
 not iterations of their own); the common case, a ``wait_time`` on the User, is replaced.
+
+Locust sleeps for whatever ``wait_time`` returns (``TaskSet._sleep``; 0 still yields to
+the hub). A user that had to wait for its iteration has yielded already: its wait_time
+returns ``WAITED`` and its task set's sleep skips that second yield (the user's own task
+set is given a ``_sleep`` that does; elsewhere WAITED is a sleep of 0). A user that found
+its iteration waiting returns 0: it yields once, as a closed-model user does.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import gevent
 from locust import User
 from locust.exception import StopUser
 from locust.user.task import LOCUST_STATE_RUNNING, LOCUST_STATE_STOPPING, LOCUST_STATE_WAITING
@@ -24,6 +31,13 @@ from locust.user.task import LOCUST_STATE_RUNNING, LOCUST_STATE_STOPPING, LOCUST
 from swarmdeck.engine.openmodel.pool import Pool, Slot
 
 OPEN_MODEL = "_swarmdeck_open_model"  # set on the adapted classes
+WAITED = -1.0  # wait_time's answer when the user has yielded already
+
+
+def _sleep(seconds: float) -> None:
+    """Locust's ``TaskSet._sleep``, without the sleep after a wait for the iteration."""
+    if seconds != WAITED:
+        gevent.sleep(seconds)
 
 
 def adapt(cls: type[User], pool_of: Callable[[str], Pool]) -> type[User]:
@@ -40,6 +54,9 @@ def adapt(cls: type[User], pool_of: Callable[[str], Pool]) -> type[User]:
 
     def on_start(self: User) -> None:
         pool = pool_of(name)
+        taskset = self.__dict__.get("_taskset_instance")  # Locust's DefaultTaskSet
+        if taskset is not None and hasattr(taskset, "_sleep"):
+            taskset._sleep = _sleep
         pool.join()
         try:
             original_on_start(self)
@@ -57,8 +74,9 @@ def adapt(cls: type[User], pool_of: Callable[[str], Pool]) -> type[User]:
         self._state = LOCUST_STATE_RUNNING
 
     def wait_time(self: User) -> float:
-        pool_of(name).take(slot_of(self))
-        return 0.0
+        slot = slot_of(self)
+        pool_of(name).take(slot)
+        return WAITED if slot.waited else 0.0
 
     def on_stop(self: User) -> Any:
         if not self.__dict__.pop("_swarmdeck_left", False):
