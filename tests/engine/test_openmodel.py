@@ -231,3 +231,41 @@ def test_an_iteration_started_early_is_not_made_faster(due_after_send: bool) -> 
     recorder.on_request("GET", "/", 4.0, 1, response=Response(), start_time=20.0)
     (interval,) = recorder.take_all()
     assert interval.histogram.max_us == (4_000 if due_after_send else 104_000)
+
+
+def test_iterations_go_to_each_user_class_by_its_weight_one_by_one_as_the_rule_says() -> None:
+    from locust import User, task
+
+    from swarmdeck.engine.openmodel.executor import _GOLDEN, ArrivalExecutor
+    from swarmdeck.plan.arrival import ArrivalSchedule
+
+    class Reader(User):
+        weight = 3
+
+        @task
+        def read(self) -> None:
+            pass
+
+    class Writer(User):
+        weight = 1
+
+        @task
+        def write(self) -> None:
+            pass
+
+    class Runner:
+        def spawn_users(self, counts: dict[str, int]) -> None:
+            pass
+
+    schedule = ArrivalSchedule.constant(400.0, 5.0)  # 2,000 iterations, all due long ago
+    executor = ArrivalExecutor(schedule, [Reader, Writer], max_users=2, max_lag_s=1e9,
+                               counter=IterationCounter(clock=lambda: 1000.0),
+                               clock=lambda: 1000.0)
+    executor.bind(Runner())
+    executor._release(schedule, 0.0)
+    got = {name: list(pool.backlog) for name, pool in executor.pools.items()}
+    expected: dict[str, list[float]] = {"Reader": [], "Writer": []}
+    for k, due in schedule.times():
+        expected["Reader" if (k * _GOLDEN + 0.5) % 1.0 < 0.75 else "Writer"].append(due)
+    assert got == expected
+    assert abs(len(got["Reader"]) - 1500) <= 2 and executor.counter.scheduled_total == 2000
