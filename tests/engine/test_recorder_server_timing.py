@@ -69,13 +69,16 @@ request = st.tuples(
 
 
 # the open model's recorder (--arrival-rate) has its own hot path: it keeps them too
+# (a batch's headers are folded every ``timing_chunk`` of them too: as a busy endpoint's)
 @pytest.mark.parametrize("recorder_class", [Recorder, OpenRecorder])
+@pytest.mark.parametrize("chunk", [Recorder.timing_chunk, 3])
 @given(st.lists(request, max_size=100))
 @settings(max_examples=150, deadline=None)
 def test_every_successful_response_s_header_is_kept_once(recorder_class: type[Recorder],
-                                                         steps: list[Any]) -> None:
+                                                         chunk: int, steps: list[Any]) -> None:
     clock = Clock(1000.0)
     recorder = recorder_class(clock=clock, describe_error=str)
+    recorder.timing_chunk = chunk
     expected: dict[tuple[int, str], tuple[list[str], float]] = {}
     intervals = []
     for advance, name, status, kind, which, failed, ms, take in steps:

@@ -79,8 +79,11 @@ class OpenRecorder(Recorder):
                     batch.last = response
                     timing = self._timing_of[response.__class__](response)
                     if timing is not None:  # the server's split: of the time from the send
-                        batch.timings.append(timing)
+                        timings = batch.timings
+                        timings.append(timing)
                         batch.timed_ms += measured
+                        if len(timings) >= self.timing_chunk:
+                            self._fold_timings(batch)
                     return
         interval = self._record(request_type, name, total, response_length, response,
                                 exception, measured)
