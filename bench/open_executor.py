@@ -6,7 +6,8 @@ core against plain ``locust --headless`` running the same FastHttpUser script
 target (Debian's nginx, pinned to core 0); both sides are pinned to core 1 and have the
 same users (``--users``; the open side: ``-u N --max-users N``, its default ``--max-lag``).
 
-1. **search**: for each factor f (``--factors``, rising in tenths), one plain locust run
+1. **search**: for each factor f (``--factors``, rising: by default 0.5, 0.7, 0.8, 0.9,
+   0.95, 1.0), one plain locust run
    (its rate C) and then ``swarmdeck run --arrival-rate f*C``: f is *sustained* when at most
    0.1 % of the iterations were dropped, started >= 99.9 % of scheduled and the start lag's
    p95 stays under ``--max-lag-p95`` (a quarter of the default ``--max-lag``: the backlog is
@@ -125,7 +126,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--factors", type=float, nargs="+",
-                        default=[0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
+                        default=[0.5, 0.7, 0.8, 0.9, 0.95, 1.0],
                         help="the search's rates, times the closed model's rate")
     parser.add_argument("--max-lag-p95", type=float, default=250.0, metavar="MS",
                         help="a sustained rate's start lag p95 at most (ms)")

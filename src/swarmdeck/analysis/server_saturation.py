@@ -105,46 +105,40 @@ def timing_saturation(timings: Sequence[StepTiming | None], steps: Sequence[Capa
         return [], []
     base = timings[usable[0]]
     assert base is not None and base.app_ms is not None
-    reached: list[tuple[float, float, Saturation]] = []
-    short: list[tuple[float, Saturation]] = []
     wait_name = "server-timing.queue" if base.queue_ms is not None else "server-timing.wait"
     base_wait = base.wait_ms or 0.0
-    closest: tuple[float, Saturation] | None = None
-    for i in usable[1:]:
-        t = timings[i]
-        assert t is not None and t.app_ms is not None
+
+    def queued(i: int, t: StepTiming) -> tuple[float, Saturation] | None:
         wait = t.wait_ms
-        if wait is None:
-            continue
+        if wait is None or t.app_ms is None:
+            return None
         limit = max(WAIT_MS, WAIT_GROWTH * base_wait, t.app_ms)
-        found = _found(wait_name, QUEUED, steps[i], i, wait, limit, "ms", wait >= limit)
-        if found.reached:
-            reached.append((steps[i].rate, -wait / limit, found))
-            closest = None
-            break
-        ratio = wait / limit
-        if closest is None or ratio > closest[0]:
-            closest = (ratio, found)
-    if closest is not None:
-        short.append(closest)
-    if base.db_ms is not None:
-        base_share = base.db_ms / max(base.app_ms, 0.001)
-        closest = None
+        return wait / limit, _found(wait_name, QUEUED, steps[i], i, wait, limit, "ms",
+                                    wait >= limit)
+
+    def database(i: int, t: StepTiming) -> tuple[float, Saturation] | None:
+        if t.db_ms is None or t.app_ms is None or base.db_ms is None or base.app_ms is None:
+            return None
+        share = t.db_ms / max(t.app_ms, 0.001)
+        limit = min(base.db_ms / max(base.app_ms, 0.001) + DB_SHARE_RISE, 1.0)
+        grew = t.db_ms >= DB_GROWTH * max(base.db_ms, 0.001)
+        return share / limit, _found("server-timing.db", DATABASE, steps[i], i, 100 * share,
+                                     100 * limit, "%", share >= limit and grew)
+
+    reached: list[tuple[float, float, Saturation]] = []
+    short: list[tuple[float, Saturation]] = []
+    for judge in (queued, database):
+        closest: tuple[float, Saturation] | None = None
         for i in usable[1:]:
             t = timings[i]
-            assert t is not None and t.app_ms is not None
-            if t.db_ms is None:
+            judged = judge(i, t) if t is not None else None
+            if judged is None:
                 continue
-            share = t.db_ms / max(t.app_ms, 0.001)
-            limit = min(base_share + DB_SHARE_RISE, 1.0)
-            grew = t.db_ms >= DB_GROWTH * max(base.db_ms, 0.001)
-            found = _found("server-timing.db", DATABASE, steps[i], i, 100 * share,
-                           100 * limit, "%", share >= limit and grew)
+            ratio, found = judged
             if found.reached:
-                reached.append((steps[i].rate, -share / limit, found))
+                reached.append((steps[i].rate, -ratio, found))
                 closest = None
                 break
-            ratio = share / limit
             if closest is None or ratio > closest[0]:
                 closest = (ratio, found)
         if closest is not None:
