@@ -120,9 +120,11 @@ class Pool:
         """Block until an iteration is this user's; returns when it was due. Killed while
         idle (the run stops), the user leaves the idle queue; an iteration handed to it in
         that moment counts as dropped."""
-        self.expire()
-        if self.backlog:
-            due = self.backlog.popleft()
+        backlog = self.backlog
+        if backlog and backlog[0] < self.clock() - self.max_lag_s:
+            self.expire()
+        if backlog:
+            due = backlog.popleft()
             slot.waited = False
         else:
             slot.due = None
