@@ -78,10 +78,12 @@ def run_locust(locustfile: Path, host: str, tmp: Path, *, users: int = 10,
     return LocustResult(completed.returncode, stats, failures, completed.stderr)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornServer]:
-    """shopfront (scale 1, SQLite) under real Gunicorn, with an access log to count what it
-    served; one per test module."""
+    """shopfront (scale 1, SQLite, tuned) under real Gunicorn, with an access log to count
+    what it served; one for the session (seeding and starting it for each module took some
+    3 s). A test counts what the target served during its run (``served_requests()`` before
+    and after), and ends every load it starts before it returns."""
     tmp = tmp_path_factory.mktemp("shop")
     env = seed_database(f"sqlite:///{tmp / 'shop.db'}", tmp)
     with GunicornServer(env, workers=2, access_log=tmp / "access.log") as server:

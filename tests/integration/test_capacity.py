@@ -143,10 +143,11 @@ def test_a_generator_that_cannot_start_the_rate_exits_3(target: str, tmp_path: P
 
 
 def test_two_workers_find_the_knee_between_them(target: str, tmp_path: Path) -> None:
-    # the master decides each half second of the schedule and deals it to its two workers
+    # the master decides each half second of the schedule and deals it to its two workers;
+    # it starts at 100/s, below the knee (62% busy): a step fewer than from 50/s
     started = time.monotonic()
     code, found, output = search(
-        tmp_path, target, "--slo", "p95 < 100ms", "--start-rate", "50/s", "--step", "1.5s",
+        tmp_path, target, "--slo", "p95 < 100ms", "--start-rate", "100/s", "--step", "1.5s",
         "--settle", "0.5s", "--precision", "10%", "--confirm", "1.5s", "--workers", "2")
     assert code == 0, output[-3000:]
     capacity = found["capacity"]

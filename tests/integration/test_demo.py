@@ -23,8 +23,8 @@ def test_the_demo_searches_both_profiles_runs_them_at_one_rate_and_compares_them
     work = tmp_path / "demo"
     result = subprocess.run(
         [sys.executable, "-m", "swarmdeck.demo", "--scale", "1", "--workers", "2",
-         "--start-rate", "20/s", "--max-rate", "40/s", "--step", "1s", "-t", "6s",
-         "--admin-time", "6s",
+         "--start-rate", "20/s", "--max-rate", "40/s", "--step", "1s", "-t", "4s",
+         "--admin-time", "4s",
          "--workdir", str(work), "--db", db],
         cwd=REPO, text=True, capture_output=True, timeout=400, env=ENV, check=False)
     out = result.stdout + result.stderr

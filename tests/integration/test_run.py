@@ -30,6 +30,17 @@ def swarmdeck(*args: str, cwd: Path, timeout: float = 120,
 
 
 
+def wait_for_load(shop: GunicornServer, served_before: int,
+                  process: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
+    """Until the target has served requests of the run (polled: Locust starts slowly on a
+    busy machine, and sooner on an idle one)."""
+    deadline = time.monotonic() + 60
+    while shop.served_requests() == served_before:
+        assert process.poll() is None, f"the run ended (exit {process.returncode})"
+        assert time.monotonic() < deadline, "the run generated no load"
+        time.sleep(0.2)
+
+
 def stored_runs(cwd: Path, db: str) -> list[dict[str, object]]:
     result = swarmdeck("runs", "--db", db, "--json", cwd=cwd)
     assert result.returncode == 0, result.stderr
@@ -93,12 +104,14 @@ def test_locust_counters_equal_stored_totals(shop: GunicornServer, tmp_path: Pat
 def test_ctrl_c_stops_gracefully_and_keeps_everything(shop: GunicornServer,
                                                       tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'runs.db'}"
+    served = shop.served_requests()
     process = subprocess.Popen(
         [sys.executable, "-m", "swarmdeck", "run", "-f", str(SCENARIOS / "public_pages.py"),
          "--host", shop.url, "-u", "5", "-r", "5", "-t", "60s", "-q", "--db", db,
          "--json", "s.json"], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
-    time.sleep(6)
+    wait_for_load(shop, served, process)
+    time.sleep(2)  # the users run (a flush every 2 s at most)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, out + err
@@ -112,11 +125,13 @@ def test_ctrl_c_stops_gracefully_and_keeps_everything(shop: GunicornServer,
 def test_killed_run_is_marked_crashed_with_its_intervals_kept(shop: GunicornServer,
                                                                tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'runs.db'}"
+    served = shop.served_requests()
     process = subprocess.Popen(
         [sys.executable, "-m", "swarmdeck", "run", "-f", str(SCENARIOS / "public_pages.py"),
          "--host", shop.url, "-u", "5", "-r", "5", "-t", "60s", "-q", "--db", db],
         cwd=tmp_path, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(7)  # a few flushes (every 2 s at most)
+    wait_for_load(shop, served, process)
+    time.sleep(4)  # a flush or two (every 2 s at most)
     process.kill()
     process.wait(timeout=10)
     (row,) = stored_runs(tmp_path, db)

@@ -1,7 +1,8 @@
 """Server-Timing end to end: shopfront's naive and tuned profiles under real Gunicorn with
 the extension on, loaded by `swarmdeck run`: the JSON's endpoints[].server holds the query
 counts SQLAlchemy ran, naive shows n-plus-one on / and /blog and tuned does not, and the
-comparison puts "GET /blog: 30 -> 2 queries" side by side."""
+comparison puts "GET /blog: 30 -> 2 queries" side by side. The naive run goes over two
+workers (whose timings must merge exactly), the tuned one in-process: each path once."""
 
 from __future__ import annotations
 
@@ -80,9 +81,15 @@ def n_plus_one(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f["endpoint"]: f for f in summary["findings"] if f["code"] == "n-plus-one"}
 
 
-def test_naive_shows_its_n_plus_ones_and_tuned_does_not(shops: dict[str, Any]) -> None:
+@pytest.fixture(scope="module")
+def naive(shops: dict[str, Any]) -> dict[str, Any]:
+    """The naive profile's run, over two local workers: both tests read it."""
+    return swarmdeck_run(shops["tmp"], shops["naive"].url, "naive", "--workers", "2")
+
+
+def test_naive_shows_its_n_plus_ones_and_tuned_does_not(shops: dict[str, Any],
+                                                        naive: dict[str, Any]) -> None:
     tmp: Path = shops["tmp"]
-    naive = swarmdeck_run(tmp, shops["naive"].url, "naive")
     tuned = swarmdeck_run(tmp, shops["tuned"].url, "tuned", "--compare-to",
                           str(naive["run_id"]))
     for summary, profile in ((naive, "naive"), (tuned, "tuned")):
@@ -109,9 +116,10 @@ def test_naive_shows_its_n_plus_ones_and_tuned_does_not(shops: dict[str, Any]) -
     assert f"GET /blog: {naive_count} → 2 queries" in tuned["_stdout"]
 
 
-def test_two_workers_merge_the_server_s_timings_exactly(shops: dict[str, Any]) -> None:
+def test_two_workers_merge_the_server_s_timings_exactly(shops: dict[str, Any],
+                                                        naive: dict[str, Any]) -> None:
     tmp: Path = shops["tmp"]
-    summary = swarmdeck_run(tmp, shops["naive"].url, "naive-workers", "--workers", "2")
+    summary = naive
     assert len(summary["workers"]) == 2 and summary["status"] in ("passed", "failed")
     blog = next(e for e in summary["endpoints"] if e["name"] == "GET /blog")
     server = blog["server"]
