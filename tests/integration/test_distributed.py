@@ -44,10 +44,11 @@ def start(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproces
 
 
 def worker(port: int, region: str, cwd: Path, token: str | None = "s3cret",
-           locustfile: str = str(SCENARIOS / "public_pages.py")) -> subprocess.Popen[str]:
+           locustfile: str = str(SCENARIOS / "public_pages.py"),
+           *extra: str) -> subprocess.Popen[str]:
     env = {"SWARMDECK_TOKEN": token} if token else {}
     return start("worker", "--master", f"127.0.0.1:{port}", "-f", locustfile,
-                 "--region", region, cwd=cwd, env=env)
+                 "--region", region, *extra, cwd=cwd, env=env)
 
 
 def master(port: int, shop: GunicornServer, cwd: Path, *extra: str,
@@ -180,15 +181,16 @@ def test_a_killed_master_stops_its_workers_and_is_marked_crashed(shop: GunicornS
     port = free_port()
     run = master(port, shop, tmp_path, run_time="120s")
     served = shop.served_requests()
-    workers = [worker(port, "local", tmp_path), worker(port, "local", tmp_path)]
+    workers = [worker(port, "local", tmp_path, "s3cret", str(SCENARIOS / "public_pages.py"),
+                      "--master-timeout", "8s") for _ in range(2)]
     wait_for_load(shop, served)
     time.sleep(5)  # reported at least once (every 3 s)
     run.send_signal(signal.SIGKILL)
     run.communicate(timeout=10)
     killed_at = time.monotonic()
-    for w in workers:  # Locust's workers give up on a silent master after 60 s
-        w.communicate(timeout=80)
-    assert time.monotonic() - killed_at < 75
+    for w in workers:  # they give up on a silent master after --master-timeout (Locust's 60 s)
+        w.communicate(timeout=40)
+    assert 7 < time.monotonic() - killed_at < 30
     (row,) = stored_runs(tmp_path, f"sqlite:///{tmp_path / 'runs.db'}")
     assert row["status"] == "crashed"
     assert int(row["requests"]) > 0  # type: ignore[call-overload]

@@ -196,6 +196,9 @@ def test_worker_settings_from_flags_and_environment(tmp_path: Path) -> None:
                                               "--region", "us", "--token", "t"), env, tmp_path)
     assert (flagged.master, flagged.locustfile, flagged.region, flagged.token) == \
         (HostPort("::1", 6000), Path("-"), "us", "t")
+    assert default.master_timeout_s == 60.0  # Locust's own
+    assert resolve_command("worker", parse("worker", "--master", "h:1", "--master-timeout",
+                                           "15s"), {}, tmp_path).master_timeout_s == 15.0
 
 
 def test_worker_reads_no_plan_file(tmp_path: Path) -> None:

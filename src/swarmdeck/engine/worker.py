@@ -17,6 +17,7 @@ from typing import Any
 import gevent
 import locust
 from locust import events as locust_events
+from locust import runners as locust_runners
 from locust.argument_parser import download_locustfile_from_master, parse_locustfiles_from_master
 from locust.env import Environment
 from locust.stats import StatsError
@@ -81,6 +82,8 @@ class WorkerProcess:
                           events=locust_events, parsed_options=options,
                           locustfile=str(loaded.path), tags=options.tags,
                           exclude_tags=options.exclude_tags)
+        # Locust's worker reads the timeout from its module each second
+        locust_runners.MASTER_HEARTBEAT_TIMEOUT = self.settings.master_timeout_s
         try:
             runner = env.create_worker_runner(host, port)
         except OSError as exc:

@@ -178,6 +178,7 @@ class WorkerSettings:
     region: str = "local"
     token: str | None = None  # never stored
     debug: bool = False
+    master_timeout_s: float = 60.0  # no heartbeat from the master this long: stop and exit
 
 
 @dataclass(frozen=True)

@@ -331,7 +331,8 @@ def resolve_command(command: Command, cli: Mapping[str, Any], environ: Mapping[s
     if command == "worker":
         return WorkerSettings(master=values["master"], locustfile=values["locustfile"],
                               region=values["region"], token=values["token"],
-                              debug=values["debug"])
+                              debug=values["debug"],
+                              master_timeout_s=values["master_timeout"])
     if command == "agent":
         return AgentSettings(bind=values["bind"], token=values["token"],
                              monitors=values["monitors"] or (), debug=values["debug"])

@@ -220,6 +220,12 @@ SETTINGS: tuple[Setting, ...] = (
             "the same locustfile as the master's; - receives it from the master (a single "
             "file only)", "scenarios/shop.py", "(not a plan-file key)", metavar="PATH",
             in_file=False, commands=frozenset({"worker"})),
+    Setting("master_timeout", "master_timeout_s", ("--master-timeout",),
+            _ignore_base(lambda v: parse_duration_value(v, positive=True)), "60s",
+            "stop this worker's users and exit when the master has sent no heartbeat for "
+            "this long (Locust's MASTER_HEARTBEAT_TIMEOUT)", "15s",
+            "(not a plan-file key)", metavar="DURATION", in_file=False,
+            commands=frozenset({"worker"})),
     Setting("token", "token", ("--token",), _ignore_base(parse_text), None,
             "the secret shared by the master and its workers (the master refuses workers "
             "without it), or by a swarmdeck agent and the runs that read it; prefer the "
