@@ -82,8 +82,8 @@ class WorkerProcess:
                           events=locust_events, parsed_options=options,
                           locustfile=str(loaded.path), tags=options.tags,
                           exclude_tags=options.exclude_tags)
-        # Locust's worker reads the timeout from its module each second
-        locust_runners.MASTER_HEARTBEAT_TIMEOUT = self.settings.master_timeout_s
+        # Locust's worker reads the timeout (whole seconds) from its module each second
+        locust_runners.MASTER_HEARTBEAT_TIMEOUT = math.ceil(self.settings.master_timeout_s)
         try:
             runner = env.create_worker_runner(host, port)
         except OSError as exc:
