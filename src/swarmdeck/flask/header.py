@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 # metric names are HTTP tokens; ours are fixed, a user's extra ones are checked
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
@@ -26,12 +27,19 @@ def metric(name: str, dur_ms: float | None = None, desc: str | None = None) -> s
     return text
 
 
+@lru_cache(maxsize=4096)
 def quote(desc: str) -> str:
     """A description's text inside a quoted-string: ``"`` and ``\\`` escaped, control
-    characters and non-Latin-1 characters replaced, at most MAX_DESC characters."""
+    characters and non-Latin-1 characters replaced, at most MAX_DESC characters. (Cached:
+    a page sends the same descs, its statements' shapes, request after request.)"""
     desc = desc[:MAX_DESC]
-    desc = "".join(c if ord(c) < 256 else "?" for c in desc)
-    return _UNQUOTED.sub(lambda m: "\\" + m.group() if m.group() in '"\\' else " ", desc)
+    if not desc.isascii():  # each character past Latin-1 (a surrogate too) becomes "?"
+        desc = desc.encode("latin-1", "replace").decode("latin-1")
+    return _UNQUOTED.sub(_escaped, desc)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return "\\" + match.group() if match.group() in '"\\' else " "
 
 
 def join(metrics: Iterable[str]) -> str:
