@@ -64,10 +64,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="skip the capacity searches: the runs go at --rate "
                         f"(default {FALLBACK_RATE:g}/s)")
     parser.add_argument("--start-rate", default="40/s", help="the searches' first rate (40/s)")
-    parser.add_argument("--max-rate", default="320/s",
-                        help="the searches' top rate (320/s): above it the generator, on "
-                        "the same 2 cores as both servers, is the limit on this machine; "
-                        "the fixed rate is at most half of it")
+    parser.add_argument("--max-rate", default="640/s",
+                        help="the searches' top rate (640/s): the generator shares the same "
+                        "2 cores with both servers; the fixed rate is at most half of it, "
+                        "or the rate at which naive broke")
     parser.add_argument("--step", default="2s", help="how long the searches hold a rate (2s)")
     parser.add_argument("--precision", default="25%", help="the searches' precision (25%%)")
     parser.add_argument("--rate", default=None,
