@@ -21,6 +21,14 @@ same users (``--users``; the open side: ``-u N --max-users N``, its default ``--
    it), and per round the ratios to the closed run and of the open to the paced run (the
    executor's own cost at one rate: both send on a schedule); medians over rounds.
 
+3. **together** (the executor's own throughput per core, steady on a noisy machine): plain
+   locust (closed, max rate) and the open model offered more than it can start
+   (``--overload`` times the last closed rate, with half the core) run *at once*, both
+   pinned to core 1, ``--together`` times. Each counts its requests and its CPU time in the
+   same wall-clock window (bench/window_user.py), so a drift of the machine's speed hits
+   both alike: the ratio of their requests is the ratio of what one request costs each at
+   full load (the open model starting every iteration it can, dropping the rest).
+
 Run (hold the machine's bench lock):
 
     flock /work/bench.lock .venv/bin/python bench/open_executor.py --rounds 4 --seconds 15 --users 50
@@ -32,8 +40,10 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +61,8 @@ from nginx_target import NginxTarget
 
 SCRIPT = HERE / "fast_user.py"
 PACED = HERE / "paced_user.py"
+WINDOW = HERE / "window_user.py"
+SETTLE_S = 8.0  # both sides started (users spawned, ready) before the window opens
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,49 @@ def open_model(target: NginxTarget, users: int, rate: float, seconds: int,
                         its["lag_p95_ms"] or 0.0, its["lag_p99_ms"] or 0.0)
 
 
+@dataclass(frozen=True)
+class Counted:
+    """One side of a shared-core round: its requests and CPU time in the window."""
+    requests: int
+    cpu_s: float
+    seconds: float
+
+    @property
+    def cpu_per_1000(self) -> float:
+        return 1000 * self.cpu_s / self.requests
+
+
+def together(target: NginxTarget, users: int, rate: float, seconds: int,
+             tmp: Path) -> tuple[Counted, Counted, int]:
+    """Plain locust (closed) and ``swarmdeck run --arrival-rate RATE`` at once, both on core
+    1, counted in the same window: (closed, open, iterations the open side dropped)."""
+    start = time.time() + SETTLE_S
+    run_s = f"{int(SETTLE_S + seconds + 3)}s"
+    commands = {
+        "closed": ["taskset", "-c", GEN_CPU, sys.executable, "-m", "locust", "-f", str(WINDOW),
+                   "--headless", "--host", target.url, "-u", str(users), "-r", str(users),
+                   "-t", run_s, "--loglevel", "ERROR"],
+        "open": ["taskset", "-c", GEN_CPU, sys.executable, "-m", "swarmdeck", "run", "-f",
+                 str(WINDOW), "--host", target.url, "--arrival-rate", f"{rate:g}/s", "-u",
+                 str(users), "--max-users", str(users), "-t", run_s, "-q", "--db",
+                 f"sqlite:///{tmp / 'together.db'}", "--json", str(tmp / "together.json")]}
+    processes = {}
+    for side, command in commands.items():
+        (tmp / f"{side}.count").unlink(missing_ok=True)
+        env = {**os.environ, "BENCH_WINDOW": f"{start},{start + seconds}",
+               "BENCH_COUNT_OUT": str(tmp / f"{side}.count")}
+        processes[side] = subprocess.Popen(command, cwd=tmp, env=env, text=True,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for side, process in processes.items():
+        _, err = process.communicate(timeout=SETTLE_S + seconds + 120)
+        if process.returncode != 0 or not (tmp / f"{side}.count").exists():
+            raise SystemExit(f"{side} side failed ({process.returncode}): {err[-2000:]}")
+    closed, opened = (Counted(**json.loads((tmp / f"{side}.count").read_text()))
+                      for side in commands)
+    dropped = json.loads((tmp / "together.json").read_text())["open_model"]["iterations"]
+    return closed, opened, int(dropped["dropped"])
+
+
 def closed_line(measured: Measured) -> str:
     cpu = measured.cpu_per_1000
     return (f"closed          {measured.rps:8.1f} req/s  "
@@ -132,6 +187,12 @@ def main() -> int:
                         help="a sustained rate's start lag p95 at most (ms)")
     parser.add_argument("--factor", type=float,
                         help="skip the search: the rounds' open-model rate, times the closed")
+    parser.add_argument("--together", type=int, default=4, metavar="ROUNDS",
+                        help="shared-core rounds (closed and open at once; 0: none)")
+    parser.add_argument("--together-seconds", type=int, default=20)
+    parser.add_argument("--overload", type=float, default=0.75,
+                        help="the shared-core open side's rate, times the last closed rate "
+                             "(it has half the core: 0.75 offers it 1.5 times what it can)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-open-executor-"))
     closed: list[Measured] = []
@@ -168,6 +229,16 @@ def main() -> int:
                     cpu = paced[-1].cpu_per_1000
                     print(f"round {rnd + 1} paced {rate:7.0f}/s  {paced[-1].rps:8.1f} req/s  "
                           f"{'-' if cpu is None else f'{cpu:.4f}'} CPU s per 1,000", flush=True)
+        shared: list[tuple[Counted, Counted, int]] = []
+        for rnd in range(args.together):
+            rate = round(latest * args.overload, -1)
+            shared.append(together(target, args.users, rate, args.together_seconds, tmp))
+            c, o, dropped = shared[-1]
+            print(f"together {rnd + 1}: closed {c.requests / c.seconds:8.1f} req/s "
+                  f"{c.cpu_per_1000:.4f} CPU s per 1,000 | open ({rate:g}/s offered) "
+                  f"{o.requests / o.seconds:8.1f} req/s {o.cpu_per_1000:.4f} CPU s per 1,000, "
+                  f"{dropped:,} dropped | open/closed requests {o.requests / c.requests:.3f}",
+                  flush=True)
     rps = [o.measured.rps / c.rps for o, c in zip(opened, closed)]
     cpu = [o.measured.cpu_per_1000 / c.cpu_per_1000 for o, c in zip(opened, closed)
            if o.measured.cpu_per_1000 is not None and c.cpu_per_1000]
@@ -197,6 +268,14 @@ def main() -> int:
     if at_rate:
         print(f"open / paced: CPU per request ratio {statistics.median(at_rate):.3f} (rounds: "
               f"{', '.join(f'{x:.3f}' for x in at_rate)})")
+    if shared:
+        ratios = [o.requests / c.requests for c, o, _ in shared]
+        cpu_ratios = [o.cpu_per_1000 / c.cpu_per_1000 for c, o, _ in shared]
+        print(f"together (one core shared, same window, open offered more than it can "
+              f"start): open/closed requests {statistics.median(ratios):.3f} (rounds: "
+              f"{', '.join(f'{x:.3f}' for x in ratios)}); CPU per request "
+              f"{statistics.median(cpu_ratios):.3f} (rounds: "
+              f"{', '.join(f'{x:.3f}' for x in cpu_ratios)})")
     _save("open-executor.json", {
         "args": vars(args), "factor": factor,
         "search": [{"closed_rps": c.rps, "closed_cpu_s_per_1000": c.cpu_per_1000,
@@ -209,7 +288,9 @@ def main() -> int:
                  "dropped": [o.dropped for o in opened],
                  "lag_p95_ms": [o.lag_p95_ms for o in opened]},
         "paced": {"rps": [p.rps for p in paced], "cpu_s_per_1000": paced_cpu},
-        "rps_ratios": rps, "cpu_ratios": cpu, "open_paced_cpu_ratios": at_rate})
+        "rps_ratios": rps, "cpu_ratios": cpu, "open_paced_cpu_ratios": at_rate,
+        "together": [{"closed": vars(c), "open": vars(o), "dropped": d}
+                     for c, o, d in shared]})
     return 0
 
 

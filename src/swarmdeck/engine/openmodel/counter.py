@@ -22,6 +22,10 @@ class IterationCounter:
         self.clock = clock
         self._open: dict[int, IterationInterval] = {}
         self._lags: dict[int, list[int]] = {}  # slice start -> its start lags (µs), unrecorded
+        # the second ``started`` last counted in: its slice and lags (reset when handed out)
+        self._second = -1
+        self._current: IterationInterval | None = None
+        self._current_lags: list[int] = []
         # whole-run totals, for the pool's and the live view's questions
         self.scheduled_total = 0
         self.started_total = 0
@@ -40,12 +44,13 @@ class IterationCounter:
         self.scheduled_total += count
 
     def started(self, due: float, at: float) -> None:
-        current = self._slice(at)
+        current = self._current
+        if int(at) != self._second or current is None:
+            current = self._current = self._slice(at)
+            self._second = int(at)
+            self._current_lags = self._lags.setdefault(current.start, [])
         current.started += 1
-        lags = self._lags.get(current.start)
-        if lags is None:
-            lags = self._lags[current.start] = []
-        lags.append(int(max(at - due, 0.0) * 1_000_000 + 0.5))
+        self._current_lags.append(int(max(at - due, 0.0) * 1_000_000 + 0.5))
         self.started_total += 1
 
     def dropped(self, count: int = 1) -> None:
@@ -58,11 +63,14 @@ class IterationCounter:
         now = self.clock()
         current = int(now) - int(now) % self.interval_s
         closed = [start for start in self._open if start < current]
+        if closed:
+            self._current = None
         return [self._handed(self._open.pop(start)) for start in closed]
 
     def take_all(self) -> list[IterationInterval]:
         taken = [self._handed(i) for i in self._open.values()]
         self._open.clear()
+        self._current = None
         return taken
 
     def _handed(self, interval: IterationInterval) -> IterationInterval:

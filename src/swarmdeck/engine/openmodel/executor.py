@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
@@ -32,9 +33,10 @@ from swarmdeck.plan.arrival import ArrivalSchedule
 
 log = logging.getLogger(__name__)
 
-SLACK_S = 0.001  # an iteration due within this is released now (sleeping costs more)
+SLACK_S = 0.002  # an iteration due within this is released now (a wake-up costs more)
 EXPIRE_EVERY_S = 0.1  # while sleeping, drop waiting iterations this often
 MAX_BATCH = 256  # iterations released at once at most (far behind: the users run between)
+BACKLOGGED_S = 0.01  # how long the executor naps while every user has an iteration waiting
 READY_TIMEOUT_S = 60.0  # the longest wait for the first users' on_start
 _GOLDEN = 0.6180339887498949
 
@@ -134,31 +136,36 @@ class ArrivalExecutor:
 
     def _release(self, schedule: ArrivalSchedule, start: float) -> None:
         """Release each iteration when it falls due (within ``SLACK_S``): all those due by
-        then at once, in a batch per pool."""
+        then at once, in a batch per pool. A chunk's due times become a list once (bisect
+        and slices on it cost less, at each wake-up, than numpy's calls)."""
         tops = np.array([top for _, top in self._shares])
         pools = [self.pools[name] for name, _ in self._shares]
+        clock = self.clock
         for ks, offsets in schedule.chunks(self.index, self.count):
-            dues = start + offsets
+            dues: list[float] = (start + offsets).tolist()
             # iteration k's pool: the first whose share's top is above (k * golden + 0.5) % 1
-            which = None if len(pools) == 1 else np.minimum(
+            which: list[int] | None = None if len(pools) == 1 else np.minimum(
                 np.searchsorted(tops, (ks * _GOLDEN + 0.5) % 1.0, side="right"),
-                len(pools) - 1)
+                len(pools) - 1).tolist()
             first, total = 0, len(dues)
             while first < total:
-                self._sleep_until(float(dues[first]))
-                last = min(int(np.searchsorted(dues, self.clock() + SLACK_S, side="right")),
-                           first + MAX_BATCH, total)
-                last = max(last, first + 1)
+                self._sleep_until(dues[first])
+                last = min(bisect_right(dues, clock() + SLACK_S, first + 1, total),
+                           first + MAX_BATCH)
                 if which is None:
-                    pools[0].release_many(dues[first:last].tolist())
+                    pools[0].release_many(dues[first:last])
                 else:
-                    part = which[first:last]
                     for i, pool in enumerate(pools):
-                        mine = dues[first:last][part == i]
-                        if len(mine):
-                            pool.release_many(mine.tolist())
+                        mine = [due for due, w in zip(dues[first:last], which[first:last])
+                                if w == i]
+                        if mine:
+                            pool.release_many(mine)
                 if last - first == MAX_BATCH:  # far behind: let the users run meanwhile
                     gevent.sleep(0)
+                elif all(pool.backlog and len(pool.backlog) >= pool.size for pool in pools):
+                    # every user has an iteration waiting for it: what falls due meanwhile
+                    # would only wait behind those, so release it in one batch, later
+                    gevent.sleep(BACKLOGGED_S)
                 first = last
         self._sleep_until(start + schedule.total_s)
 
