@@ -28,6 +28,10 @@ same users (``--users``; the open side: ``-u N --max-users N``, its default ``--
    same wall-clock window (bench/window_user.py), so a drift of the machine's speed hits
    both alike: the ratio of their requests is the ratio of what one request costs each at
    full load (the open model starting every iteration it can, dropping the rest).
+4. **paced together**: the same, at one rate: plain locust paced to ``--paced-share`` times
+   the last closed rate (``constant_throughput``) and the open model at that same rate, at
+   once on core 1, ``--paced-together`` times: what holding a schedule costs each, per
+   request, in the same window.
 
 Run (hold the machine's bench lock):
 
@@ -46,6 +50,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator import (
     GEN_CPU,
@@ -120,10 +125,11 @@ class Counted:
         return 1000 * self.cpu_s / self.requests
 
 
-def together(target: NginxTarget, users: int, rate: float, seconds: int,
-             tmp: Path) -> tuple[Counted, Counted, int]:
-    """Plain locust (closed) and ``swarmdeck run --arrival-rate RATE`` at once, both on core
-    1, counted in the same window: (closed, open, iterations the open side dropped)."""
+def together(target: NginxTarget, users: int, rate: float, seconds: int, tmp: Path,
+             paced: float | None = None) -> tuple[Counted, Counted, dict[str, Any]]:
+    """Plain locust (closed; with ``paced``, paced to that rate) and ``swarmdeck run
+    --arrival-rate RATE`` at once, both on core 1, counted in the same window: (locust,
+    open, the open side's iterations as its JSON summary gives them)."""
     start = time.time() + SETTLE_S
     run_s = f"{int(SETTLE_S + seconds + 3)}s"
     commands = {
@@ -139,6 +145,8 @@ def together(target: NginxTarget, users: int, rate: float, seconds: int,
         (tmp / f"{side}.count").unlink(missing_ok=True)
         env = {**os.environ, "BENCH_WINDOW": f"{start},{start + seconds}",
                "BENCH_COUNT_OUT": str(tmp / f"{side}.count")}
+        if side == "closed" and paced is not None:
+            env["PACED_PER_USER"] = f"{paced / users:g}"
         processes[side] = subprocess.Popen(command, cwd=tmp, env=env, text=True,
                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for side, process in processes.items():
@@ -147,8 +155,8 @@ def together(target: NginxTarget, users: int, rate: float, seconds: int,
             raise SystemExit(f"{side} side failed ({process.returncode}): {err[-2000:]}")
     closed, opened = (Counted(**json.loads((tmp / f"{side}.count").read_text()))
                       for side in commands)
-    dropped = json.loads((tmp / "together.json").read_text())["open_model"]["iterations"]
-    return closed, opened, int(dropped["dropped"])
+    iterations = json.loads((tmp / "together.json").read_text())["open_model"]["iterations"]
+    return closed, opened, iterations
 
 
 def closed_line(measured: Measured) -> str:
@@ -190,6 +198,10 @@ def main() -> int:
     parser.add_argument("--together", type=int, default=4, metavar="ROUNDS",
                         help="shared-core rounds (closed and open at once; 0: none)")
     parser.add_argument("--together-seconds", type=int, default=20)
+    parser.add_argument("--paced-together", type=int, default=4, metavar="ROUNDS",
+                        help="shared-core rounds at one rate (locust paced and open at once)")
+    parser.add_argument("--paced-share", type=float, default=0.35,
+                        help="each side's rate in those, times the last closed rate")
     parser.add_argument("--overload", type=float, default=0.75,
                         help="the shared-core open side's rate, times the last closed rate "
                              "(it has half the core: 0.75 offers it 1.5 times what it can)")
@@ -229,45 +241,58 @@ def main() -> int:
                     cpu = paced[-1].cpu_per_1000
                     print(f"round {rnd + 1} paced {rate:7.0f}/s  {paced[-1].rps:8.1f} req/s  "
                           f"{'-' if cpu is None else f'{cpu:.4f}'} CPU s per 1,000", flush=True)
-        shared: list[tuple[Counted, Counted, int]] = []
+        shared: list[tuple[Counted, Counted, dict[str, Any]]] = []
         for rnd in range(args.together):
             rate = round(latest * args.overload, -1)
             shared.append(together(target, args.users, rate, args.together_seconds, tmp))
-            c, o, dropped = shared[-1]
+            c, o, its = shared[-1]
             print(f"together {rnd + 1}: closed {c.requests / c.seconds:8.1f} req/s "
                   f"{c.cpu_per_1000:.4f} CPU s per 1,000 | open ({rate:g}/s offered) "
                   f"{o.requests / o.seconds:8.1f} req/s {o.cpu_per_1000:.4f} CPU s per 1,000, "
-                  f"{dropped:,} dropped | open/closed requests {o.requests / c.requests:.3f}",
+                  f"{its['dropped']:,} dropped | open/closed requests "
+                  f"{o.requests / c.requests:.3f}", flush=True)
+        at_one_rate: list[tuple[Counted, Counted, dict[str, Any]]] = []
+        for rnd in range(args.paced_together):
+            rate = round(latest * args.paced_share, -1)
+            at_one_rate.append(together(target, args.users, rate, args.together_seconds, tmp,
+                                        paced=rate))
+            p, o, its = at_one_rate[-1]
+            print(f"paced together {rnd + 1} ({rate:g}/s each): locust paced "
+                  f"{p.requests / p.seconds:8.1f} req/s {p.cpu_per_1000:.4f} CPU s per 1,000 | "
+                  f"open {o.requests / o.seconds:8.1f} req/s {o.cpu_per_1000:.4f} CPU s per "
+                  f"1,000, {its['dropped']:,} dropped, lag p95 {its['lag_p95_ms'] or 0:.1f} ms "
+                  f"| open/paced CPU per request {o.cpu_per_1000 / p.cpu_per_1000:.3f}",
                   flush=True)
     rps = [o.measured.rps / c.rps for o, c in zip(opened, closed)]
     cpu = [o.measured.cpu_per_1000 / c.cpu_per_1000 for o, c in zip(opened, closed)
            if o.measured.cpu_per_1000 is not None and c.cpu_per_1000]
     closed_cpu = [c.cpu_per_1000 for c in closed if c.cpu_per_1000 is not None]
     open_cpu = [o.measured.cpu_per_1000 for o in opened if o.measured.cpu_per_1000 is not None]
-    print(f"\n{args.users} FastHttpUsers (open: -u {args.users} --max-users {args.users}), "
-          f"{args.rounds} alternating rounds x {args.seconds}s, nginx on core 0, generator on "
-          f"core 1 (medians)")
-    print(f"closed (locust, max rate)  {statistics.median(c.rps for c in closed):8.1f} req/s  "
-          f"{statistics.median(closed_cpu):.4f} CPU s per 1,000 requests")
-    print(f"open (x{factor:g}: {opened[0].rate:g}/s...) "
-          f"{statistics.median(o.measured.rps for o in opened):8.1f}"
-          f" req/s  {statistics.median(open_cpu):.4f} CPU s per 1,000 requests; dropped "
-          f"{sum(o.dropped for o in opened):,} of {sum(o.scheduled for o in opened):,}, lag p95 "
-          f"median {statistics.median(o.lag_p95_ms for o in opened):.2f} ms")
-    print(f"open / closed: req/s ratio {statistics.median(rps):.3f} (rounds: "
-          f"{', '.join(f'{x:.3f}' for x in rps)})")
-    if cpu:
-        print(f"open / closed: CPU per request ratio {statistics.median(cpu):.3f} (rounds: "
-              f"{', '.join(f'{x:.3f}' for x in cpu)})")
     paced_cpu = [p.cpu_per_1000 for p in paced if p.cpu_per_1000 is not None]
     at_rate = [o.measured.cpu_per_1000 / p.cpu_per_1000 for o, p in zip(opened, paced)
                if o.measured.cpu_per_1000 is not None and p.cpu_per_1000]
-    print(f"paced (locust, constant_throughput, same rate) "
-          f"{statistics.median(p.rps for p in paced):8.1f} req/s  "
-          f"{statistics.median(paced_cpu):.4f} CPU s per 1,000 requests")
-    if at_rate:
-        print(f"open / paced: CPU per request ratio {statistics.median(at_rate):.3f} (rounds: "
-              f"{', '.join(f'{x:.3f}' for x in at_rate)})")
+    if closed and opened and paced:  # the alternating rounds ran
+        print(f"\n{args.users} FastHttpUsers (open: -u {args.users} --max-users {args.users}), "
+              f"{args.rounds} alternating rounds x {args.seconds}s, nginx on core 0, generator on "
+              f"core 1 (medians)")
+        print(f"closed (locust, max rate)  {statistics.median(c.rps for c in closed):8.1f} req/s  "
+              f"{statistics.median(closed_cpu):.4f} CPU s per 1,000 requests")
+        print(f"open (x{factor:g}: {opened[0].rate:g}/s...) "
+              f"{statistics.median(o.measured.rps for o in opened):8.1f}"
+              f" req/s  {statistics.median(open_cpu):.4f} CPU s per 1,000 requests; dropped "
+              f"{sum(o.dropped for o in opened):,} of {sum(o.scheduled for o in opened):,}, lag p95 "
+              f"median {statistics.median(o.lag_p95_ms for o in opened):.2f} ms")
+        print(f"open / closed: req/s ratio {statistics.median(rps):.3f} (rounds: "
+              f"{', '.join(f'{x:.3f}' for x in rps)})")
+        if cpu:
+            print(f"open / closed: CPU per request ratio {statistics.median(cpu):.3f} (rounds: "
+                  f"{', '.join(f'{x:.3f}' for x in cpu)})")
+        print(f"paced (locust, constant_throughput, same rate) "
+              f"{statistics.median(p.rps for p in paced):8.1f} req/s  "
+              f"{statistics.median(paced_cpu):.4f} CPU s per 1,000 requests")
+        if at_rate:
+            print(f"open / paced: CPU per request ratio {statistics.median(at_rate):.3f} (rounds: "
+                  f"{', '.join(f'{x:.3f}' for x in at_rate)})")
     if shared:
         ratios = [o.requests / c.requests for c, o, _ in shared]
         cpu_ratios = [o.cpu_per_1000 / c.cpu_per_1000 for c, o, _ in shared]
@@ -276,6 +301,13 @@ def main() -> int:
               f"{', '.join(f'{x:.3f}' for x in ratios)}); CPU per request "
               f"{statistics.median(cpu_ratios):.3f} (rounds: "
               f"{', '.join(f'{x:.3f}' for x in cpu_ratios)})")
+    if at_one_rate:
+        ratios = [o.cpu_per_1000 / p.cpu_per_1000 for p, o, _ in at_one_rate]
+        rates = [(o.requests / p.requests) for p, o, _ in at_one_rate]
+        print(f"paced together (one core shared, the same rate asked of both): open/paced "
+              f"CPU per request {statistics.median(ratios):.3f} (rounds: "
+              f"{', '.join(f'{x:.3f}' for x in ratios)}); open/paced requests "
+              f"{statistics.median(rates):.3f} (rounds: {', '.join(f'{x:.3f}' for x in rates)})")
     _save("open-executor.json", {
         "args": vars(args), "factor": factor,
         "search": [{"closed_rps": c.rps, "closed_cpu_s_per_1000": c.cpu_per_1000,
@@ -289,8 +321,10 @@ def main() -> int:
                  "lag_p95_ms": [o.lag_p95_ms for o in opened]},
         "paced": {"rps": [p.rps for p in paced], "cpu_s_per_1000": paced_cpu},
         "rps_ratios": rps, "cpu_ratios": cpu, "open_paced_cpu_ratios": at_rate,
-        "together": [{"closed": vars(c), "open": vars(o), "dropped": d}
-                     for c, o, d in shared]})
+        "together": [{"closed": vars(c), "open": vars(o), "iterations": i}
+                     for c, o, i in shared],
+        "paced_together": [{"paced": vars(p), "open": vars(o), "iterations": i}
+                           for p, o, i in at_one_rate]})
     return 0
 
 

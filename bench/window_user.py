@@ -1,14 +1,16 @@
 """bench/open_executor.py's script for two generators sharing one core: bench/fast_user.py's
 FastHttpUser, counting its requests and its process's CPU time within a fixed wall-clock
 window (BENCH_WINDOW="start,end", epoch seconds), written as JSON to BENCH_COUNT_OUT when
-the window ends. Both sides run this same file, so the count costs both the same."""
+the window ends. Both sides run this same file, so the count costs both the same. With
+PACED_PER_USER, Locust paces each user to that many requests/s (``constant_throughput``,
+as bench/paced_user.py; the open model replaces a User's wait_time with its schedule)."""
 
 import json
 import os
 import resource
 import time
 
-from locust import FastHttpUser, events, task
+from locust import FastHttpUser, constant, constant_throughput, events, task
 
 START, END = (float(x) for x in os.environ.get("BENCH_WINDOW", "0,0").split(","))
 OUT = os.environ.get("BENCH_COUNT_OUT", "")
@@ -38,6 +40,9 @@ def _count(**_kwargs):
 
 
 class FastUser(FastHttpUser):
+    wait_time = (constant_throughput(float(os.environ["PACED_PER_USER"]))
+                 if os.environ.get("PACED_PER_USER") else constant(0))
+
     @task
     def index(self):
         self.client.get("/")
