@@ -269,3 +269,70 @@ def test_iterations_go_to_each_user_class_by_its_weight_one_by_one_as_the_rule_s
         expected["Reader" if (k * _GOLDEN + 0.5) % 1.0 < 0.75 else "Writer"].append(due)
     assert got == expected
     assert abs(len(got["Reader"]) - 1500) <= 2 and executor.counter.scheduled_total == 2000
+
+
+@given(st.lists(st.tuples(st.sampled_from(["start", "hand out", "hand out all"]),
+                          st.floats(0.0, 0.7)),
+                max_size=60))
+@settings(max_examples=150, deadline=None)
+def test_each_start_is_counted_once_in_the_second_it_happened(
+        events: list[tuple[str, float]]) -> None:
+    clock = Clock(100.0)
+    counter = IterationCounter(clock=clock)
+    expected: dict[int, int] = {}
+    handed: list[IterationInterval] = []
+    for kind, step in events:
+        clock.now += step
+        if kind == "start":
+            counter.started(clock.now - 0.01, clock.now)
+            expected[int(clock.now)] = expected.get(int(clock.now), 0) + 1
+        elif kind == "hand out":
+            handed += counter.take_closed()
+        else:
+            handed += counter.take_all()
+    handed += counter.take_all()
+    got: dict[int, int] = {}
+    for interval in handed:
+        assert interval.lag.count == interval.started
+        got[interval.start] = got.get(interval.start, 0) + interval.started
+    assert {s: n for s, n in got.items() if n} == expected
+
+
+def test_while_every_user_has_an_iteration_waiting_the_executor_releases_in_batches() -> None:
+    """Behind a backlog, what falls due waits anyway: the executor wakes every 10 ms
+    instead of at each iteration's time, and still releases each one, in order."""
+    import time
+
+    from locust import User, task
+
+    from swarmdeck.engine.openmodel.executor import ArrivalExecutor
+    from swarmdeck.plan.arrival import ArrivalSchedule
+
+    class Visitor(User):
+        @task
+        def visit(self) -> None:
+            pass
+
+    class Runner:
+        def spawn_users(self, counts: dict[str, int]) -> None:
+            pass
+
+    schedule = ArrivalSchedule.constant(1000.0, 0.2)  # one every ms
+    executor = ArrivalExecutor(schedule, [Visitor], max_users=1, max_lag_s=60.0,
+                               counter=IterationCounter())
+    executor.bind(Runner())
+    pool = executor.pools["Visitor"]
+    pool.join()  # one user, busy: every iteration waits in the backlog
+    batches: list[int] = []
+    release_many = pool.release_many
+
+    def counted(dues: list[float]) -> None:
+        batches.append(len(dues))
+        release_many(dues)
+
+    pool.release_many = counted  # type: ignore[method-assign]
+    start = time.time()
+    executor._release(schedule, start)
+    assert sum(batches) == 200 and pool.counter.scheduled_total == 200
+    assert list(pool.backlog) == [start + t for _, t in schedule.times()]
+    assert len(batches) <= 40, batches  # at each iteration's time it would be ~100 wake-ups
